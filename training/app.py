@@ -1,0 +1,135 @@
+"""The Litestar application: routes, auth, errors, OpenAPI and the database lifespan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Response, get
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, RapidocRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from training import __version__
+from training.auth.controllers import AuthController
+from training.auth.jwt import make_jwt_auth
+from training.catalogue.controllers import CONTROLLERS as CATALOGUE
+from training.core import db
+from training.core.config import Settings, load_settings
+from training.core.deps import DEPENDENCIES
+from training.core.errors import EXCEPTION_HANDLERS
+from training.core.lifecycle import prepare_database
+from training.dashboard.controllers import DashboardController
+from training.regions.controllers import RegionController
+
+log = logging.getLogger("training")
+access_log = logging.getLogger("training.access")
+STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+@get("/health", opt={"exclude_from_auth": True}, tags=["系统 system"], summary="服务与数据库是否正常")
+async def health(state: State) -> Response[dict[str, Any]]:
+    try:
+        async with state.pool.acquire(timeout=2) as conn:
+            await conn.fetchval("SELECT 1")
+        return Response({"status": "ok", "database": "ok", "version": __version__})
+    except Exception:
+        return Response({"status": "degraded", "database": "unavailable", "version": __version__}, status_code=503)
+
+
+def access_log_middleware(app: ASGIApp) -> ASGIApp:
+    """One line per request: method, path, status, time. Never the query string or body, which may
+    carry personal data."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def capture(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, capture)
+        finally:
+            access_log.info("%s %s %s %.1fms", scope.get("method"), scope["path"], status,
+                            (time.perf_counter() - started) * 1000)
+
+    return middleware
+
+
+def create_app(settings: Settings | None = None, *, dsn: str | None = None, migrate_on_start: bool = True,
+               pool_size: tuple[int, int] = (2, 10)) -> Litestar:
+    """Build the app. The database is `dsn`, else DATABASE_URL, else an embedded server started here."""
+    settings = settings or load_settings()
+    jwt_auth = make_jwt_auth(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        embedded: db.EmbeddedPostgres | None = None
+        target = dsn or settings.database_url
+        if target is None:
+            embedded = db.EmbeddedPostgres(settings.data_dir / "pgdata")
+            target = embedded.start()
+        if migrate_on_start:
+            async with db.connect(target) as conn:
+                await prepare_database(conn, settings)
+        app.state.pool = await db.create_pool(target, min_size=pool_size[0], max_size=pool_size[1])
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+            if embedded is not None:
+                embedded.stop()
+
+    openapi = OpenAPIConfig(
+        title="农村劳动力技能培训 API",
+        version=__version__,
+        description="学校四晒一亮、入户调查、培训报名与进度统计。除 /health 与登录外，所有 /api 接口都需要 Bearer 令牌。",
+        path="/schema",
+        # The UI's script is vendored under /static so the docs work offline (no CDN).
+        render_plugins=[
+            RapidocRenderPlugin(js_url="/static/vendor/rapidoc-min.js", path="/",
+                                favicon='<link rel="icon" href="/static/favicon.svg">'),
+            JsonRenderPlugin(),
+        ],
+        components=Components(security_schemes={
+            "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
+                                          description="POST /api/auth/token 获取令牌")}),
+    )
+    app = Litestar(
+        route_handlers=[
+            health, AuthController, RegionController, *CATALOGUE, DashboardController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"exclude_from_auth": True},
+                                       include_in_schema=False),
+        ],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        on_app_init=[jwt_auth.on_app_init],
+        middleware=[RateLimitConfig(rate_limit=("minute", settings.login_rate_per_minute),
+                                    check_throttle_handler=lambda request: request.url.path == "/api/auth/token"
+                                    ).middleware, access_log_middleware],
+        openapi_config=openapi,
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        state=State({"settings": settings, "jwt_auth": jwt_auth}),
+        request_max_body_size=50 * 1024 * 1024,
+    )
+    return app

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, post
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
+
+from training.auth import service
+from training.auth.schemas import TokenRequest, TokenResponse
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["登录 auth"]
+
+    @post("/token", opt={"exclude_from_auth": True}, status_code=200, summary="登录，获取访问令牌")
+    async def token(self, data: TokenRequest, state: State, request: Request[Any, Any, Any]) -> TokenResponse:
+        async with state.pool.acquire() as conn:
+            principal = await service.authenticate(conn, data.username, data.password)
+        if principal is None:
+            raise NotAuthorizedException("用户名或密码错误")
+        ttl = state.settings.token_ttl_seconds
+        token = request.app.state.jwt_auth.create_token(identifier=str(principal.id))
+        return TokenResponse(access_token=token, token_type="bearer", role=principal.role,  # noqa: S106
+                             expires_in=ttl)

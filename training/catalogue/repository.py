@@ -1,0 +1,413 @@
+"""The catalogue in SQL. `counties` arguments are the caller's readable counties (None: all)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+# Names of a row's trade codes, in the order of the codes.
+_TRADE_NAMES = """ARRAY(SELECT t.name FROM unnest({alias}.trade_codes) WITH ORDINALITY AS u(code, ord)
+                        JOIN trades t ON t.code = u.code ORDER BY u.ord) AS trade_names"""
+
+# ------------------------------------------------------------------ reference look-ups
+
+
+async def search_trades(conn: Conn, q: str | None, category: str | None, focus: bool | None,
+                        limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT code, name, edition, category, focus, aliases FROM trades
+           WHERE ($1::text IS NULL OR code LIKE $1 || '%' OR name LIKE '%' || $1 || '%'
+                  OR EXISTS (SELECT 1 FROM unnest(aliases) a WHERE a LIKE '%' || $1 || '%'))
+             AND ($2::text IS NULL OR category = $2)
+             AND ($3::boolean IS NULL OR focus = $3)
+           ORDER BY (code = $1 OR name = $1) DESC, focus DESC, code
+           LIMIT $4""",
+        q, category, focus, limit,
+    )
+
+
+async def known_trades(conn: Conn, codes: list[str]) -> set[str]:
+    rows = await conn.fetch("SELECT code FROM trades WHERE code = ANY($1::text[])", codes)
+    return {r["code"] for r in rows}
+
+
+async def education_exists(conn: Conn, code: str) -> bool:
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM education_levels WHERE code = $1)", code))
+
+
+async def region(conn: Conn, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT code, name, parent_code, level, key_poverty, county_code FROM regions WHERE code = $1", code
+    )
+
+
+async def regions(conn: Conn, codes: list[str]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT code, name, level, key_poverty, county_code FROM regions WHERE code = ANY($1::text[])", codes
+    )
+
+
+# ------------------------------------------------------------------ schools
+
+
+async def insert_school(conn: Conn, county_code: str, name: str, kind: str, address: str | None,
+                        phone: str | None) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        """INSERT INTO schools (county_code, name, kind, address, phone) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (county_code, name) DO NOTHING
+           RETURNING id, county_code, name, kind, address, phone, created_at""",
+        county_code, name, kind, address, phone,
+    )
+    return row  # type: ignore[return-value]
+
+
+async def list_schools(conn: Conn, counties: list[str] | None, q: str | None, kind: str | None,
+                       limit: int, offset: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT id, county_code, name, kind, address, phone, created_at, count(*) OVER () AS total
+           FROM schools
+           WHERE ($1::text[] IS NULL OR county_code = ANY($1))
+             AND ($2::text IS NULL OR name LIKE '%' || $2 || '%')
+             AND ($3::text IS NULL OR kind = $3)
+           ORDER BY county_code, name LIMIT $4 OFFSET $5""",
+        counties, q, kind, limit, offset,
+    )
+
+
+async def get_school(conn: Conn, counties: list[str] | None, school_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT id, county_code, name, kind, address, phone, created_at FROM schools
+           WHERE id = $2 AND ($1::text[] IS NULL OR county_code = ANY($1))""",
+        counties, school_id,
+    )
+
+
+async def insert_major(conn: Conn, county_code: str, school_id: UUID, name: str,
+                       trade_codes: list[str]) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""WITH m AS (INSERT INTO majors (county_code, school_id, name, trade_codes) VALUES ($1, $2, $3, $4)
+                       ON CONFLICT (county_code, school_id, name) DO NOTHING RETURNING *)
+            SELECT m.*, {_TRADE_NAMES.format(alias="m")} FROM m""",
+        county_code, school_id, name, trade_codes,
+    )
+
+
+async def list_majors(conn: Conn, county_code: str, school_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT m.*, {_TRADE_NAMES.format(alias="m")} FROM majors m
+            WHERE m.county_code = $1 AND m.school_id = $2 ORDER BY m.name""",
+        county_code, school_id,
+    )
+
+
+async def insert_teacher(conn: Conn, county_code: str, school_id: UUID, name: str, title: str | None,
+                         trade_codes: list[str], skill_level: str | None) -> asyncpg.Record:
+    return await conn.fetchrow(  # type: ignore[return-value]
+        f"""WITH t AS (INSERT INTO teachers (county_code, school_id, name, title, trade_codes, skill_level)
+                       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
+            SELECT t.*, {_TRADE_NAMES.format(alias="t")} FROM t""",
+        county_code, school_id, name, title, trade_codes, skill_level,
+    )
+
+
+async def list_teachers(conn: Conn, county_code: str, school_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT t.*, {_TRADE_NAMES.format(alias="t")} FROM teachers t
+            WHERE t.county_code = $1 AND t.school_id = $2 ORDER BY t.name, t.id""",
+        county_code, school_id,
+    )
+
+
+async def insert_equipment(conn: Conn, county_code: str, school_id: UUID, name: str, quantity: int,
+                           trade_codes: list[str]) -> asyncpg.Record:
+    return await conn.fetchrow(  # type: ignore[return-value]
+        f"""WITH e AS (INSERT INTO equipment (county_code, school_id, name, quantity, trade_codes)
+                       VALUES ($1, $2, $3, $4, $5) RETURNING *)
+            SELECT e.*, {_TRADE_NAMES.format(alias="e")} FROM e""",
+        county_code, school_id, name, quantity, trade_codes,
+    )
+
+
+async def list_equipment(conn: Conn, county_code: str, school_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT e.*, {_TRADE_NAMES.format(alias="e")} FROM equipment e
+            WHERE e.county_code = $1 AND e.school_id = $2 ORDER BY e.name, e.id""",
+        county_code, school_id,
+    )
+
+
+async def teachers_of_school(conn: Conn, county_code: str, school_id: UUID,
+                             teacher_ids: list[UUID]) -> set[UUID]:
+    rows = await conn.fetch(
+        "SELECT id FROM teachers WHERE county_code = $1 AND school_id = $2 AND id = ANY($3::uuid[])",
+        county_code, school_id, teacher_ids,
+    )
+    return {r["id"] for r in rows}
+
+
+# ------------------------------------------------------------------ courses
+
+_COURSE_SELECT = """
+    SELECT c.id, c.county_code, c.school_id, s.name AS school_name, c.title, c.trade_code,
+           t.name AS trade_name, c.kind, c.hours, c.skill_level, c.certificate, c.min_age, c.max_age,
+           c.min_education, e.name AS min_education_name, c.description, c.created_at
+    FROM courses c
+    JOIN schools s ON s.county_code = c.county_code AND s.id = c.school_id
+    JOIN trades t ON t.code = c.trade_code
+    LEFT JOIN education_levels e ON e.code = c.min_education"""
+
+
+async def insert_course(conn: Conn, county_code: str, values: dict[str, Any]) -> UUID:
+    course_id: UUID = await conn.fetchval(
+        """INSERT INTO courses (county_code, school_id, title, trade_code, kind, hours, skill_level,
+                                certificate, min_age, max_age, min_education, description)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id""",
+        county_code, values["school_id"], values["title"], values["trade_code"], values["kind"],
+        values["hours"], values["skill_level"], values["certificate"], values["min_age"], values["max_age"],
+        values["min_education"], values["description"],
+    )
+    return course_id
+
+
+async def get_course(conn: Conn, counties: list[str] | None, course_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        _COURSE_SELECT + " WHERE c.id = $2 AND ($1::text[] IS NULL OR c.county_code = ANY($1))",
+        counties, course_id,
+    )
+
+
+async def list_courses(conn: Conn, counties: list[str] | None, *, school_id: UUID | None,
+                       trade_code: str | None, kind: str | None, category: str | None, q: str | None,
+                       limit: int, offset: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        _COURSE_SELECT.replace("SELECT c.id,", "SELECT count(*) OVER () AS total, c.id,", 1)
+        + """ WHERE ($1::text[] IS NULL OR c.county_code = ANY($1))
+                AND ($2::uuid IS NULL OR c.school_id = $2)
+                AND ($3::text IS NULL OR c.trade_code = $3)
+                AND ($4::text IS NULL OR c.kind = $4)
+                AND ($5::text IS NULL OR t.category = $5)
+                AND ($6::text IS NULL OR c.title LIKE '%' || $6 || '%' OR t.name LIKE '%' || $6 || '%')
+              ORDER BY c.county_code, s.name, c.title, c.id LIMIT $7 OFFSET $8""",
+        counties, school_id, trade_code, kind, category, q, limit, offset,
+    )
+
+
+async def list_school_courses(conn: Conn, county_code: str, school_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        _COURSE_SELECT + " WHERE c.county_code = $1 AND c.school_id = $2 ORDER BY c.title, c.id",
+        county_code, school_id,
+    )
+
+
+# ------------------------------------------------------------------ sessions
+
+# Seats left is the capacity until enrolment exists; the enrolment slice counts its enrolled rows here.
+_SESSION_SELECT = """
+    SELECT se.id, se.county_code, se.course_id, c.title AS course_title, c.kind AS course_kind,
+           se.school_id, sc.name AS school_name, c.trade_code, t.name AS trade_name,
+           se.starts_on, se.ends_on, se.village_code, v.name AS village_name,
+           tw.code AS township_code, tw.name AS township_name, se.venue, se.capacity,
+           se.capacity AS seats_left, se.schedule, se.status, se.published_at, se.created_at,
+           COALESCE((SELECT jsonb_agg(jsonb_build_object('id', te.id, 'name', te.name) ORDER BY te.name, te.id)
+                     FROM session_teachers st
+                     JOIN teachers te ON te.county_code = st.county_code AND te.id = st.teacher_id
+                     WHERE st.county_code = se.county_code AND st.session_id = se.id), '[]'::jsonb) AS teachers
+    FROM sessions se
+    JOIN courses c ON c.county_code = se.county_code AND c.id = se.course_id
+    JOIN schools sc ON sc.county_code = se.county_code AND sc.id = se.school_id
+    JOIN trades t ON t.code = c.trade_code
+    JOIN regions v ON v.code = se.village_code
+    JOIN regions tw ON tw.code = v.parent_code"""
+
+# Drafts are the school's own working copies: visible to their school, admins and officials.
+_DRAFT_VISIBLE = "(se.status <> 'draft' OR $2::boolean OR se.school_id = $3)"
+
+
+async def insert_session(conn: Conn, county_code: str, course_id: UUID, school_id: UUID,
+                         values: dict[str, Any], teacher_ids: list[UUID]) -> UUID:
+    session_id: UUID = await conn.fetchval(
+        """INSERT INTO sessions (county_code, course_id, school_id, starts_on, ends_on, village_code, venue,
+                                 capacity, schedule)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id""",
+        county_code, course_id, school_id, values["starts_on"], values["ends_on"], values["village_code"],
+        values["venue"], values["capacity"], values["schedule"],
+    )
+    await set_session_teachers(conn, county_code, session_id, teacher_ids)
+    return session_id
+
+
+async def set_session_teachers(conn: Conn, county_code: str, session_id: UUID, teacher_ids: list[UUID]) -> None:
+    await conn.execute("DELETE FROM session_teachers WHERE county_code = $1 AND session_id = $2",
+                       county_code, session_id)
+    await conn.execute(
+        """INSERT INTO session_teachers (county_code, session_id, teacher_id)
+           SELECT $1, $2, unnest($3::uuid[])""",
+        county_code, session_id, teacher_ids,
+    )
+
+
+async def update_session(conn: Conn, county_code: str, session_id: UUID, values: dict[str, Any]) -> None:
+    await conn.execute(
+        """UPDATE sessions SET starts_on = $3, ends_on = $4, village_code = $5, venue = $6, capacity = $7,
+                               schedule = $8
+           WHERE county_code = $1 AND id = $2""",
+        county_code, session_id, values["starts_on"], values["ends_on"], values["village_code"],
+        values["venue"], values["capacity"], values["schedule"],
+    )
+
+
+async def get_session(conn: Conn, counties: list[str] | None, session_id: UUID, *, sees_drafts: bool,
+                      school_id: UUID | None) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        _SESSION_SELECT + f" WHERE se.id = $4 AND ($1::text[] IS NULL OR se.county_code = ANY($1))"
+        f" AND {_DRAFT_VISIBLE}",
+        counties, sees_drafts, school_id, session_id,
+    )
+
+
+async def lock_session(conn: Conn, county_code: str, session_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM sessions WHERE county_code = $1 AND id = $2 FOR UPDATE", county_code, session_id
+    )
+
+
+async def list_sessions(conn: Conn, counties: list[str] | None, *, sees_drafts: bool, school_id: UUID | None,
+                        filters: dict[str, Any], limit: int, offset: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        _SESSION_SELECT.replace("SELECT se.id,", "SELECT count(*) OVER () AS total, se.id,", 1)
+        + f""" WHERE ($1::text[] IS NULL OR se.county_code = ANY($1)) AND {_DRAFT_VISIBLE}
+                 AND ($4::text IS NULL OR se.village_code = $4)
+                 AND ($5::text IS NULL OR v.parent_code = $5)
+                 AND ($6::text IS NULL OR c.trade_code = $6)
+                 AND ($7::text IS NULL OR se.status = $7)
+                 AND ($8::date IS NULL OR se.starts_on >= $8)
+                 AND ($9::date IS NULL OR se.starts_on <= $9)
+                 AND ($10::uuid IS NULL OR se.school_id = $10)
+                 AND ($11::uuid IS NULL OR se.course_id = $11)
+               ORDER BY se.starts_on, c.title, se.id LIMIT $12 OFFSET $13""",
+        counties, sees_drafts, school_id, filters["village_code"], filters["township_code"],
+        filters["trade_code"], filters["status"], filters["starts_from"], filters["starts_to"],
+        filters["school_id"], filters["course_id"], limit, offset,
+    )
+
+
+async def session_has_qualified_teacher(conn: Conn, county_code: str, session_id: UUID, trade_code: str) -> bool:
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM session_teachers st
+                          JOIN teachers te ON te.county_code = st.county_code AND te.id = st.teacher_id
+                          JOIN sessions se ON se.county_code = st.county_code AND se.id = st.session_id
+                          WHERE st.county_code = $1 AND st.session_id = $2 AND te.school_id = se.school_id
+                            AND $3 = ANY(te.trade_codes))""",
+        county_code, session_id, trade_code,
+    ))
+
+
+async def publish_session(conn: Conn, county_code: str, session_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE sessions SET status = 'published', published_at = now() WHERE county_code = $1 AND id = $2",
+        county_code, session_id,
+    )
+
+
+async def sessions_in_county(conn: Conn, county_code: str, session_ids: list[UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, school_id, status FROM sessions WHERE county_code = $1 AND id = ANY($2::uuid[])",
+        county_code, session_ids,
+    )
+
+
+# ------------------------------------------------------------------ packages and the menu
+
+
+async def insert_package(conn: Conn, county_code: str, name: str, village_codes: list[str],
+                         session_ids: list[UUID]) -> UUID | None:
+    package_id: UUID | None = await conn.fetchval(
+        """INSERT INTO packages (county_code, name) VALUES ($1, $2)
+           ON CONFLICT (county_code, name) DO NOTHING RETURNING id""",
+        county_code, name,
+    )
+    if package_id is None:
+        return None
+    await conn.execute(
+        "INSERT INTO package_villages (county_code, package_id, village_code) SELECT $1, $2, unnest($3::text[])",
+        county_code, package_id, village_codes,
+    )
+    await conn.execute(
+        "INSERT INTO package_sessions (county_code, package_id, session_id) SELECT $1, $2, unnest($3::uuid[])",
+        county_code, package_id, session_ids,
+    )
+    return package_id
+
+
+_PACKAGE_SELECT = """
+    SELECT p.id, p.county_code, p.name, p.created_at, count(*) OVER () AS total,
+           COALESCE((SELECT jsonb_agg(jsonb_build_object('code', r.code, 'name', r.name,
+                                                         'key_poverty', r.key_poverty) ORDER BY r.code)
+                     FROM package_villages pv JOIN regions r ON r.code = pv.village_code
+                     WHERE pv.county_code = p.county_code AND pv.package_id = p.id), '[]'::jsonb) AS villages,
+           ARRAY(SELECT ps.session_id FROM package_sessions ps
+                 WHERE ps.county_code = p.county_code AND ps.package_id = p.id ORDER BY ps.session_id) AS session_ids
+    FROM packages p"""
+
+
+async def get_package(conn: Conn, counties: list[str] | None, package_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        _PACKAGE_SELECT + " WHERE p.id = $2 AND ($1::text[] IS NULL OR p.county_code = ANY($1))",
+        counties, package_id,
+    )
+
+
+async def list_packages(conn: Conn, counties: list[str] | None, village_code: str | None, limit: int,
+                        offset: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        _PACKAGE_SELECT
+        + """ WHERE ($1::text[] IS NULL OR p.county_code = ANY($1))
+                AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM package_villages pv WHERE pv.county_code = p.county_code
+                                                 AND pv.package_id = p.id AND pv.village_code = $2))
+              ORDER BY p.county_code, p.name LIMIT $3 OFFSET $4""",
+        counties, village_code, limit, offset,
+    )
+
+
+async def menu(conn: Conn, village_code: str, today: date) -> list[asyncpg.Record]:
+    """Published sessions of the village's county that have not started, in menu order."""
+    return await conn.fetch(
+        """WITH target AS (SELECT code, parent_code, key_poverty, county_code, lat, lon
+                           FROM regions WHERE code = $1)
+           SELECT se.id AS session_id, se.course_id, c.title AS course_title, c.kind AS course_kind, c.hours,
+                  c.certificate, c.skill_level, se.school_id, sc.name AS school_name, c.trade_code,
+                  t.name AS trade_name, se.starts_on, se.ends_on, se.village_code, v.name AS village_name,
+                  tw.name AS township_name, COALESCE(se.venue, sc.name) AS venue, se.capacity,
+                  se.capacity AS seats_left,
+                  CASE WHEN se.village_code = target.code THEN 'same_village'
+                       WHEN v.parent_code = target.parent_code THEN 'same_township'
+                       ELSE 'same_county' END AS nearness,
+                  COALESCE(pk.names, '{}') AS package_names
+           FROM target
+           JOIN sessions se ON se.county_code = target.county_code
+           JOIN courses c ON c.county_code = se.county_code AND c.id = se.course_id
+           JOIN schools sc ON sc.county_code = se.county_code AND sc.id = se.school_id
+           JOIN trades t ON t.code = c.trade_code
+           JOIN regions v ON v.code = se.village_code
+           JOIN regions tw ON tw.code = v.parent_code
+           LEFT JOIN LATERAL (
+               SELECT array_agg(DISTINCT p.name ORDER BY p.name) AS names
+               FROM package_sessions ps
+               JOIN package_villages pv ON pv.county_code = ps.county_code AND pv.package_id = ps.package_id
+               JOIN packages p ON p.county_code = ps.county_code AND p.id = ps.package_id
+               WHERE ps.county_code = se.county_code AND ps.session_id = se.id AND pv.village_code = target.code
+           ) pk ON true
+           WHERE se.status = 'published' AND se.starts_on > $2
+           ORDER BY (target.key_poverty AND pk.names IS NOT NULL) DESC,
+                    CASE WHEN se.village_code = target.code THEN 0
+                         WHEN v.parent_code = target.parent_code THEN 1 ELSE 2 END,
+                    -- within a tier, the nearer venue first when both places have coordinates
+                    (v.lat - target.lat) ^ 2 + ((v.lon - target.lon) * cos(radians(target.lat))) ^ 2 NULLS LAST,
+                    se.starts_on, c.title, se.id""",
+        village_code, today,
+    )

@@ -1,0 +1,323 @@
+"""Errors: every failure leaves the service as application/problem+json (RFC 9457).
+
+Validation problems carry `errors`, one item per bad field: `{"field", "message", "location"}`, where
+`field` is the path in the request (`teacher_ids[1]`) and `message` is Chinese text a clerk can act on.
+Request bodies are checked field by field, so one answer lists every bad field, not just the first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import typing
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.exceptions import NotFoundException as LitestarNotFound
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.utils.scope.state import ScopeState
+
+log = logging.getLogger("training.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+    location: str = "body"
+
+
+class Problem(Exception):
+    """A failure the caller can understand and act on."""
+
+    status = 400
+    title = "请求有误"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": "about:blank", "title": self.title, "status": self.status,
+                                "detail": self.detail}
+        if self.errors:
+            body["errors"] = [msgspec.structs.asdict(e) for e in self.errors]
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(Problem):
+    status = 422
+    title = "数据不符合要求"
+
+    def __init__(self, errors: list[FieldError], detail: str | None = None) -> None:
+        super().__init__(detail or "；".join(f"{e.field}：{e.message}" for e in errors), errors=errors)
+
+
+class RuleViolation(Problem):
+    """A business rule refused the action; `rules` names each rule that failed."""
+
+    status = 422
+    title = "不满足业务规则"
+
+    def __init__(self, detail: str, rules: list[dict[str, str]]) -> None:
+        super().__init__(detail, rules=rules)
+
+
+class NotFound(Problem):
+    status = 404
+    title = "未找到"
+
+
+class Forbidden(Problem):
+    status = 403
+    title = "无权操作"
+
+
+class Conflict(Problem):
+    status = 409
+    title = "与已有数据冲突"
+
+
+# ------------------------------------------------------------------ msgspec messages in Chinese
+
+_TYPE_NAMES = {
+    "int": "整数", "float": "数字", "str": "文本", "bool": "是/否（true/false）", "array": "列表",
+    "object": "对象", "null": "空值", "uuid": "UUID 编号", "date": "日期（YYYY-MM-DD）",
+    "datetime": "日期时间", "number": "数字",
+}
+_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"Object missing required field `(?P<f>[^`]+)`"), lambda m: ("缺少必填字段", m["f"])),
+    (re.compile(r"Object contains unknown field `(?P<f>[^`]+)`"), lambda m: ("不认识的字段，请删除", m["f"])),
+    (re.compile(r"Expected `(?P<t>[^`]+)` >= (?P<n>[-\d.]+)"), lambda m: (f"不能小于 {m['n']}", None)),
+    (re.compile(r"Expected `(?P<t>[^`]+)` > (?P<n>[-\d.]+)"), lambda m: (f"必须大于 {m['n']}", None)),
+    (re.compile(r"Expected `(?P<t>[^`]+)` <= (?P<n>[-\d.]+)"), lambda m: (f"不能大于 {m['n']}", None)),
+    (re.compile(r"Expected `(?P<t>[^`]+)` < (?P<n>[-\d.]+)"), lambda m: (f"必须小于 {m['n']}", None)),
+    (re.compile(r"Expected `str` of length >= (?P<n>\d+)"), lambda m: (f"至少 {m['n']} 个字符", None)),
+    (re.compile(r"Expected `str` of length <= (?P<n>\d+)"), lambda m: (f"最多 {m['n']} 个字符", None)),
+    (re.compile(r"Expected `array` of length >= (?P<n>\d+)"), lambda m: (f"至少要有 {m['n']} 项", None)),
+    (re.compile(r"Expected `array` of length <= (?P<n>\d+)"), lambda m: (f"最多只能有 {m['n']} 项", None)),
+    (re.compile(r"Expected `str` matching regex"), lambda m: ("格式不正确", None)),
+    (re.compile(r"Invalid enum value (?P<v>.+)"), lambda m: (f"不是可选的值：{m['v']}", None)),
+    (re.compile(r"Invalid (RFC3339|ISO 8601) encoded date"), lambda m: ("日期格式应为 YYYY-MM-DD", None)),
+    (re.compile(r"Invalid (RFC3339|ISO 8601) encoded datetime"), lambda m: ("日期时间格式不正确", None)),
+    (re.compile(r"Invalid UUID"), lambda m: ("不是有效的编号（UUID）", None)),
+    (re.compile(r"Expected `(?P<t>[^`|]+)[^`]*`, got `(?P<g>[^`]+)`"),
+     lambda m: (f"应为{_TYPE_NAMES.get(m['t'], m['t'])}，收到的是{_TYPE_NAMES.get(m['g'], m['g'])}", None)),
+]
+_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+
+
+def _join(base: str, part: str) -> str:
+    if not part:
+        return base
+    if part.startswith("["):
+        return base + part
+    part = part.lstrip(".")
+    return f"{base}.{part}" if base else part
+
+
+def translate(message: str, base: str = "") -> FieldError:
+    """Turn one msgspec validation message into a FieldError with a Chinese message."""
+    path = base
+    if at := _AT.search(message):
+        path = _join(base, at["path"])
+        message = message[: at.start()]
+    for pattern, make in _PATTERNS:
+        if m := pattern.search(message):
+            text, field = make(m)
+            return FieldError(_join(path, field) if field else path or "(body)", text)
+    return FieldError(path or "(body)", "内容不正确")
+
+
+def _struct_fields(tp: type[msgspec.Struct]) -> list[tuple[str, str, Any, bool]]:
+    """(attribute, wire name, annotation, required) for each field of a Struct."""
+    hints = typing.get_type_hints(tp, include_extras=True)
+    names = tp.__struct_fields__
+    encoded = tp.__struct_encode_fields__
+    n_required = len(names) - len(tp.__struct_defaults__)
+    return [(n, e, hints[n], i < n_required) for i, (n, e) in enumerate(zip(names, encoded, strict=True))]
+
+
+def _unwrap(tp: Any) -> Any:
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
+
+
+def collect_errors(tp: Any, raw: Any, path: str = "") -> list[FieldError]:
+    """Validate `raw` against `tp` and return every error, descending into structs and lists of them."""
+    bare = _unwrap(tp)
+    if isinstance(bare, type) and issubclass(bare, msgspec.Struct) and isinstance(raw, Mapping):
+        errors: list[FieldError] = []
+        fields = _struct_fields(bare)
+        known = {wire for _, wire, _, _ in fields}
+        if bare.__struct_config__.forbid_unknown_fields:
+            errors += [FieldError(_join(path, str(k)), "不认识的字段，请删除") for k in raw if k not in known]
+        for _, wire, annotation, required in fields:
+            if wire not in raw:
+                if required:
+                    errors.append(FieldError(_join(path, wire), "缺少必填字段"))
+                continue
+            errors += collect_errors(annotation, raw[wire], _join(path, wire))
+        if not errors:
+            errors += _convert_errors(tp, raw, path)
+        return errors
+    origin = typing.get_origin(bare)
+    if origin in (list, tuple) and isinstance(raw, list):
+        args = typing.get_args(bare)
+        item = args[0] if args else Any
+        if typing.get_origin(_unwrap(item)) is None and isinstance(_unwrap(item), type) and issubclass(
+            _unwrap(item), msgspec.Struct
+        ):
+            nested = [e for i, v in enumerate(raw) for e in collect_errors(item, v, f"{path}[{i}]")]
+            if nested:
+                return nested
+    return _convert_errors(tp, raw, path)
+
+
+def _convert_errors(tp: Any, raw: Any, path: str) -> list[FieldError]:
+    try:
+        msgspec.convert(raw, tp, strict=False)
+    except msgspec.ValidationError as exc:
+        return [translate(str(exc), path)]
+    return []
+
+
+# ------------------------------------------------------------------ exception handlers
+
+def problem_response(body: dict[str, Any], status: int, headers: Mapping[str, str] | None = None) -> Response[Any]:
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
+
+
+def handle_problem(_: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
+    return problem_response(exc.body(), exc.status)
+
+
+def _body_type(request: Request[Any, Any, Any]) -> Any:
+    try:
+        parameter = request.route_handler.parsed_fn_signature.parameters.get("data")
+    except AttributeError:
+        return None
+    return parameter.annotation if parameter is not None else None
+
+
+def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors: list[FieldError] = []
+    raw_items = exc.extra if isinstance(exc.extra, list) else []
+    body_failed = False
+    for item in raw_items:
+        if not isinstance(item, Mapping):
+            continue
+        source = str(item.get("source") or "body")
+        key = str(item.get("key") or "")
+        if source == "body":
+            body_failed = True
+            continue
+        err = translate(str(item.get("message", "")), key)
+        errors.append(FieldError(err.field, err.message, source))
+    if body_failed or not raw_items:
+        state = ScopeState.from_scope(request.scope)
+        data_type = _body_type(request)
+        body: Any = state.json
+        if data_type is not None and not _is_empty(body):
+            errors = collect_errors(data_type, body) + errors
+        elif body_failed:
+            errors.insert(0, FieldError("(body)", "请求内容应为 JSON 对象"))
+    if not errors:
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail else "请求有误"
+        return problem_response({"type": "about:blank", "title": "请求有误", "status": 400, "detail": detail}, 400)
+    return problem_response(
+        {
+            "type": "about:blank",
+            "title": "请求数据有误",
+            "status": 400,
+            "detail": "；".join(f"{e.field}：{e.message}" for e in errors),
+            "errors": [msgspec.structs.asdict(e) for e in errors],
+        },
+        400,
+    )
+
+
+def _is_empty(value: Any) -> bool:
+    return type(value).__name__ == "EmptyType"
+
+
+_HTTP_TITLES = {
+    400: "请求有误", 401: "未登录或登录已过期", 403: "无权操作", 404: "未找到", 405: "不支持该请求方法",
+    409: "与已有数据冲突", 413: "上传内容过大", 415: "不支持的内容类型", 429: "请求过于频繁，请稍后再试",
+}
+
+
+def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    detail = exc.detail
+    if isinstance(exc, NotAuthorizedException):
+        lowered = str(exc.detail).lower()
+        if _has_cjk(exc.detail):
+            pass
+        elif "no jwt token" in lowered or "authorization" in lowered:
+            detail = "请先登录（请求头需要 Authorization: Bearer 令牌）"
+        else:
+            detail = "令牌无效或已过期，请重新登录"
+    elif isinstance(exc, PermissionDeniedException):
+        detail = exc.detail if _has_cjk(exc.detail) else "您的角色无权进行此操作"
+    elif isinstance(exc, LitestarNotFound):
+        detail = "没有这个地址"
+    elif status == 400 and ("JSON" in str(detail).upper() or "decode" in str(detail).lower()):
+        detail = "请求内容不是有效的 JSON"
+    body = {"type": "about:blank", "title": _HTTP_TITLES.get(status, "请求失败"), "status": status,
+            "detail": detail}
+    return problem_response(body, status, exc.headers)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def handle_database(_: Request[Any, Any, Any], exc: asyncpg.PostgresError) -> Response[Any]:
+    """Safety net: constraint and data errors are the caller's, never a 500. Values are not echoed."""
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        status, title, detail = 409, "与已有数据冲突", "这条记录已经存在"
+    elif isinstance(exc, asyncpg.ForeignKeyViolationError):
+        status, title, detail = 422, "数据不符合要求", "引用的对象不存在"
+    elif isinstance(exc, asyncpg.IntegrityConstraintViolationError | asyncpg.DataError):
+        status, title, detail = 422, "数据不符合要求", "数据超出允许范围或格式不正确"
+    else:
+        return handle_unexpected(_, exc)
+    constraint = getattr(exc, "constraint_name", None)
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if constraint:
+        body["constraint"] = constraint
+    return problem_response(body, status)
+
+
+def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    reference = uuid.uuid4().hex[:12]
+    # The exception type and traceback only: messages of driver errors may quote row values.
+    log.error("unhandled %s (reference %s)", type(exc).__name__, reference, exc_info=(type(exc), exc, None))
+    body = {"type": "about:blank", "title": "服务器内部错误", "status": 500,
+            "detail": f"服务器出错，请联系管理员并提供编号 {reference}", "reference": reference}
+    return problem_response(body, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    Problem: handle_problem,
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    asyncpg.PostgresError: handle_database,
+    Exception: handle_unexpected,
+}
