@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -10,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Response, get
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RapidocRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -95,7 +96,11 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         try:
             yield
         finally:
-            await app.state.pool.close()
+            try:
+                await asyncio.wait_for(app.state.pool.close(), timeout=10)
+            except TimeoutError:
+                log.warning("database connections still busy after 10 s; closing them")
+                app.state.pool.terminate()
             if embedded is not None:
                 embedded.stop()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 import msgspec
 
@@ -17,3 +18,13 @@ class TokenResponse(msgspec.Struct):
     token_type: str
     role: str
     expires_in: int
+
+
+class Me(msgspec.Struct):
+    id: UUID
+    username: str
+    role: str
+    county_code: str | None
+    school_id: UUID | None
+    region_codes: list[str]
+    counties: list[str] | None

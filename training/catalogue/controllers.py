@@ -7,7 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from training.auth.guards import roles
 from training.catalogue import service
@@ -15,6 +15,7 @@ from training.catalogue.schemas import (
     Course,
     CourseCreate,
     CourseKind,
+    EducationLevel,
     Equipment,
     EquipmentCreate,
     Major,
@@ -34,13 +35,12 @@ from training.catalogue.schemas import (
     TeacherCreate,
     Trade,
 )
-from training.core.deps import Conn
+from training.core.deps import Caller, Conn, PageLimit, PageOffset, Today
 from training.core.schemas import Page
-from training.core.security import Principal
 from training.core.types import RegionCode, TradeCode
 
-Township = Annotated[str | None, Parameter(pattern=r"^\d{12}$", description="乡镇 12 位区划代码")]
-Village = Annotated[str | None, Parameter(pattern=r"^\d{12}$", description="村 12 位区划代码")]
+Township = Annotated[str | None, QueryParameter(pattern=r"^\d{12}$", description="乡镇 12 位区划代码")]
+Village = Annotated[str | None, QueryParameter(pattern=r"^\d{12}$", description="村 12 位区划代码")]
 
 
 class TradeController(Controller):
@@ -49,10 +49,20 @@ class TradeController(Controller):
 
     @get("/", summary="搜索工种（按代码或名称）")
     async def search(
-        self, conn: Conn, q: str | None = None, category: str | None = None, focus: bool | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+        self, conn: Conn, q: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
+        focus: FromQuery[bool | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> list[Trade]:
         return await service.search_trades(conn, q, category, focus, limit)
+
+
+class EducationLevelController(Controller):
+    path = "/api/education-levels"
+    tags = ["参考代码 reference"]
+
+    @get("/", summary="文化程度代码（GB/T 4658），rank 越大学历越高")
+    async def list_(self, conn: Conn) -> list[EducationLevel]:
+        return await service.education_levels(conn)
 
 
 class SchoolController(Controller):
@@ -60,41 +70,42 @@ class SchoolController(Controller):
     tags = ["学校 schools"]
 
     @post("/", guards=[roles("admin")], summary="登记学校（管理员）")
-    async def create(self, conn: Conn, principal: Principal, data: SchoolCreate) -> School:
+    async def create(self, conn: Conn, principal: Caller, data: JSONBody[SchoolCreate]) -> School:
         return await service.create_school(conn, principal, data)
 
     @get("/", summary="学校列表")
-    async def list_(self, conn: Conn, principal: Principal, limit: int, offset: int, q: str | None = None,
-                    kind: SchoolKind | None = None) -> Page[School]:
+    async def list_(self, conn: Conn, principal: Caller, q: FromQuery[str | None] = None,
+                    kind: FromQuery[SchoolKind | None] = None, limit: PageLimit = 50, offset: PageOffset = 0,
+    ) -> Page[School]:
         return await service.list_schools(conn, principal, q, kind, limit, offset)
 
     @get("/{school_id:uuid}", summary="学校详情：专业、师资、设备、课程（四晒）")
-    async def detail(self, conn: Conn, principal: Principal, school_id: UUID) -> SchoolDetail:
+    async def detail(self, conn: Conn, principal: Caller, school_id: FromPath[UUID]) -> SchoolDetail:
         return await service.school_detail(conn, principal, school_id)
 
     @post("/{school_id:uuid}/majors", summary="晒专业：新增专业")
-    async def add_major(self, conn: Conn, principal: Principal, school_id: UUID, data: MajorCreate) -> Major:
+    async def add_major(self, conn: Conn, principal: Caller, school_id: FromPath[UUID], data: JSONBody[MajorCreate]) -> Major:
         return await service.add_major(conn, principal, school_id, data)
 
     @get("/{school_id:uuid}/majors", summary="专业列表")
-    async def majors(self, conn: Conn, principal: Principal, school_id: UUID) -> list[Major]:
+    async def majors(self, conn: Conn, principal: Caller, school_id: FromPath[UUID]) -> list[Major]:
         return await service.list_majors(conn, principal, school_id)
 
     @post("/{school_id:uuid}/teachers", summary="晒师资：新增教师")
-    async def add_teacher(self, conn: Conn, principal: Principal, school_id: UUID, data: TeacherCreate) -> Teacher:
+    async def add_teacher(self, conn: Conn, principal: Caller, school_id: FromPath[UUID], data: JSONBody[TeacherCreate]) -> Teacher:
         return await service.add_teacher(conn, principal, school_id, data)
 
     @get("/{school_id:uuid}/teachers", summary="教师列表")
-    async def teachers(self, conn: Conn, principal: Principal, school_id: UUID) -> list[Teacher]:
+    async def teachers(self, conn: Conn, principal: Caller, school_id: FromPath[UUID]) -> list[Teacher]:
         return await service.list_teachers(conn, principal, school_id)
 
     @post("/{school_id:uuid}/equipment", summary="晒设备：新增设备")
-    async def add_equipment(self, conn: Conn, principal: Principal, school_id: UUID,
-                            data: EquipmentCreate) -> Equipment:
+    async def add_equipment(self, conn: Conn, principal: Caller, school_id: FromPath[UUID],
+                            data: JSONBody[EquipmentCreate]) -> Equipment:
         return await service.add_equipment(conn, principal, school_id, data)
 
     @get("/{school_id:uuid}/equipment", summary="设备列表")
-    async def equipment(self, conn: Conn, principal: Principal, school_id: UUID) -> list[Equipment]:
+    async def equipment(self, conn: Conn, principal: Caller, school_id: FromPath[UUID]) -> list[Equipment]:
         return await service.list_equipment(conn, principal, school_id)
 
 
@@ -103,25 +114,26 @@ class CourseController(Controller):
     tags = ["课程 courses"]
 
     @post("/", guards=[roles("admin", "school")], summary="新增课程")
-    async def create(self, conn: Conn, principal: Principal, data: CourseCreate) -> Course:
+    async def create(self, conn: Conn, principal: Caller, data: JSONBody[CourseCreate]) -> Course:
         return await service.create_course(conn, principal, data)
 
     @get("/", summary="课程列表（可按学校、工种、类型、工种类别、关键词筛选）")
     async def list_(
-        self, conn: Conn, principal: Principal, limit: int, offset: int, school_id: UUID | None = None,
-        trade_code: Annotated[TradeCode | None, Parameter(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")] = None,
-        kind: CourseKind | None = None, category: str | None = None, q: str | None = None,
+        self, conn: Conn, principal: Caller, school_id: FromQuery[UUID | None] = None,
+        trade_code: Annotated[TradeCode | None, QueryParameter(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")] = None,
+        kind: FromQuery[CourseKind | None] = None, category: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None, limit: PageLimit = 50, offset: PageOffset = 0,
     ) -> Page[Course]:
         return await service.list_courses(conn, principal, school_id=school_id, trade_code=trade_code, kind=kind,
                                           category=category, q=q, limit=limit, offset=offset)
 
     @get("/{course_id:uuid}", summary="课程详情")
-    async def detail(self, conn: Conn, principal: Principal, course_id: UUID) -> Course:
+    async def detail(self, conn: Conn, principal: Caller, course_id: FromPath[UUID]) -> Course:
         return await service.get_course(conn, principal, course_id)
 
     @post("/{course_id:uuid}/sessions", guards=[roles("admin", "school")], summary="亮时间表：新建培训班（草稿）")
-    async def create_session(self, conn: Conn, principal: Principal, course_id: UUID,
-                             data: SessionCreate) -> Session:
+    async def create_session(self, conn: Conn, principal: Caller, course_id: FromPath[UUID],
+                             data: JSONBody[SessionCreate]) -> Session:
         return await service.create_session(conn, principal, course_id, data)
 
 
@@ -131,13 +143,13 @@ class SessionController(Controller):
 
     @get("/", summary="培训班列表（可按村、乡镇、工种、状态、日期筛选）")
     async def list_(
-        self, conn: Conn, principal: Principal, limit: int, offset: int, village_code: Village = None,
+        self, conn: Conn, principal: Caller, village_code: Village = None,
         township_code: Township = None,
-        trade_code: Annotated[str | None, Parameter(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")] = None,
-        status: SessionStatus | None = None,
-        starts_from: Annotated[date | None, Parameter(description="开始日期不早于")] = None,
-        starts_to: Annotated[date | None, Parameter(description="开始日期不晚于")] = None,
-        school_id: UUID | None = None, course_id: UUID | None = None,
+        trade_code: Annotated[str | None, QueryParameter(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")] = None,
+        status: FromQuery[SessionStatus | None] = None,
+        starts_from: Annotated[date | None, QueryParameter(description="开始日期不早于")] = None,
+        starts_to: Annotated[date | None, QueryParameter(description="开始日期不晚于")] = None,
+        school_id: FromQuery[UUID | None] = None, course_id: FromQuery[UUID | None] = None, limit: PageLimit = 50, offset: PageOffset = 0,
     ) -> Page[Session]:
         filters = {"village_code": village_code, "township_code": township_code, "trade_code": trade_code,
                    "status": status, "starts_from": starts_from, "starts_to": starts_to, "school_id": school_id,
@@ -145,16 +157,16 @@ class SessionController(Controller):
         return await service.list_sessions(conn, principal, filters, limit, offset)
 
     @get("/{session_id:uuid}", summary="培训班详情")
-    async def detail(self, conn: Conn, principal: Principal, session_id: UUID) -> Session:
+    async def detail(self, conn: Conn, principal: Caller, session_id: FromPath[UUID]) -> Session:
         return await service.get_session(conn, principal, session_id)
 
     @patch("/{session_id:uuid}", guards=[roles("admin", "school")], summary="修改草稿培训班")
-    async def update(self, conn: Conn, principal: Principal, session_id: UUID, data: SessionUpdate) -> Session:
+    async def update(self, conn: Conn, principal: Caller, session_id: FromPath[UUID], data: JSONBody[SessionUpdate]) -> Session:
         return await service.update_session(conn, principal, session_id, data)
 
     @post("/{session_id:uuid}/publish", guards=[roles("admin", "school")], status_code=200,
           summary="发布培训班（检查日期、人数、师资）")
-    async def publish(self, conn: Conn, principal: Principal, session_id: UUID, today: date) -> Session:
+    async def publish(self, conn: Conn, principal: Caller, session_id: FromPath[UUID], today: Today) -> Session:
         return await service.publish_session(conn, principal, session_id, today)
 
 
@@ -163,16 +175,16 @@ class PackageController(Controller):
     tags = ["培训资源包 packages"]
 
     @post("/", guards=[roles("admin", "official", "school")], summary="组建培训资源包")
-    async def create(self, conn: Conn, principal: Principal, data: PackageCreate) -> Package:
+    async def create(self, conn: Conn, principal: Caller, data: JSONBody[PackageCreate]) -> Package:
         return await service.create_package(conn, principal, data)
 
     @get("/", summary="培训资源包列表")
-    async def list_(self, conn: Conn, principal: Principal, limit: int, offset: int,
-                    village_code: Village = None) -> Page[Package]:
+    async def list_(self, conn: Conn, principal: Caller, village_code: Village = None, limit: PageLimit = 50, offset: PageOffset = 0,
+    ) -> Page[Package]:
         return await service.list_packages(conn, principal, village_code, limit, offset)
 
     @get("/{package_id:uuid}", summary="培训资源包详情")
-    async def detail(self, conn: Conn, principal: Principal, package_id: UUID) -> Package:
+    async def detail(self, conn: Conn, principal: Caller, package_id: FromPath[UUID]) -> Package:
         return await service.get_package(conn, principal, package_id)
 
 
@@ -181,10 +193,10 @@ class MenuController(Controller):
     tags = ["培训菜单 menu"]
 
     @get("/", summary="某村的培训菜单：未开班的已发布培训班，重点村的资源包优先，由近及远")
-    async def menu(self, conn: Conn, principal: Principal, today: date,
-                   village_code: Annotated[RegionCode, Parameter(pattern=r"^\d{12}$")]) -> Menu:
+    async def menu(self, conn: Conn, principal: Caller, today: Today,
+                   village_code: Annotated[RegionCode, QueryParameter(pattern=r"^\d{12}$")]) -> Menu:
         return await service.menu(conn, principal, village_code, today)
 
 
-CONTROLLERS = [TradeController, SchoolController, CourseController, SessionController, PackageController,
+CONTROLLERS = [TradeController, EducationLevelController, SchoolController, CourseController, SessionController, PackageController,
                MenuController]

@@ -31,6 +31,10 @@ async def search_trades(conn: Conn, q: str | None, category: str | None, focus: 
     )
 
 
+async def education_levels(conn: Conn) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT code, name, rank FROM education_levels ORDER BY rank DESC, code")
+
+
 async def known_trades(conn: Conn, codes: list[str]) -> set[str]:
     rows = await conn.fetch("SELECT code FROM trades WHERE code = ANY($1::text[])", codes)
     return {r["code"] for r in rows}

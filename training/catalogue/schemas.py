@@ -31,6 +31,12 @@ SESSION_STATUS_LABELS = {"draft": "草稿", "published": "已发布", "cancelled
 TradeCodes = Annotated[list[TradeCode], msgspec.Meta(min_length=1, max_length=20)]
 
 
+class EducationLevel(msgspec.Struct):
+    code: str
+    name: str
+    rank: int
+
+
 class TradeRef(msgspec.Struct):
     code: str
     name: str
@@ -201,6 +207,7 @@ class Session(msgspec.Struct):
     course_id: UUID
     course_title: str
     course_kind: str
+    course_kind_label: str
     school_id: UUID
     school_name: str
     trade_code: str

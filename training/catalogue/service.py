@@ -20,6 +20,7 @@ from training.catalogue.schemas import (
     SESSION_STATUS_LABELS,
     Course,
     CourseCreate,
+    EducationLevel,
     Equipment,
     EquipmentCreate,
     Major,
@@ -44,7 +45,7 @@ from training.catalogue.schemas import (
 )
 from training.core import audit
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RuleViolation
-from training.core.schemas import Page
+from training.core.schemas import Page, paged
 from training.core.security import Principal
 
 Conn = repo.Conn
@@ -85,13 +86,11 @@ def _course(row: asyncpg.Record) -> Course:
 
 
 def _session(row: asyncpg.Record) -> Session:
-    values = {k: row[k] for k in Session.__struct_fields__ if k not in ("status_label", "teachers")}
+    values = {k: row[k] for k in Session.__struct_fields__
+              if k not in ("status_label", "teachers", "course_kind_label")}
     return Session(status_label=SESSION_STATUS_LABELS[row["status"]],
+                   course_kind_label=COURSE_KIND_LABELS[row["course_kind"]],
                    teachers=msgspec.convert(row["teachers"], list[TeacherRef]), **values)
-
-
-def _page(rows: list[asyncpg.Record], items: list[Any], limit: int, offset: int) -> Page[Any]:
-    return Page(items=items, total=rows[0]["total"] if rows else 0, limit=limit, offset=offset)
 
 
 # ------------------------------------------------------------------ checks shared by the writes
@@ -144,6 +143,10 @@ async def search_trades(conn: Conn, q: str | None, category: str | None, focus: 
                   focus=r["focus"], aliases=list(r["aliases"])) for r in rows]
 
 
+async def education_levels(conn: Conn) -> list[EducationLevel]:
+    return [EducationLevel(code=r["code"], name=r["name"], rank=r["rank"]) for r in await repo.education_levels(conn)]
+
+
 async def create_school(conn: Conn, principal: Principal, data: SchoolCreate) -> School:
     if not principal.sees_county(data.county_code):
         raise Forbidden("只能在本县登记学校")
@@ -162,8 +165,8 @@ async def create_school(conn: Conn, principal: Principal, data: SchoolCreate) ->
 
 async def list_schools(conn: Conn, principal: Principal, q: str | None, kind: str | None, limit: int,
                        offset: int) -> Page[School]:
-    rows = await repo.list_schools(conn, principal.counties, q, kind, limit, offset)
-    return _page(rows, [school_from(r) for r in rows], limit, offset)
+    return await paged(lambda n, skip: repo.list_schools(conn, principal.counties, q, kind, n, skip),
+                       school_from, limit, offset)
 
 
 async def school_detail(conn: Conn, principal: Principal, school_id: UUID) -> SchoolDetail:
@@ -260,9 +263,9 @@ async def get_course(conn: Conn, principal: Principal, course_id: UUID) -> Cours
 async def list_courses(conn: Conn, principal: Principal, *, school_id: UUID | None, trade_code: str | None,
                        kind: str | None, category: str | None, q: str | None, limit: int,
                        offset: int) -> Page[Course]:
-    rows = await repo.list_courses(conn, principal.counties, school_id=school_id, trade_code=trade_code,
-                                   kind=kind, category=category, q=q, limit=limit, offset=offset)
-    return _page(rows, [_course(r) for r in rows], limit, offset)
+    return await paged(lambda n, skip: repo.list_courses(
+        conn, principal.counties, school_id=school_id, trade_code=trade_code, kind=kind, category=category, q=q,
+        limit=n, offset=skip), _course, limit, offset)
 
 
 # ------------------------------------------------------------------ sessions (亮时间表)
@@ -359,9 +362,11 @@ async def publish_session(conn: Conn, principal: Principal, session_id: UUID, to
 
 async def list_sessions(conn: Conn, principal: Principal, filters: dict[str, Any], limit: int,
                         offset: int) -> Page[Session]:
-    rows = await repo.list_sessions(conn, principal.counties, sees_drafts=_sees_drafts(principal),
-                                    school_id=principal.school_id, filters=filters, limit=limit, offset=offset)
-    return _page(rows, [_session(r) for r in rows], limit, offset)
+    if filters["starts_from"] and filters["starts_to"] and filters["starts_from"] > filters["starts_to"]:
+        raise InvalidInput([FieldError("starts_to", "结束日期不能早于开始日期", "query")])
+    return await paged(lambda n, skip: repo.list_sessions(
+        conn, principal.counties, sees_drafts=_sees_drafts(principal), school_id=principal.school_id,
+        filters=filters, limit=n, offset=skip), _session, limit, offset)
 
 
 # ------------------------------------------------------------------ packages and the menu
@@ -390,7 +395,9 @@ async def create_package(conn: Conn, principal: Principal, data: PackageCreate) 
     sessions = {r["id"]: r for r in await repo.sessions_in_county(conn, county, data.session_ids)}
     for i, session_id in enumerate(data.session_ids):
         session = sessions.get(session_id)
-        if session is None:
+        hidden_draft = (session is not None and session["status"] == "draft" and not _sees_drafts(principal)
+                        and session["school_id"] != principal.school_id)
+        if session is None or hidden_draft:
             errors.append(FieldError(f"session_ids[{i}]", "培训班不存在或不在本县"))
         elif session["status"] == "cancelled":
             errors.append(FieldError(f"session_ids[{i}]", "培训班已取消"))
@@ -421,8 +428,8 @@ async def get_package(conn: Conn, principal: Principal, package_id: UUID) -> Pac
 
 async def list_packages(conn: Conn, principal: Principal, village_code: str | None, limit: int,
                         offset: int) -> Page[Package]:
-    rows = await repo.list_packages(conn, principal.counties, village_code, limit, offset)
-    return _page(rows, [_package(r) for r in rows], limit, offset)
+    return await paged(lambda n, skip: repo.list_packages(conn, principal.counties, village_code, n, skip),
+                       _package, limit, offset)
 
 
 async def menu(conn: Conn, principal: Principal, village_code: str, today: date) -> Menu:

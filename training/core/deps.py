@@ -9,12 +9,19 @@ from typing import Annotated, Any, TypeAlias
 import asyncpg
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.params import Dependency, Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
 
 from training.core.security import Principal
 
-Conn: TypeAlias = Annotated[asyncpg.pool.PoolConnectionProxy, Dependency(skip_validation=True)]
+# Handler parameter types: the parameter's name picks the dependency (conn, principal, today).
+Conn: TypeAlias = NamedDependency[asyncpg.pool.PoolConnectionProxy]
+Caller: TypeAlias = NamedDependency[Principal]
+Today: TypeAlias = NamedDependency[date]
+# Paging is plain query parameters, not dependencies: Litestar validates handler parameters after it
+# has registered generator-dependency cleanup, so a bad `limit` can never strand a pooled connection.
+PageLimit: TypeAlias = Annotated[int, QueryParameter(ge=1, le=500, description="每页条数")]
+PageOffset: TypeAlias = Annotated[int, QueryParameter(ge=0, description="跳过条数")]
 
 
 async def provide_conn(state: State) -> AsyncGenerator[asyncpg.pool.PoolConnectionProxy, None]:
@@ -31,18 +38,9 @@ def provide_today(state: State) -> date:
     return datetime.now(state.settings.tz).date()
 
 
-def provide_limit(page_size: Annotated[int, Parameter(query="limit", ge=1, le=500, description="每页条数")] = 50) -> int:
-    return page_size
-
-
-def provide_offset(skip: Annotated[int, Parameter(query="offset", ge=0, description="跳过条数")] = 0) -> int:
-    return skip
-
 
 DEPENDENCIES = {
     "conn": Provide(provide_conn),
     "principal": Provide(provide_principal, sync_to_thread=False),
     "today": Provide(provide_today, sync_to_thread=False),
-    "limit": Provide(provide_limit, sync_to_thread=False),
-    "offset": Provide(provide_offset, sync_to_thread=False),
 }

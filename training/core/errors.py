@@ -77,6 +77,11 @@ class RuleViolation(Problem):
         super().__init__(detail, rules=rules)
 
 
+class Unauthenticated(Problem):
+    status = 401
+    title = "登录失败"
+
+
 class NotFound(Problem):
     status = 404
     title = "未找到"
@@ -222,7 +227,8 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
     for item in raw_items:
         if not isinstance(item, Mapping):
             continue
-        source = str(item.get("source") or "body")
+        raw_source = item.get("source") or "body"
+        source = str(getattr(raw_source, "value", raw_source))
         key = str(item.get("key") or "")
         if source == "body":
             body_failed = True

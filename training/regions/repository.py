@@ -8,7 +8,8 @@ Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
 async def list_regions(conn: Conn, parent_code: str | None, level: str | None, q: str | None,
-                       counties: list[str] | None, limit: int, offset: int) -> list[asyncpg.Record]:
+                       counties: list[str] | None, prefixes: list[str] | None, limit: int,
+                       offset: int) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT code, name, parent_code, level, key_poverty, lat, lon, count(*) OVER () AS total FROM regions
            WHERE ($1::text IS NULL OR parent_code = $1)
@@ -16,8 +17,14 @@ async def list_regions(conn: Conn, parent_code: str | None, level: str | None, q
              AND ($3::text IS NULL OR name LIKE '%' || $3 || '%' OR code LIKE $3 || '%')
              AND ($4::text[] IS NULL OR county_code = ANY($4))
              AND ($1::text IS NOT NULL OR $2::text IS NOT NULL OR $3::text IS NOT NULL OR level = 'county')
+             -- inside one of the caller's regions, or on the way down to one
+             AND ($7::text[] IS NULL OR EXISTS (
+                   SELECT 1 FROM unnest($7::text[]) AS p(prefix)
+                   WHERE code LIKE p.prefix || '%'
+                      OR p.prefix LIKE (CASE level WHEN 'county' THEN left(code, 6)
+                                                   WHEN 'township' THEN left(code, 9) ELSE code END) || '%'))
            ORDER BY code LIMIT $5 OFFSET $6""",
-        parent_code, level, q, counties, limit, offset,
+        parent_code, level, q, counties, limit, offset, prefixes,
     )
 
 

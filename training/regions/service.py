@@ -8,7 +8,7 @@ import io
 import msgspec
 
 from training.core.errors import FieldError, InvalidInput
-from training.core.schemas import Page
+from training.core.schemas import Page, paged
 from training.core.security import Principal
 from training.core.text import clean, parse_bool
 from training.regions import repository as repo
@@ -26,9 +26,11 @@ class LoadResult(msgspec.Struct):
 
 async def list_regions(conn: repo.Conn, principal: Principal, parent_code: str | None, level: str | None,
                        q: str | None, limit: int, offset: int) -> Page[Region]:
-    rows = await repo.list_regions(conn, parent_code, level, q, principal.counties, limit, offset)
-    items = [Region(**{k: r[k] for k in Region.__struct_fields__}) for r in rows]
-    return Page(items=items, total=rows[0]["total"] if rows else 0, limit=limit, offset=offset)
+    # Officials and surveyors see their own regions and the regions above them, not their neighbours'.
+    prefixes = list(principal.region_prefixes) if principal.role in ("official", "surveyor") else None
+    return await paged(
+        lambda n, skip: repo.list_regions(conn, parent_code, level, q, principal.counties, prefixes, n, skip),
+        lambda r: Region(**{k: r[k] for k in Region.__struct_fields__}), limit, offset)
 
 
 def expected_level(code: str) -> str:

