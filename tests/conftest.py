@@ -84,12 +84,15 @@ async def template_dsn(admin_dsn: str, settings: Settings) -> AsyncIterator[str]
 
 
 @asynccontextmanager
-async def cloned_database(admin_dsn: str) -> AsyncIterator[str]:
-    """A database of its own, copied from the seeded template, dropped afterwards."""
+async def cloned_database(admin_dsn: str, template: str | None = TEMPLATE) -> AsyncIterator[str]:
+    """A database of its own, copied from the seeded template (or empty), dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = await asyncpg.connect(admin_dsn)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}" STRATEGY FILE_COPY')
+        if template is None:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        else:
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
         yield _with_database(admin_dsn, name)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

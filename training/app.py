@@ -23,16 +23,20 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from training import __version__
+from training.audit.controllers import AuditController
 from training.auth.controllers import AuthController
 from training.auth.jwt import make_jwt_auth
 from training.catalogue.controllers import CONTROLLERS as CATALOGUE
 from training.core import db
 from training.core.config import Settings, load_settings
+from training.core.crypto import Vault, load_master_key
 from training.core.deps import DEPENDENCIES
 from training.core.errors import EXCEPTION_HANDLERS
 from training.core.lifecycle import prepare_database
 from training.dashboard.controllers import DashboardController
+from training.ledger.controllers import LedgerController
 from training.regions.controllers import RegionController
+from training.registry.controllers import CONTROLLERS as REGISTRY
 
 log = logging.getLogger("training")
 access_log = logging.getLogger("training.access")
@@ -121,7 +125,8 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
     )
     app = Litestar(
         route_handlers=[
-            health, AuthController, RegionController, *CATALOGUE, DashboardController,
+            health, AuthController, RegionController, *CATALOGUE, *REGISTRY, LedgerController, AuditController,
+            DashboardController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"exclude_from_auth": True},
                                        include_in_schema=False),
         ],
@@ -134,7 +139,8 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                                     ).middleware, access_log_middleware],
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
-        state=State({"settings": settings, "jwt_auth": jwt_auth}),
+        state=State({"settings": settings, "jwt_auth": jwt_auth,
+                     "vault": Vault(load_master_key(settings.data_dir))}),
         request_max_body_size=50 * 1024 * 1024,
     )
     return app

@@ -185,5 +185,95 @@ def regions_load(file: Path) -> None:
     click.echo(f"区划导入完成：新增 {result.inserted}，更新 {result.updated}")
 
 
+@main.group()
+def ledger() -> None:
+    """The training ledger (培训台账) in Excel: template, import, export."""
+
+
+async def _principal(conn: asyncpg.Connection, username: str) -> Any:
+    from training.auth import repository
+    from training.auth.service import principal_from
+
+    row = await repository.by_username(conn, username)
+    if row is None or not row["active"]:
+        raise Problem(f"账号 {username} 不存在或已停用")
+    return principal_from(row)
+
+
+@ledger.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("培训台账模板.xlsx"),
+              show_default=True, help="Where to write the empty ledger.")
+def ledger_template(output: Path) -> None:
+    """Write an empty ledger with the Chinese headers and a sheet of instructions."""
+    from training.ledger.service import template
+
+    output.write_bytes(template())
+    click.echo(f"已写出 {output}")
+
+
+@ledger.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "username", required=True, help="Import as this account (its scope and audit name apply).")
+@click.option("--mode", type=click.Choice(["valid_only", "all_or_nothing"]), default="valid_only", show_default=True,
+              help="valid_only writes the good rows; all_or_nothing writes nothing if any row is bad.")
+def ledger_import(file: Path, username: str, mode: str) -> None:
+    """Import a ledger .xlsx; prints each stage, the counts and every rejected row (row, column, reason)."""
+    from training.core.crypto import Vault, load_master_key
+    from training.ledger.service import LedgerRejected, import_ledger
+
+    settings = load_settings()
+    vault = Vault(load_master_key(settings.data_dir))
+    content = file.read_bytes()
+    today = datetime.now(settings.tz).date()
+
+    def progress(step: str) -> None:
+        click.echo(f"  {step}…", err=True)
+
+    async def job(conn: asyncpg.Connection) -> Any:
+        principal = await _principal(conn, username)
+        try:
+            return await import_ledger(conn, principal, vault, content, mode, today, progress)  # type: ignore[arg-type]
+        except LedgerRejected as rejected:
+            for row in rejected.extra.get("rejected", []):
+                click.echo(f"  第{row['row']}行 {row['column']}：{row['message']}", err=True)
+            raise
+
+    with database(settings) as dsn:
+        result = run_with_connection(settings, dsn, job)
+    click.echo(f"共 {result.rows} 行：农户 新增 {result.households_created} 更新 {result.households_updated} "
+               f"未变 {result.households_unchanged}；人员 新增 {result.people_created} 更新 {result.people_updated} "
+               f"未变 {result.people_unchanged}；调查 新增 {result.surveys_created}")
+    for row in result.rejected:
+        click.echo(f"  未导入 第{row.row}行 {row.column}：{row.message}")
+    if result.rejected:
+        sys.exit(1)
+
+
+@ledger.command("export")
+@click.option("--user", "username", required=True, help="Export as this account (its scope applies).")
+@click.option("--village", "village_code", help="Only this village (12-digit code).")
+@click.option("--reveal", is_flag=True, help="Full ID numbers and phones, if the account may read them (audited).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("培训台账.xlsx"),
+              show_default=True)
+def ledger_export(username: str, village_code: str | None, reveal: bool, output: Path) -> None:
+    """Export the ledger of the account's reach; ID numbers and phones are masked unless --reveal."""
+    from training.core.crypto import Vault, load_master_key
+    from training.ledger.service import export
+    from training.registry.repository import rule_for
+
+    settings = load_settings()
+    vault = Vault(load_master_key(settings.data_dir))
+    today = datetime.now(settings.tz).date()
+    rule = rule_for(settings, today)
+
+    async def job(conn: asyncpg.Connection) -> bytes:
+        return await export(conn, await _principal(conn, username), vault, rule, village_code, reveal)
+
+    with database(settings) as dsn:
+        content = run_with_connection(settings, dsn, job)
+    output.write_bytes(content)
+    click.echo(f"已写出 {output}")
+
+
 if __name__ == "__main__":
     main()

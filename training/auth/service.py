@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 import asyncpg
@@ -11,6 +12,7 @@ from training.core.errors import Conflict, FieldError, InvalidInput
 from training.core.security import Principal, hash_password, verify_password
 
 ROLES = ("admin", "official", "school", "surveyor")
+USERNAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
 
 
 def principal_from(row: asyncpg.Record) -> Principal:
@@ -35,6 +37,8 @@ async def create_user(
     """Create an account after checking that its role and scope fit together."""
     regions = sorted(set(region_codes or []))
     errors: list[FieldError] = []
+    if not USERNAME.fullmatch(username):
+        errors.append(FieldError("username", "用户名应为 2-64 位英文字母、数字或 _ . @ -"))
     if role not in ROLES:
         errors.append(FieldError("role", f"角色应为 {'/'.join(ROLES)} 之一"))
     if len(password) < 8:

@@ -27,6 +27,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     migrations_dir: Path
     working_age_male: tuple[int, int]
     working_age_female: tuple[int, int]
+    lianghousheng_years: int = 3
 
     @property
     def tz(self) -> ZoneInfo:
@@ -68,4 +69,5 @@ def load_settings() -> Settings:
         migrations_dir=Path(os.environ.get("TRAINING_MIGRATIONS_DIR") or PROJECT_ROOT / "migrations"),
         working_age_male=_age_range(os.environ.get("TRAINING_WORKING_AGE_MALE"), (16, 60)),
         working_age_female=_age_range(os.environ.get("TRAINING_WORKING_AGE_FEMALE"), (16, 55)),
+        lianghousheng_years=int(os.environ.get("TRAINING_LIANGHOUSHENG_YEARS", "3")),
     )

@@ -146,12 +146,16 @@ async def migrate(conn: asyncpg.Connection, directory: Path) -> list[Migration]:
         for m in migrations:
             if m.version in applied:
                 continue
-            async with conn.transaction():
-                await conn.execute(m.sql)
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                    m.version, m.name, m.checksum,
-                )
+            try:
+                async with conn.transaction():
+                    await conn.execute(m.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                        m.version, m.name, m.checksum,
+                    )
+            except asyncpg.PostgresError as exc:
+                raise MigrationError(f"migration {m.path.name} failed and was rolled back: "
+                                     f"{type(exc).__name__}: {exc}") from exc
             log.info("applied migration %s", m.path.name)
             done.append(m)
         return done

@@ -12,12 +12,16 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
+from training.core.crypto import Vault
 from training.core.security import Principal
+from training.registry.repository import Rule, rule_for
 
 # Handler parameter types: the parameter's name picks the dependency (conn, principal, today).
 Conn: TypeAlias = NamedDependency[asyncpg.pool.PoolConnectionProxy]
 Caller: TypeAlias = NamedDependency[Principal]
 Today: TypeAlias = NamedDependency[date]
+Secrets: TypeAlias = NamedDependency[Vault]
+Rules: TypeAlias = NamedDependency[Rule]
 # Paging is plain query parameters, not dependencies: Litestar validates handler parameters after it
 # has registered generator-dependency cleanup, so a bad `limit` can never strand a pooled connection.
 PageLimit: TypeAlias = Annotated[int, QueryParameter(ge=1, le=500, description="每页条数")]
@@ -39,8 +43,19 @@ def provide_today(state: State) -> date:
 
 
 
+def provide_vault(state: State) -> Vault:
+    vault: Vault = state.vault
+    return vault
+
+
+def provide_rule(state: State, today: Today) -> Rule:
+    return rule_for(state.settings, today)
+
+
 DEPENDENCIES = {
     "conn": Provide(provide_conn),
     "principal": Provide(provide_principal, sync_to_thread=False),
     "today": Provide(provide_today, sync_to_thread=False),
+    "vault": Provide(provide_vault, sync_to_thread=False),
+    "rule": Provide(provide_rule, sync_to_thread=False),
 }

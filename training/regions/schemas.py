@@ -28,3 +28,4 @@ class RegionRow(msgspec.Struct, frozen=True):
     key_poverty: bool
     lat: float | None
     lon: float | None
+    line: int = 0  # where it stood in the file, for messages

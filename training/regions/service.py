@@ -59,8 +59,10 @@ def parse_csv(text: str) -> tuple[list[RegionRow], list[FieldError]]:
         return [], [FieldError("header", f"缺少列：{', '.join(missing)}", "file")]
     reader.fieldnames = headers
     rows: list[RegionRow] = []
+    lines: dict[str, list[int]] = {}
     errors: list[FieldError] = []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # the file's own line number, blank lines included
         values = {k: clean(v) for k, v in raw.items() if k}
         if not any(values.values()):
             continue
@@ -79,8 +81,12 @@ def parse_csv(text: str) -> tuple[list[RegionRow], list[FieldError]]:
             continue
         if expected_level(code) != level:
             bad("level", f"代码 {code} 是{ {'county': '县', 'township': '乡镇', 'village': '村'}[expected_level(code)] }级代码")
+        if level == "village" and code[6:9] == "000":
+            bad("code", "村级代码的乡镇部分（第 7-9 位）不能是 000")
         if not values.get("name"):
             bad("name", "名称不能为空")
+        elif len(values["name"]) > 100:
+            bad("name", "名称最多 100 个字")
         if key_poverty is None:
             bad("key_poverty", "应为 true/false 或 是/否")
         if level == "county" and parent:
@@ -98,12 +104,10 @@ def parse_csv(text: str) -> tuple[list[RegionRow], list[FieldError]]:
         except ValueError:
             bad("lat/lon", "经纬度应为有效的小数")
             continue
-        rows.append(RegionRow(code, values.get("name", ""), parent, level, bool(key_poverty), lat, lon))
-    seen: set[str] = set()
-    for row in rows:
-        if row.code in seen:
-            errors.append(FieldError(f"code {row.code}", "代码在文件中重复", "file"))
-        seen.add(row.code)
+        if code in lines:
+            bad("code", f"与第{lines[code][0]}行的代码重复")
+        lines.setdefault(code, []).append(line)
+        rows.append(RegionRow(code, values.get("name", ""), parent, level, bool(key_poverty), lat, lon, line))
     return rows, errors
 
 
@@ -113,7 +117,9 @@ async def load_csv(conn: repo.Conn, text: str) -> LoadResult:
     in_file = {r.code for r in rows}
     parents = sorted({r.parent_code for r in rows if r.parent_code and r.parent_code not in in_file})
     known = await repo.existing_codes(conn, parents) if parents else set()
-    errors += [FieldError(f"parent_code {p}", "上级区划既不在文件中，也未登记", "file") for p in parents if p not in known]
+    errors += [FieldError(f"第{r.line}行 parent_code", f"上级区划 {r.parent_code} 既不在文件中，也未登记", "file")
+               for r in rows if r.parent_code in parents and r.parent_code not in known]
+    errors.sort(key=lambda e: int(e.field[1:].split("行")[0]) if e.field.startswith("第") else 0)
     if errors:
         raise InvalidInput(errors, detail=f"区划文件有 {len(errors)} 处错误，未导入任何数据")
     async with conn.transaction():

@@ -1,0 +1,62 @@
+"""The audit log, read by admins: who did what to which object, newest first."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar import Controller, get
+from litestar.params import FromQuery, QueryParameter
+
+from training.auth.guards import roles
+from training.core.deps import Caller, Conn, PageLimit, PageOffset
+from training.core.schemas import Page, paged
+
+
+class AuditEntry(msgspec.Struct):
+    id: int
+    county_code: str
+    at: datetime
+    actor_id: UUID | None
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str | None
+    changes: dict[str, Any]
+
+
+def _entry(row: asyncpg.Record) -> AuditEntry:
+    return AuditEntry(**{k: row[k] for k in AuditEntry.__struct_fields__})
+
+
+class AuditController(Controller):
+    path = "/api/audit"
+    tags = ["审计 audit"]
+    guards = [roles("admin")]
+
+    @get("/", summary="审计日志（管理员）：按对象、操作人、动作、日期筛选")
+    async def list_(
+        self, conn: Conn, principal: Caller, object_type: FromQuery[str | None] = None,
+        object_id: FromQuery[str | None] = None, actor: FromQuery[str | None] = None,
+        action: FromQuery[str | None] = None,
+        since: Annotated[date | None, QueryParameter(description="起始日期（含）")] = None,
+        until: Annotated[date | None, QueryParameter(description="截止日期（含）")] = None,
+        limit: PageLimit = 50, offset: PageOffset = 0,
+    ) -> Page[AuditEntry]:
+        end = until + timedelta(days=1) if until else None
+
+        async def fetch(n: int, skip: int) -> list[asyncpg.Record]:
+            return await conn.fetch(
+                """SELECT *, count(*) OVER () AS total FROM audit_log
+                   WHERE ($1::text[] IS NULL OR county_code = ANY($1))
+                     AND ($2::text IS NULL OR object_type = $2) AND ($3::text IS NULL OR object_id = $3)
+                     AND ($4::text IS NULL OR actor_name = $4) AND ($5::text IS NULL OR action = $5)
+                     AND ($6::date IS NULL OR at >= $6) AND ($7::date IS NULL OR at < $7)
+                   ORDER BY at DESC, id DESC LIMIT $8 OFFSET $9""",
+                principal.counties, object_type, object_id, actor, action, since, end, n, skip,
+            )
+
+        return await paged(fetch, _entry, limit, offset)

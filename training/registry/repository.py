@@ -1,0 +1,248 @@
+"""The registry in SQL.
+
+Every read takes `Scope` (the caller's counties and region prefixes) and `Rule` (the 两后生 settings and
+the day they are judged on) as its first parameters, $1-$8, so the scope filter and the derived
+lianghousheng columns read the same in every query.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from training.core.config import Settings
+
+Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+
+class Scope(msgspec.Struct, frozen=True):
+    counties: list[str] | None  # None: every county
+    village_patterns: list[str] | None  # LIKE patterns of villages in reach; None: the whole county
+
+
+class Rule(msgspec.Struct, frozen=True):
+    as_of: date
+    years: int
+    male: tuple[int, int]
+    female: tuple[int, int]
+
+
+def rule_for(settings: Settings, today: date) -> Rule:
+    """The 两后生 rule's settings, judged as of `today` in the county."""
+    return Rule(as_of=today, years=settings.lianghousheng_years, male=settings.working_age_male,
+                female=settings.working_age_female)
+
+
+def _params(scope: Scope, rule: Rule) -> list[Any]:
+    return [scope.counties, scope.village_patterns, rule.as_of, rule.years, rule.male[0], rule.male[1],
+            rule.female[0], rule.female[1]]
+
+
+_IN_SCOPE = """($1::text[] IS NULL OR h.county_code = ANY($1))
+               AND ($2::text[] IS NULL OR h.village_code LIKE ANY($2))"""
+
+_PERSON_SELECT = """
+    SELECT p.id, p.county_code, p.household_id, h.village_code, p.name, p.id_masked AS id_number, p.sex,
+           p.birth_date, extract(year FROM age($3::date, p.birth_date))::integer AS age, p.relation,
+           p.ethnicity, p.education, e.name AS education_name, p.in_school, p.left_school_year,
+           p.labour_capacity, p.disability, p.work_status, p.phone_masked AS phone, p.skills,
+           l.qualifies AS lianghousheng, l.reason AS lianghousheng_reason, p.version, p.created_at, p.updated_at,
+           (SELECT jsonb_build_object(
+                'id', s.id, 'person_id', s.person_id, 'surveyed_on', s.surveyed_on,
+                'desired_trades', s.desired_trades,
+                'desired_trade_names', ARRAY(SELECT t.name FROM unnest(s.desired_trades) WITH ORDINALITY u(code, n)
+                                             JOIN trades t ON t.code = u.code ORDER BY u.n),
+                'training_kind', s.training_kind, 'available_months', s.available_months,
+                'max_travel_km', s.max_travel_km, 'can_board', s.can_board,
+                'wants_certificate', s.wants_certificate, 'wants_job', s.wants_job, 'notes', s.notes,
+                'surveyor_id', s.surveyor_id, 'surveyor_name', s.surveyor_name, 'created_at', s.created_at)
+            FROM surveys s WHERE s.county_code = p.county_code AND s.person_id = p.id
+            ORDER BY s.surveyed_on DESC, s.created_at DESC LIMIT 1) AS current_need
+    FROM people p
+    JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+    JOIN education_levels e ON e.code = p.education
+    CROSS JOIN LATERAL lianghousheng(h.poverty_status, p.education, p.in_school, p.left_school_year, p.birth_date,
+                                     p.sex, $3, $4, $5, $6, $7, $8) l"""
+
+_HOUSEHOLD_SELECT = """
+    SELECT h.id, h.county_code, h.village_code, v.name AS village_name, h.household_no, h.head_name,
+           h.phone_masked AS phone, h.poverty_status, h.lifted_year, h.monitor_type, h.risk_removed,
+           h.poverty_causes, h.version, h.created_at, h.updated_at, count(*) OVER () AS total
+    FROM households h JOIN regions v ON v.code = h.village_code"""
+
+
+# ------------------------------------------------------------------ reads
+
+
+async def people(conn: Conn, scope: Scope, rule: Rule, *, person_ids: list[UUID] | None = None,
+                 household_ids: list[UUID] | None = None, village_code: str | None = None,
+                 lianghousheng: bool | None = None, q: str | None = None, limit: int = 10_000,
+                 offset: int = 0) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        _PERSON_SELECT.replace("SELECT p.id,", "SELECT count(*) OVER () AS total, p.id,", 1)
+        + f""" WHERE {_IN_SCOPE}
+                 AND ($9::uuid[] IS NULL OR p.id = ANY($9))
+                 AND ($10::uuid[] IS NULL OR p.household_id = ANY($10))
+                 AND ($11::text IS NULL OR h.village_code = $11)
+                 AND ($12::boolean IS NULL OR l.qualifies = $12)
+                 AND ($13::text IS NULL OR p.name LIKE '%' || $13 || '%')
+               ORDER BY h.village_code, h.household_no NULLS LAST, p.household_id,
+                        (p.relation = '户主') DESC, p.birth_date, p.id
+               LIMIT $14 OFFSET $15""",
+        *_params(scope, rule), person_ids, household_ids, village_code, lianghousheng, q, limit, offset,
+    )
+
+
+async def households(conn: Conn, scope: Scope, *, household_ids: list[UUID] | None = None,
+                     village_code: str | None = None, poverty_status: str | None = None, limit: int = 10_000,
+                     offset: int = 0) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        _HOUSEHOLD_SELECT + f""" WHERE {_IN_SCOPE}
+               AND ($3::uuid[] IS NULL OR h.id = ANY($3))
+               AND ($4::text IS NULL OR h.village_code = $4)
+               AND ($5::text IS NULL OR h.poverty_status = $5)
+             ORDER BY h.village_code, h.household_no NULLS LAST, h.created_at, h.id LIMIT $6 OFFSET $7""",
+        scope.counties, scope.village_patterns, household_ids, village_code, poverty_status, limit, offset,
+    )
+
+
+async def person_by_id_hash(conn: Conn, county_code: str, id_hash: bytes) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT p.id, p.household_id, p.name, h.village_code FROM people p
+           JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+           WHERE p.county_code = $1 AND p.id_hash = $2""",
+        county_code, id_hash,
+    )
+
+
+async def people_by_id_hashes(conn: Conn, county_code: str, hashes: list[bytes]) -> dict[bytes, asyncpg.Record]:
+    rows = await conn.fetch(
+        "SELECT id, id_hash, household_id FROM people WHERE county_code = $1 AND id_hash = ANY($2::bytea[])",
+        county_code, hashes,
+    )
+    return {bytes(r["id_hash"]): r for r in rows}
+
+
+async def sensitive(conn: Conn, county_code: str, person_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT id_enc, phone_enc FROM people WHERE county_code = $1 AND id = $2", county_code, person_id
+    )
+
+
+async def lock_household(conn: Conn, county_code: str, household_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM households WHERE county_code = $1 AND id = $2 FOR UPDATE", county_code, household_id
+    )
+
+
+async def lock_person(conn: Conn, county_code: str, person_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM people WHERE county_code = $1 AND id = $2 FOR UPDATE", county_code, person_id
+    )
+
+
+async def possible_duplicates(conn: Conn, scope: Scope, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT p.name, p.birth_date, h.village_code, array_agg(p.id ORDER BY p.created_at) AS person_ids
+            FROM people p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+            WHERE {_IN_SCOPE}
+            GROUP BY p.county_code, p.name, p.birth_date, h.village_code
+            HAVING count(*) > 1
+            ORDER BY h.village_code, p.name LIMIT $3""",
+        scope.counties, scope.village_patterns, limit,
+    )
+
+
+async def surveys(conn: Conn, county_code: str, person_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT s.*, ARRAY(SELECT t.name FROM unnest(s.desired_trades) WITH ORDINALITY u(code, n)
+                             JOIN trades t ON t.code = u.code ORDER BY u.n) AS desired_trade_names
+           FROM surveys s WHERE s.county_code = $1 AND s.person_id = $2
+           ORDER BY s.surveyed_on DESC, s.created_at DESC""",
+        county_code, person_id,
+    )
+
+
+# ------------------------------------------------------------------ writes
+
+
+async def insert_household(conn: Conn, county_code: str, v: dict[str, Any]) -> UUID:
+    household_id: UUID = await conn.fetchval(
+        """INSERT INTO households (county_code, village_code, household_no, head_name, phone_enc, phone_masked,
+                                   poverty_status, lifted_year, monitor_type, risk_removed, poverty_causes,
+                                   client_id, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id""",
+        county_code, v["village_code"], v["household_no"], v["head_name"], v["phone_enc"], v["phone_masked"],
+        v["poverty_status"], v["lifted_year"], v["monitor_type"], v["risk_removed"], v["poverty_causes"],
+        v["client_id"], v["created_by"],
+    )
+    return household_id
+
+
+async def insert_person(conn: Conn, county_code: str, household_id: UUID, v: dict[str, Any]) -> UUID:
+    person_id: UUID = await conn.fetchval(
+        """INSERT INTO people (county_code, household_id, name, id_hash, id_enc, id_masked, birth_date, sex,
+                               relation, ethnicity, education, in_school, left_school_year, labour_capacity,
+                               disability, work_status, phone_enc, phone_masked, skills, client_id, created_by,
+                               phone_hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                   $22)
+           RETURNING id""",
+        county_code, household_id, v["name"], v["id_hash"], v["id_enc"], v["id_masked"], v["birth_date"], v["sex"],
+        v["relation"], v["ethnicity"], v["education"], v["in_school"], v["left_school_year"],
+        v["labour_capacity"], v["disability"], v["work_status"], v["phone_enc"], v["phone_masked"], v["skills"],
+        v["client_id"], v["created_by"], v["phone_hash"],
+    )
+    return person_id
+
+
+_HOUSEHOLD_COLUMNS = ("head_name", "phone_enc", "phone_masked", "poverty_status", "lifted_year", "monitor_type",
+                      "risk_removed", "poverty_causes")
+_PERSON_COLUMNS = ("name", "relation", "ethnicity", "education", "in_school", "left_school_year",
+                   "labour_capacity", "disability", "work_status", "phone_enc", "phone_masked", "skills",
+                   "phone_hash")
+
+
+async def update_household(conn: Conn, county_code: str, household_id: UUID, v: dict[str, Any]) -> int:
+    version: int = await conn.fetchval(
+        """UPDATE households SET head_name = $3, phone_enc = $4, phone_masked = $5, poverty_status = $6,
+                                 lifted_year = $7, monitor_type = $8, risk_removed = $9, poverty_causes = $10,
+                                 version = version + 1, updated_at = now()
+           WHERE county_code = $1 AND id = $2 RETURNING version""",
+        county_code, household_id, *(v[c] for c in _HOUSEHOLD_COLUMNS),
+    )
+    return version
+
+
+async def update_person(conn: Conn, county_code: str, person_id: UUID, v: dict[str, Any]) -> int:
+    version: int = await conn.fetchval(
+        """UPDATE people SET name = $3, relation = $4, ethnicity = $5, education = $6, in_school = $7,
+                             left_school_year = $8, labour_capacity = $9, disability = $10, work_status = $11,
+                             phone_enc = $12, phone_masked = $13, skills = $14, phone_hash = $15,
+                             version = version + 1,
+                             updated_at = now()
+           WHERE county_code = $1 AND id = $2 RETURNING version""",
+        county_code, person_id, *(v[c] for c in _PERSON_COLUMNS[:-1]), v["phone_hash"],
+    )
+    return version
+
+
+async def insert_survey(conn: Conn, county_code: str, person_id: UUID, v: dict[str, Any]) -> UUID:
+    survey_id: UUID = await conn.fetchval(
+        """INSERT INTO surveys (county_code, person_id, surveyed_on, desired_trades, training_kind,
+                                available_months, max_travel_km, can_board, wants_certificate, wants_job, notes,
+                                surveyor_id, surveyor_name, client_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id""",
+        county_code, person_id, v["surveyed_on"], v["desired_trades"], v["training_kind"], v["available_months"],
+        v["max_travel_km"], v["can_board"], v["wants_certificate"], v["wants_job"], v["notes"], v["surveyor_id"],
+        v["surveyor_name"], v["client_id"],
+    )
+    return survey_id
+
+
+HOUSEHOLD_COLUMNS = _HOUSEHOLD_COLUMNS
+PERSON_COLUMNS = _PERSON_COLUMNS

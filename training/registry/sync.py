@@ -1,0 +1,210 @@
+"""Offline sync: a device sends households, people and surveys it recorded without a network, each
+with a UUID it made itself (`client_id`).
+
+- An item seen before with the same content is answered exactly as the first time, changing nothing,
+  so a device can resend a whole batch after a dropped connection.
+- An item whose content changed is an edit: applied if the device saw the current version
+  (`base_version`), otherwise reported as a conflict and not applied.
+- Each item is written in its own transaction and gets its own result; one bad item does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from training.core import audit
+from training.core.crypto import Vault, mask
+from training.core.errors import FieldError, Problem, collect_errors
+from training.core.schemas import Body
+from training.core.security import Principal
+from training.registry import repository as repo
+from training.registry import service
+from training.registry.repository import Rule
+from training.registry.schemas import HouseholdUpdate, MemberCreate, PersonUpdate, SurveyCreate
+
+Conn = repo.Conn
+Kind = Literal["household", "person", "survey"]
+Status = Literal["created", "updated", "unchanged", "conflict", "error"]
+
+
+class HouseholdData(Body):
+    """A household as a device records it; its members come as separate `person` items."""
+
+    village_code: str
+    head_name: str
+    poverty_status: str
+    household_no: str | None = None
+    phone: str | None = None
+    lifted_year: int | None = None
+    monitor_type: str | None = None
+    risk_removed: bool | None = None
+    poverty_causes: list[str] = []
+
+
+class SyncItem(Body):
+    kind: Kind
+    client_id: UUID
+    data: dict[str, Any]
+    household: UUID | None = None  # person: the household's client_id or id
+    person: UUID | None = None  # survey: the person's client_id or id
+    base_version: int | None = None  # edits: the version the device last saw
+
+
+class SyncBatch(Body):
+    items: list[SyncItem]
+    device: str | None = None
+
+
+class SyncResult(msgspec.Struct, omit_defaults=True):
+    client_id: UUID
+    kind: str
+    status: str
+    id: UUID | None = None
+    version: int | None = None
+    server_version: int | None = None
+    message: str | None = None
+    errors: list[FieldError] = []
+
+
+class SyncResponse(msgspec.Struct):
+    results: list[SyncResult]
+
+
+class _ItemError(Exception):
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+def _fingerprint(item: SyncItem) -> bytes:
+    return hashlib.sha256(msgspec.json.encode(
+        {"kind": item.kind, "data": item.data, "household": str(item.household), "person": str(item.person)},
+        order="sorted")).digest()
+
+
+def _validated(tp: type[Any], raw: dict[str, Any]) -> Any:
+    if errors := collect_errors(tp, raw):
+        raise _ItemError("数据不符合要求", errors)
+    return msgspec.convert(raw, tp)
+
+
+async def _resolve(conn: Conn, table: Literal["households", "people"], counties: list[str] | None,
+                   ref: UUID | None, what: str) -> asyncpg.Record:
+    """A household or person named by the device's client_id or by the server's id."""
+    if ref is None:
+        raise _ItemError(f"缺少所属{what}")
+    if table == "households":
+        row = await conn.fetchrow(
+            """SELECT county_code, id, village_code, version FROM households
+               WHERE (client_id = $2 OR id = $2) AND ($1::text[] IS NULL OR county_code = ANY($1)) LIMIT 1""",
+            counties, ref)
+    else:
+        row = await conn.fetchrow(
+            """SELECT p.county_code, p.id, h.village_code, p.version FROM people p
+               JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+               WHERE (p.client_id = $2 OR p.id = $2) AND ($1::text[] IS NULL OR p.county_code = ANY($1)) LIMIT 1""",
+            counties, ref)
+    if row is None:
+        raise _ItemError(f"找不到所属{what}：请先同步{what}")
+    return row
+
+
+async def _existing(conn: Conn, counties: list[str] | None, client_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT county_code, kind, body_hash, result FROM sync_items
+           WHERE client_id = $2 AND ($1::text[] IS NULL OR county_code = ANY($1))""",
+        counties, client_id,
+    )
+
+
+async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, item: SyncItem,
+                 previous: asyncpg.Record | None) -> tuple[str, SyncResult]:
+    """Create (no previous) or edit (previous, content changed) one item. Returns (county, result).
+    An edit is checked against the version the device last saw: `base_version`, else the version this
+    server answered the last time the item came."""
+    counties = principal.counties
+    seen_version = item.base_version if item.base_version is not None else (
+        previous["result"].get("version") if previous is not None else None)
+    if item.kind == "household":
+        data = _validated(HouseholdData, item.data)
+        county = await service._village_for_write(conn, principal, data.village_code, "data.village_code")
+        if previous is None:
+            if errors := service.household_errors(msgspec.structs.asdict(data)):
+                raise _ItemError("数据不符合要求", errors)
+            household_id = await repo.insert_household(conn, county, msgspec.structs.asdict(data) | {
+                "phone_enc": vault.encrypt(data.phone) if data.phone else None, "phone_masked": mask(data.phone),
+                "client_id": item.client_id, "created_by": principal.id})
+            await audit.record(conn, principal, "create", "household", household_id, county, {"source": "sync"})
+            return county, SyncResult(item.client_id, item.kind, "created", id=household_id, version=1)
+        target = await _resolve(conn, "households", counties, item.client_id, "农户")
+        update = HouseholdUpdate(**{k: getattr(data, k) for k in ("head_name", "phone", "poverty_status",
+                                                                   "lifted_year", "monitor_type", "risk_removed",
+                                                                   "poverty_causes")}, version=seen_version)
+        changed = await service.update_household(conn, principal, vault, rule, target["id"], update)
+        return county, SyncResult(item.client_id, item.kind, "updated", id=changed.id, version=changed.version)
+
+    if item.kind == "person":
+        data = _validated(MemberCreate, item.data)
+        if previous is None:
+            owner = await _resolve(conn, "households", counties, item.household, "农户")
+            await service._village_for_write(conn, principal, owner["village_code"], "household")
+            values, errors = service.member_values(vault, data, "data.", await service.education_codes(conn))
+            if errors:
+                raise _ItemError("数据不符合要求", errors)
+            if (known := await repo.person_by_id_hash(conn, owner["county_code"], values["id_hash"])) is not None:
+                raise _ItemError(f"身份证号已登记为另一条人员记录（{known['id']}），未重复登记")
+            person_id = await repo.insert_person(conn, owner["county_code"], owner["id"],
+                                                 values | {"client_id": item.client_id, "created_by": principal.id})
+            await audit.record(conn, principal, "create", "person", person_id, owner["county_code"],
+                               {"source": "sync"})
+            return owner["county_code"], SyncResult(item.client_id, item.kind, "created", id=person_id, version=1)
+        target = await _resolve(conn, "people", counties, item.client_id, "人员")
+        fields = {k: getattr(data, k) for k in PersonUpdate.__struct_fields__ if k != "version" and hasattr(data, k)}
+        edited = await service.update_person(conn, principal, vault, rule, target["id"],
+                                             PersonUpdate(**fields, version=seen_version))
+        return target["county_code"], SyncResult(item.client_id, item.kind, "updated", id=edited.id,
+                                                 version=edited.version)
+
+    data = _validated(SurveyCreate, item.data)
+    if previous is not None:
+        raise _ItemError("调查记录提交后不能修改；如需更正请新增一次调查")
+    subject = await _resolve(conn, "people", counties, item.person, "人员")
+    survey = await service.add_survey(conn, principal, rule, subject["id"],
+                                      msgspec.structs.replace(data, client_id=item.client_id))
+    return subject["county_code"], SyncResult(item.client_id, item.kind, "created", id=survey.id)
+
+
+async def sync(conn: Conn, principal: Principal, vault: Vault, rule: Rule, batch: SyncBatch) -> SyncResponse:
+    results: list[SyncResult] = []
+    for item in batch.items:
+        fingerprint = _fingerprint(item)
+        previous = await _existing(conn, principal.counties, item.client_id)
+        if previous is not None and bytes(previous["body_hash"]) == fingerprint:
+            results.append(msgspec.convert(previous["result"], SyncResult))
+            continue
+        if previous is not None and previous["kind"] != item.kind:
+            results.append(SyncResult(item.client_id, item.kind, "error", message="client_id 已用于另一类记录"))
+            continue
+        try:
+            async with conn.transaction():
+                county, result = await _apply(conn, principal, vault, rule, item, previous)
+                await conn.execute(
+                    """INSERT INTO sync_items (county_code, client_id, kind, body_hash, result)
+                       VALUES ($1, $2, $3, $4, $5)
+                       ON CONFLICT (county_code, client_id) DO UPDATE SET body_hash = EXCLUDED.body_hash,
+                                                                        result = EXCLUDED.result""",
+                    county, item.client_id, item.kind, fingerprint, msgspec.to_builtins(result))
+        except _ItemError as exc:
+            result = SyncResult(item.client_id, item.kind, "error", message=exc.message, errors=exc.errors)
+        except Problem as exc:
+            status = "conflict" if exc.status == 409 else "error"
+            result = SyncResult(item.client_id, item.kind, status, message=exc.detail, errors=exc.errors,
+                                server_version=exc.extra.get("current_version"))
+        results.append(result)
+    return SyncResponse(results)
