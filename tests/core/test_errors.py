@@ -104,3 +104,23 @@ def test_collect_errors_finds_nothing_in_a_valid_body() -> None:
 def test_msgspec_messages_become_chinese(message: str, field: str, text: str) -> None:
     error = translate(message)
     assert (error.field, error.message) == (field, text)
+
+
+async def test_an_unexpected_failure_is_a_500_problem_whose_log_omits_the_message(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from training.catalogue import service
+
+    number, phone = "5134351990" + "01011234", "139" + "00001111"
+
+    async def broken(*_: object) -> None:
+        # Built at run time: a traceback shows source lines, and production source holds no personal data.
+        raise RuntimeError(f"row ({number}, {phone}) failed")
+
+    monkeypatch.setattr(service, "search_trades", broken)
+    body = assert_problem(await api.get("/api/trades", "official_a"), 500)
+    assert body["reference"] in body["detail"]
+    assert "513435199001011234" not in str(body)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "RuntimeError" in logged and body["reference"] in logged
+    assert "513435199001011234" not in logged and "13900001111" not in logged

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 import typing
 import uuid
 from collections.abc import Mapping
@@ -313,8 +314,9 @@ def handle_database(_: Request[Any, Any, Any], exc: asyncpg.PostgresError) -> Re
 
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     reference = uuid.uuid4().hex[:12]
-    # The exception type and traceback only: messages of driver errors may quote row values.
-    log.error("unhandled %s (reference %s)", type(exc).__name__, reference, exc_info=(type(exc), exc, None))
+    # The exception type and where it happened, never its message: driver errors may quote row values.
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled %s (reference %s)\n%s", type(exc).__name__, reference, frames)
     body = {"type": "about:blank", "title": "服务器内部错误", "status": 500,
             "detail": f"服务器出错，请联系管理员并提供编号 {reference}", "reference": reference}
     return problem_response(body, HTTP_500_INTERNAL_SERVER_ERROR)
