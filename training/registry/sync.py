@@ -11,7 +11,7 @@ with a UUID it made itself (`client_id`).
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -22,10 +22,18 @@ from training.core.crypto import Vault, mask
 from training.core.errors import FieldError, Problem, collect_errors
 from training.core.schemas import Body
 from training.core.security import Principal
+from training.core.types import Name, Phone, RegionCode
 from training.registry import repository as repo
 from training.registry import service
 from training.registry.repository import Rule
-from training.registry.schemas import HouseholdUpdate, MemberCreate, PersonUpdate, SurveyCreate
+from training.registry.schemas import (
+    HouseholdUpdate,
+    MemberCreate,
+    MonitorType,
+    PersonUpdate,
+    PovertyStatus,
+    SurveyCreate,
+)
 
 Conn = repo.Conn
 Kind = Literal["household", "person", "survey"]
@@ -35,15 +43,15 @@ Status = Literal["created", "updated", "unchanged", "conflict", "error"]
 class HouseholdData(Body):
     """A household as a device records it; its members come as separate `person` items."""
 
-    village_code: str
-    head_name: str
-    poverty_status: str
-    household_no: str | None = None
-    phone: str | None = None
-    lifted_year: int | None = None
-    monitor_type: str | None = None
+    village_code: RegionCode
+    head_name: Name
+    poverty_status: PovertyStatus
+    household_no: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    phone: Phone | None = None
+    lifted_year: Annotated[int, msgspec.Meta(ge=2013, le=2100)] | None = None
+    monitor_type: MonitorType | None = None
     risk_removed: bool | None = None
-    poverty_causes: list[str] = []
+    poverty_causes: Annotated[list[Annotated[str, msgspec.Meta(max_length=20)]], msgspec.Meta(max_length=11)] = []
 
 
 class SyncItem(Body):
@@ -56,8 +64,8 @@ class SyncItem(Body):
 
 
 class SyncBatch(Body):
-    items: list[SyncItem]
-    device: str | None = None
+    items: Annotated[list[SyncItem], msgspec.Meta(max_length=5000)]
+    device: Annotated[str, msgspec.Meta(max_length=100)] | None = None
 
 
 class SyncResult(msgspec.Struct, omit_defaults=True):
