@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -46,7 +46,6 @@ class AuditController(Controller):
         until: Annotated[date | None, QueryParameter(description="截止日期（含）")] = None,
         limit: PageLimit = 50, offset: PageOffset = 0,
     ) -> Page[AuditEntry]:
-        end = until + timedelta(days=1) if until else None
 
         async def fetch(n: int, skip: int) -> list[asyncpg.Record]:
             return await conn.fetch(
@@ -54,9 +53,9 @@ class AuditController(Controller):
                    WHERE ($1::text[] IS NULL OR county_code = ANY($1))
                      AND ($2::text IS NULL OR object_type = $2) AND ($3::text IS NULL OR object_id = $3)
                      AND ($4::text IS NULL OR actor_name = $4) AND ($5::text IS NULL OR action = $5)
-                     AND ($6::date IS NULL OR at >= $6) AND ($7::date IS NULL OR at < $7)
+                     AND ($6::date IS NULL OR at >= $6) AND ($7::date IS NULL OR at < $7::date + 1)
                    ORDER BY at DESC, id DESC LIMIT $8 OFFSET $9""",
-                principal.counties, object_type, object_id, actor, action, since, end, n, skip,
+                principal.counties, object_type, object_id, actor, action, since, until, n, skip,
             )
 
         return await paged(fetch, _entry, limit, offset)

@@ -47,6 +47,7 @@ from training.core import audit
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RuleViolation
 from training.core.schemas import Page, paged
 from training.core.security import Principal
+from training.core.types import date_out_of_range
 
 Conn = repo.Conn
 
@@ -281,7 +282,15 @@ async def _check_teachers(conn: Conn, county: str, school_id: UUID, teacher_ids:
         raise InvalidInput(errors)
 
 
+def _check_session_dates(values: dict[str, Any]) -> None:
+    errors = [FieldError(k, "日期应在 2000 年至 2100 年之间") for k in ("starts_on", "ends_on")
+              if date_out_of_range(values.get(k))]
+    if errors:
+        raise InvalidInput(errors)
+
+
 async def create_session(conn: Conn, principal: Principal, course_id: UUID, data: SessionCreate) -> Session:
+    _check_session_dates(msgspec.structs.asdict(data))
     course = await repo.get_course(conn, principal.counties, course_id)
     if course is None:
         raise NotFound("课程不存在或不在您的权限范围内")
@@ -315,6 +324,7 @@ async def update_session(conn: Conn, principal: Principal, session_id: UUID, dat
     county, school_id = current["county_code"], current["school_id"]
     await _writable_school(conn, principal, school_id)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+    _check_session_dates(changes)
     if "village_code" in changes:
         await _check_village(conn, changes["village_code"], county, "village_code")
     if "teacher_ids" in changes:

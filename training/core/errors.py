@@ -28,6 +28,8 @@ from litestar.exceptions import NotFoundException as LitestarNotFound
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.utils.scope.state import ScopeState
 
+from training.core.text import quoted
+
 log = logging.getLogger("training.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -117,7 +119,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"Expected `array` of length >= (?P<n>\d+)"), lambda m: (f"至少要有 {m['n']} 项", None)),
     (re.compile(r"Expected `array` of length <= (?P<n>\d+)"), lambda m: (f"最多只能有 {m['n']} 项", None)),
     (re.compile(r"Expected `str` matching regex"), lambda m: ("格式不正确", None)),
-    (re.compile(r"Invalid enum value (?P<v>.+)"), lambda m: (f"不是可选的值：{m['v']}", None)),
+    (re.compile(r"Invalid enum value (?P<v>.+)"), lambda m: (f"不是可选的值：{quoted(m['v'])}", None)),
     (re.compile(r"Invalid (RFC3339|ISO 8601) encoded date"), lambda m: ("日期格式应为 YYYY-MM-DD", None)),
     (re.compile(r"Invalid (RFC3339|ISO 8601) encoded datetime"), lambda m: ("日期时间格式不正确", None)),
     (re.compile(r"Invalid UUID"), lambda m: ("不是有效的编号（UUID）", None)),
@@ -236,7 +238,10 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
             continue
         err = translate(str(item.get("message", "")), key)
         errors.append(FieldError(err.field, err.message, source))
-    if body_failed or not raw_items:
+    if body_failed and "multipart/form-data" in request.headers.get("content-type", ""):
+        errors.insert(0, FieldError("file", "请用 multipart/form-data 上传一个 file 字段（.xlsx 台账），"
+                                            "mode 为 valid_only 或 all_or_nothing"))
+    elif body_failed or not raw_items:
         state = ScopeState.from_scope(request.scope)
         data_type = _body_type(request)
         body: Any = state.json
@@ -312,6 +317,12 @@ def handle_database(_: Request[Any, Any, Any], exc: asyncpg.PostgresError) -> Re
     return problem_response(body, status)
 
 
+def handle_undecodable(_: Request[Any, Any, Any], __: Exception) -> Response[Any]:
+    """A body that is not UTF-8, or JSON nested beyond reason: the caller's mistake, not a crash."""
+    return problem_response({"type": "about:blank", "title": "请求有误", "status": 400,
+                             "detail": "请求内容不是有效的 JSON（应为 UTF-8 编码的 JSON 对象）"}, 400)
+
+
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     reference = uuid.uuid4().hex[:12]
     # The exception type and where it happened, never its message: driver errors may quote row values.
@@ -327,5 +338,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
     asyncpg.PostgresError: handle_database,
+    UnicodeDecodeError: handle_undecodable,
+    RecursionError: handle_undecodable,
     Exception: handle_unexpected,
 }

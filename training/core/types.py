@@ -22,3 +22,11 @@ Phone = Annotated[str, msgspec.Meta(pattern=r"^[0-9+\-() ]{5,20}$", description=
 SkillLevel = Literal["junior", "intermediate", "senior", "technician", "senior_technician"]
 SKILL_LEVEL_LABELS = {"junior": "五级/初级工", "intermediate": "四级/中级工", "senior": "三级/高级工",
                       "technician": "二级/技师", "senior_technician": "一级/高级技师"}
+
+# Dates this service can mean: anything else is a typo (or 0001-01-01, which PostgreSQL stores as -infinity).
+EARLIEST_DATE_YEAR, LATEST_DATE_YEAR = 2000, 2100
+
+
+def date_out_of_range(value: object) -> bool:
+    year = getattr(value, "year", None)
+    return year is not None and not EARLIEST_DATE_YEAR <= year <= LATEST_DATE_YEAR

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+from pathlib import Path
+
 from litestar import Controller, get
 from litestar.response import Template
 
 from training import __version__
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+@cache
+def asset_version() -> str:
+    """A fingerprint of the page's script and style, so browsers fetch them again whenever they change."""
+    digest = hashlib.sha256()
+    for name in ("dashboard.js", "dashboard.css"):
+        path = STATIC / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:12]
 
 
 class DashboardController(Controller):
@@ -14,4 +30,4 @@ class DashboardController(Controller):
 
     @get("/", opt={"exclude_from_auth": True})
     async def index(self) -> Template:
-        return Template(template_name="dashboard.html", context={"version": __version__})
+        return Template(template_name="dashboard.html", context={"version": __version__, "assets": asset_version()})

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from training.core.text import clean, parse_bool
+from training.core.text import clean, parse_bool, quoted
 
 HEADERS = ["户编号", "村代码", "户主姓名", "家庭属性", "姓名", "身份证号", "与户主关系", "民族", "文化程度", "是否在校",
            "离校年份", "劳动能力", "务工状况", "联系电话", "意向工种1", "意向工种2", "意向工种3", "培训类型", "可参训月份",
@@ -54,15 +54,6 @@ CANONICAL: dict[str, str] = {header_key(h): h for h in HEADERS}
 CANONICAL.update({header_key(a): h for h, names in ALIASES.items() for a in names})
 
 # ------------------------------------------------------------------ words
-
-
-_LONG_NUMBER = re.compile(r"\d{11,}")
-
-
-def quoted(text: str) -> str:
-    """A cell quoted back to the clerk, with any long run of digits masked: an ID number or phone
-    typed into the wrong column must not come back in full in an error message."""
-    return _LONG_NUMBER.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 7) + m.group(0)[-4:], text)[:40]
 
 
 def _words(mapping: dict[str, str]) -> dict[str, str]:
@@ -164,6 +155,13 @@ _DATE_FORMS = [re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4
 
 
 def a_date(cell: object) -> date | None:
+    value = _a_date(cell)
+    if value is not None and not 2000 <= value.year <= 2100:
+        raise ValueError("日期应在 2000 年至 2100 年之间")
+    return value
+
+
+def _a_date(cell: object) -> date | None:
     if cell is None or cell == "":
         return None
     if isinstance(cell, datetime):

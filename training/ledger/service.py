@@ -9,11 +9,14 @@ few statements, not 100,000 round trips. Re-importing the same file changes noth
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+import anyio
 import asyncpg
 import msgspec
 import python_calamine
@@ -27,7 +30,7 @@ from training.core.crypto import Vault, mask
 from training.core.errors import Forbidden, NotFound, Problem
 from training.core.idcard import IdCardError, parse_id_number
 from training.core.security import Principal
-from training.core.text import clean
+from training.core.text import clean, quoted
 from training.ledger import columns as col
 from training.registry.repository import Rule
 from training.registry.service import scope_for
@@ -97,7 +100,49 @@ class Parsed:
 # ------------------------------------------------------------------ reading
 
 
+MAX_COLUMNS = 200
+MAX_UNPACKED = 512 * 1024 * 1024
+_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d{1,7})"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def check_workbook_size(content: bytes) -> None:
+    """Refuse a workbook whose sheets reach far beyond a ledger's size before any reader sees it: the
+    reader allocates the whole rectangle up to the last cell, so one cell at XFD1048576 in a 5 KB file
+    would ask for hundreds of gigabytes."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise Problem("无法读取文件：请上传 Excel 工作簿（.xlsx，WPS 或 LibreOffice 另存为 .xlsx 亦可）") from None
+    with archive:
+        members = archive.infolist()
+        if sum(m.file_size for m in members) > MAX_UNPACKED:
+            raise Problem("工作簿解压后过大，请分村或分乡镇导入")
+        for member in members:
+            if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+                continue
+            max_row = max_column = 0
+            tail = b""
+            with archive.open(member) as stream:
+                while chunk := stream.read(1 << 20):
+                    data = tail + chunk
+                    for letters, row in _CELL_REF.findall(data):
+                        max_row = max(max_row, int(row))
+                        max_column = max(max_column, _column_number(letters))
+                    tail = data[-64:]
+            if max_row > MAX_ROWS + 100 or max_column > MAX_COLUMNS:
+                raise Problem(f"工作表过大（到第 {max_row} 行、第 {max_column} 列）：一次最多导入 {MAX_ROWS} 行、{MAX_COLUMNS} 列；"
+                              "请删除表格远处的空白格式或分批导入")
+
+
 def read_sheet(content: bytes) -> list[list[object]]:
+    check_workbook_size(content)
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheet = workbook.get_sheet_by_index(0)
@@ -195,7 +240,7 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
                     continue
                 code = trade_lookup.get(wanted) or trade_lookup.get(wanted.lower())
                 if code is None:
-                    problems.append(RejectedRow(row_no, column, f"不认识的工种“{col.quoted(wanted)}”，请填工种代码（如 6-31-01-03）或名称（如 电工）"))
+                    problems.append(RejectedRow(row_no, column, f"不认识的工种“{quoted(wanted)}”，请填工种代码（如 6-31-01-03）或名称（如 电工）"))
                 elif code in trades:
                     problems.append(RejectedRow(row_no, column, "意向工种重复"))
                 else:
@@ -257,9 +302,9 @@ async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vaul
     villages = sorted({r.village_code for r in parsed.rows})
     known = {r["code"]: r for r in await conn.fetch(
         "SELECT code, name, level FROM regions WHERE code = ANY($1::text[])", villages)}
-    hashed = [(r, vault.lookup_hash(r.id_number)) for r in parsed.rows]
-    existing = {(r["county_code"], bytes(r["id_hash"])): r["household_no"] for r in await conn.fetch(
-        """SELECT p.county_code, p.id_hash, h.household_no FROM people p
+    hashed = await anyio.to_thread.run_sync(lambda: [(r, vault.lookup_hash(r.id_number)) for r in parsed.rows])
+    existing = {(r["county_code"], bytes(r["id_hash"])): (r["household_no"], r["village_code"]) for r in await conn.fetch(
+        """SELECT p.county_code, p.id_hash, h.household_no, h.village_code FROM people p
            JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
            WHERE p.county_code = ANY($1::text[]) AND p.id_hash = ANY($2::bytea[])""",
         sorted({v[:6] for v in villages}), [h for _, h in hashed])}
@@ -279,9 +324,11 @@ async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vaul
         elif held_by is not None and held_by != row.village_code:
             parsed.rejected.append(RejectedRow(
                 row.row, "户编号", f"户编号 {row.household_no} 已是另一个村（{held_by}）的农户，不能改到本村"))
-        elif (county_household := existing.get((row.village_code[:6], id_hash), row.household_no)) != row.household_no:
-            parsed.rejected.append(RejectedRow(
-                row.row, "身份证号", f"此人已登记在户编号 {county_household or '（无编号）'} 的农户中，不能再登记到本户"))
+        elif (held := existing.get((row.village_code[:6], id_hash), (row.household_no, row.village_code)))[0] != row.household_no:
+            # Which household holds the person is told only to a caller who may see that village.
+            where = (f"户编号 {held[0] or '（无编号）'} 的农户" if principal.sees_region(held[1])
+                     else "本县另一户（如有疑问请联系县管理员）")
+            parsed.rejected.append(RejectedRow(row.row, "身份证号", f"此人已登记在{where}中，不能再登记到本户"))
         else:
             good.append((row, id_hash))
     return good
@@ -370,28 +417,35 @@ _INSERT_SURVEYS = """
     SELECT count(*) FROM ins"""
 
 
-async def _write(conn: Conn, principal: Principal, vault: Vault, rows: list[tuple[LedgerRow, bytes]]) -> dict[str, int]:
+def _staging_records(vault: Vault, rows: list[tuple[LedgerRow, bytes]]) -> tuple[list[Any], list[Any], list[Any]]:
+    """The rows for the three staging tables, ID numbers and phones encrypted (CPU work, run in a thread)."""
     households: dict[tuple[str, str], LedgerRow] = {}
     for row, _ in rows:
         households.setdefault((row.village_code[:6], row.household_no), row)
+    return (
+        [(county, number, r.village_code, r.head_name, r.poverty_status) for (county, number), r in households.items()],
+        [(r.village_code[:6], r.household_no, r.name, h, vault.encrypt(r.id_number), mask(r.id_number), r.birth_date,
+          r.sex, r.relation, r.ethnicity, r.education, r.in_school, r.left_school_year, r.labour_capacity,
+          r.work_status, vault.encrypt(r.phone) if r.phone else None,
+          vault.lookup_hash(r.phone) if r.phone else None, mask(r.phone)) for r, h in rows],
+        [(r.village_code[:6], h, r.survey["surveyed_on"], r.survey["desired_trades"], r.survey["training_kind"],
+          r.survey["available_months"], r.survey["can_board"]) for r, h in rows if r.survey],
+    )
+
+
+async def _write(conn: Conn, principal: Principal, vault: Vault, rows: list[tuple[LedgerRow, bytes]]) -> dict[str, int]:
+    households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, rows)
     await conn.execute(_STAGING)
-    await conn.copy_records_to_table("ledger_households", records=[
-        (county, number, r.village_code, r.head_name, r.poverty_status) for (county, number), r in households.items()])
-    await conn.copy_records_to_table("ledger_people", records=[
-        (r.village_code[:6], r.household_no, r.name, h, vault.encrypt(r.id_number), mask(r.id_number), r.birth_date,
-         r.sex, r.relation, r.ethnicity, r.education, r.in_school, r.left_school_year, r.labour_capacity,
-         r.work_status, vault.encrypt(r.phone) if r.phone else None,
-         vault.lookup_hash(r.phone) if r.phone else None, mask(r.phone)) for r, h in rows])
-    await conn.copy_records_to_table("ledger_surveys", records=[
-        (r.village_code[:6], h, r.survey["surveyed_on"], r.survey["desired_trades"], r.survey["training_kind"],
-         r.survey["available_months"], r.survey["can_board"]) for r, h in rows if r.survey])
+    await conn.copy_records_to_table("ledger_households", records=households)
+    await conn.copy_records_to_table("ledger_people", records=people)
+    await conn.copy_records_to_table("ledger_surveys", records=surveys)
     h = await conn.fetchrow(_UPSERT_HOUSEHOLDS, principal.id, principal.username)
     p = await conn.fetchrow(_UPSERT_PEOPLE, principal.id, principal.username)
     assert h is not None and p is not None
-    surveys = await conn.fetchval(_INSERT_SURVEYS, principal.id, principal.username)
+    surveys_created = await conn.fetchval(_INSERT_SURVEYS, principal.id, principal.username)
     return {"households": len(households), "households_created": h["created"], "households_updated": h["updated"],
             "people": len(rows), "people_created": p["created"], "people_updated": p["updated"],
-            "surveys": sum(1 for r, _ in rows if r.survey), "surveys_created": surveys}
+            "surveys": len(surveys), "surveys_created": surveys_created}
 
 
 async def import_ledger(conn: Conn, principal: Principal, vault: Vault, content: bytes, mode: Mode,
@@ -400,9 +454,11 @@ async def import_ledger(conn: Conn, principal: Principal, vault: Vault, content:
         raise Forbidden("只有调查员和管理员可以导入台账")
     codes = {r["code"] for r in await conn.fetch("SELECT code FROM education_levels")}
     progress("读取工作簿")
-    sheet = read_sheet(content)
+    lookup = await trade_lookup(conn)
+    # Reading and checking 100k rows is seconds of CPU: a worker thread keeps the API answering meanwhile.
+    sheet = await anyio.to_thread.run_sync(read_sheet, content)
     progress(f"检查 {len(sheet)} 行")
-    parsed = parse_rows(sheet, await trade_lookup(conn), codes, today)
+    parsed = await anyio.to_thread.run_sync(parse_rows, sheet, lookup, codes, today)
     progress("核对村、权限和已登记人员")
     good = await _check_places_and_people(conn, principal, vault, parsed)
     parsed.rejected.sort(key=lambda r: r.row)
@@ -537,7 +593,7 @@ async def export(conn: Conn, principal: Principal, vault: Vault, rule: Rule, vil
                 await audit.record(conn, principal, "reveal", "ledger_export", village_code, county,
                                    {"people": sum(1 for r in records if r["county_code"] == county),
                                     "fields": ["id_number", "phone"]})
-    return _export_workbook(rows)
+    return await anyio.to_thread.run_sync(_export_workbook, rows)
 
 
 def _export_workbook(rows: list[list[object]]) -> bytes:

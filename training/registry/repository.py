@@ -121,7 +121,9 @@ async def person_by_id_hash(conn: Conn, county_code: str, id_hash: bytes) -> asy
 
 async def people_by_id_hashes(conn: Conn, county_code: str, hashes: list[bytes]) -> dict[bytes, asyncpg.Record]:
     rows = await conn.fetch(
-        "SELECT id, id_hash, household_id FROM people WHERE county_code = $1 AND id_hash = ANY($2::bytea[])",
+        """SELECT p.id, p.id_hash, p.household_id, p.name, h.village_code FROM people p
+           JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+           WHERE p.county_code = $1 AND p.id_hash = ANY($2::bytea[])""",
         county_code, hashes,
     )
     return {bytes(r["id_hash"]): r for r in rows}

@@ -21,6 +21,8 @@ from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, 
 from training.core.idcard import IdCardError, parse_id_number
 from training.core.schemas import Page, paged
 from training.core.security import Principal
+from training.core.text import quoted
+from training.core.types import date_out_of_range
 from training.registry import repository as repo
 from training.registry.repository import Rule, Scope
 from training.registry.schemas import (
@@ -130,7 +132,19 @@ async def education_codes(conn: Conn) -> set[str]:
     return {r["code"] for r in await conn.fetch("SELECT code FROM education_levels")}
 
 
-async def _refuse_known_numbers(conn: Conn, county: str, members: list[dict[str, Any]]) -> None:
+def already_registered(principal: Principal, existing: asyncpg.Record | None, where: str = "",
+                       field: str = "id_number") -> Conflict:
+    """The 409 for an ID number registered before. Who it is and where is told only to a caller who may
+    see that village: otherwise the answer must not confirm whom a number belongs to."""
+    if existing is not None and principal.sees_region(existing["village_code"]):
+        message = f"身份证号已登记：{existing['name']}，请勿重复登记"
+        return Conflict(where + message, errors=[FieldError(field, message)], existing_person_id=str(existing["id"]),
+                        existing_household_id=str(existing["household_id"]))
+    message = "身份证号已在本县其他村登记，不能重复登记；如有疑问请联系县管理员核实"
+    return Conflict(where + message, errors=[FieldError(field, message)])
+
+
+async def _refuse_known_numbers(conn: Conn, principal: Principal, county: str, members: list[dict[str, Any]]) -> None:
     hashes = [m["id_hash"] for m in members]
     if len(set(hashes)) != len(hashes):
         raise InvalidInput([FieldError(f"members[{i}].id_number", "同一户中身份证号重复")
@@ -138,9 +152,7 @@ async def _refuse_known_numbers(conn: Conn, county: str, members: list[dict[str,
     known = await repo.people_by_id_hashes(conn, county, hashes)
     for i, member in enumerate(members):
         if (existing := known.get(member["id_hash"])) is not None:
-            raise Conflict(f"members[{i}] 的身份证号已登记为本县的另一条人员记录，请勿重复登记",
-                           existing_person_id=str(existing["id"]),
-                           existing_household_id=str(existing["household_id"]))
+            raise already_registered(principal, existing, f"members[{i}] 的", f"members[{i}].id_number")
 
 
 # ------------------------------------------------------------------ households
@@ -159,15 +171,17 @@ async def create_household(conn: Conn, principal: Principal, vault: Vault, rule:
         errors += member_errors
     if errors:
         raise InvalidInput(errors)
-    await _refuse_known_numbers(conn, county, members)
+    await _refuse_known_numbers(conn, principal, county, members)
     phone = data.phone
     async with conn.transaction():
         try:
             household_id = await repo.insert_household(conn, county, raw | {
                 "head_name": data.head_name.strip(), "phone_enc": vault.encrypt(phone) if phone else None,
                 "phone_masked": mask(phone), "created_by": principal.id})
-        except asyncpg.UniqueViolationError:
-            raise Conflict(f"户编号 {data.household_no} 在本县已存在") from None
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "households_client":
+                raise Conflict("这个 client_id 的农户已经登记过") from None
+            raise Conflict(f"户编号“{quoted(data.household_no or '')}”在本县已存在") from None
         for values in members:
             await _insert_member(conn, county, household_id, values, principal)
         await audit.record(conn, principal, "create", "household", household_id, county,
@@ -181,10 +195,10 @@ async def _insert_member(conn: Conn, county: str, household_id: UUID, member: di
     try:
         async with conn.transaction():
             person_id = await repo.insert_person(conn, county, household_id, member | {"created_by": principal.id})
-    except asyncpg.UniqueViolationError:
-        existing = await repo.person_by_id_hash(conn, county, member["id_hash"])
-        raise Conflict("身份证号已登记为本县的另一条人员记录，请勿重复登记",
-                       existing_person_id=str(existing["id"]) if existing else None) from None
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "people_client":
+            raise Conflict("这个 client_id 的人员已经登记过") from None
+        raise already_registered(principal, await repo.person_by_id_hash(conn, county, member["id_hash"])) from None
     await audit.record(conn, principal, "create", "person", person_id, county,
                        {"household_id": str(household_id),
                         "fields": sorted(k for k, v in member.items() if v not in (None, [], "") and not k.startswith("_"))})
@@ -267,8 +281,7 @@ async def add_member(conn: Conn, principal: Principal, vault: Vault, rule: Rule,
         raise InvalidInput(errors)
     existing = await repo.person_by_id_hash(conn, household.county_code, values["id_hash"])
     if existing is not None:
-        raise Conflict(f"身份证号已登记：{existing['name']}", existing_person_id=str(existing["id"]),
-                       existing_household_id=str(existing["household_id"]))
+        raise already_registered(principal, existing)
     async with conn.transaction():
         person_id = await _insert_member(conn, household.county_code, household_id, values, principal)
     return await get_person(conn, principal, rule, person_id)
@@ -307,6 +320,8 @@ async def update_person(conn: Conn, principal: Principal, vault: Vault, rule: Ru
         values = {c: row[c] for c in repo.PERSON_COLUMNS} | {k: v for k, v in changes.items() if k != "phone"}
         if "phone" in changes:
             values.update(phone_values(vault, changes["phone"]))
+        if values["left_school_year"] is not None and values["left_school_year"] < row["birth_date"].year + 5:
+            raise InvalidInput([FieldError("left_school_year", "离校年份早于入学年龄")])
         if values["in_school"] and values["work_status"] != "student":
             raise InvalidInput([FieldError("work_status", "在校学生的务工状况应为“在校学生”")])
         await repo.update_person(conn, person.county_code, person_id, values)
@@ -352,6 +367,8 @@ async def survey_errors(conn: Conn, data: dict[str, Any], today: date) -> list[F
         errors.append(FieldError("desired_trades", "意向工种重复"))
     if data["surveyed_on"] > today:
         errors.append(FieldError("surveyed_on", "调查日期不能晚于今天"))
+    elif date_out_of_range(data["surveyed_on"]):
+        errors.append(FieldError("surveyed_on", "调查日期应在 2000 年以后"))
     months = data.get("available_months") or []
     if len(set(months)) != len(months):
         errors.append(FieldError("available_months", "月份重复"))

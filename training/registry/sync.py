@@ -125,7 +125,7 @@ async def _resolve(conn: Conn, table: Literal["households", "people"], counties:
 
 async def _existing(conn: Conn, counties: list[str] | None, client_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT county_code, kind, body_hash, result FROM sync_items
+        """SELECT county_code, kind, body_hash, result, actor_id FROM sync_items
            WHERE client_id = $2 AND ($1::text[] IS NULL OR county_code = ANY($1))""",
         counties, client_id,
     )
@@ -166,7 +166,7 @@ async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, ite
             if errors:
                 raise _ItemError("数据不符合要求", errors)
             if (known := await repo.person_by_id_hash(conn, owner["county_code"], values["id_hash"])) is not None:
-                raise _ItemError(f"身份证号已登记为另一条人员记录（{known['id']}），未重复登记")
+                raise service.already_registered(principal, known)
             person_id = await repo.insert_person(conn, owner["county_code"], owner["id"],
                                                  values | {"client_id": item.client_id, "created_by": principal.id})
             await audit.record(conn, principal, "create", "person", person_id, owner["county_code"],
@@ -192,27 +192,38 @@ async def sync(conn: Conn, principal: Principal, vault: Vault, rule: Rule, batch
     results: list[SyncResult] = []
     for item in batch.items:
         fingerprint = _fingerprint(item)
-        previous = await _existing(conn, principal.counties, item.client_id)
-        if previous is not None and bytes(previous["body_hash"]) == fingerprint:
-            results.append(msgspec.convert(previous["result"], SyncResult))
-            continue
-        if previous is not None and previous["kind"] != item.kind:
-            results.append(SyncResult(item.client_id, item.kind, "error", message="client_id 已用于另一类记录"))
-            continue
         try:
             async with conn.transaction():
-                county, result = await _apply(conn, principal, vault, rule, item, previous)
-                await conn.execute(
-                    """INSERT INTO sync_items (county_code, client_id, kind, body_hash, result)
-                       VALUES ($1, $2, $3, $4, $5)
-                       ON CONFLICT (county_code, client_id) DO UPDATE SET body_hash = EXCLUDED.body_hash,
-                                                                        result = EXCLUDED.result""",
-                    county, item.client_id, item.kind, fingerprint, msgspec.to_builtins(result))
+                # Two resends of one batch racing each other: the second waits, then replays the first.
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 5134350002))",
+                                   str(item.client_id))
+                previous = await _existing(conn, principal.counties, item.client_id)
+                if previous is not None and previous["actor_id"] not in (None, principal.id):
+                    raise _ItemError("client_id 已被其他账号使用，请在设备上重新生成")
+                if previous is not None and bytes(previous["body_hash"]) == fingerprint:
+                    result = msgspec.convert(previous["result"], SyncResult)
+                elif previous is not None and previous["kind"] != item.kind:
+                    raise _ItemError("client_id 已用于另一类记录")
+                else:
+                    county, result = await _apply(conn, principal, vault, rule, item, previous)
+                    await conn.execute(
+                        """INSERT INTO sync_items (county_code, client_id, kind, body_hash, result, actor_id)
+                           VALUES ($1, $2, $3, $4, $5, $6)
+                           ON CONFLICT (county_code, client_id) DO UPDATE SET body_hash = EXCLUDED.body_hash,
+                                                                            result = EXCLUDED.result""",
+                        county, item.client_id, item.kind, fingerprint, msgspec.to_builtins(result), principal.id)
         except _ItemError as exc:
             result = SyncResult(item.client_id, item.kind, "error", message=exc.message, errors=exc.errors)
         except Problem as exc:
             status = "conflict" if exc.status == 409 else "error"
             result = SyncResult(item.client_id, item.kind, status, message=exc.detail, errors=exc.errors,
                                 server_version=exc.extra.get("current_version"))
+        except asyncpg.UniqueViolationError:
+            result = SyncResult(item.client_id, item.kind, "conflict",
+                                message="这个 client_id 的记录已经通过其他途径登记，请刷新后再同步")
+        except asyncpg.PostgresError as exc:
+            # The database refused the item (e.g. a NUL character); never echo its values.
+            result = SyncResult(item.client_id, item.kind, "error",
+                                message=f"数据库拒绝了这条记录（{type(exc).__name__}），请检查是否含有特殊字符")
         results.append(result)
     return SyncResponse(results)

@@ -136,7 +136,8 @@
     return new ApiError(0, { title, errors });
   }
 
-  async function api(method, path, { query, body, withAuth = true } = {}) {
+  /** The fetch behind api() and download(): returns the Response when it is 2xx, else throws ApiError. */
+  async function request(method, path, { query, body, form, withAuth = true, accept } = {}) {
     if (withAuth && auth.expired) {
       const problem = { title: "登录已过期", detail: "登录已过期，请重新登录。" };
       sessionExpired(problem);
@@ -151,29 +152,65 @@
       const qs = params.toString();
       if (qs) url += `?${qs}`;
     }
-    const headers = { Accept: "application/json, application/problem+json" };
+    const headers = { Accept: accept || "application/json, application/problem+json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (withAuth && auth.token) headers.Authorization = `Bearer ${auth.token}`;
+    // A FormData body sets its own multipart Content-Type (with the boundary).
+    const payload = form !== undefined ? form : body === undefined ? undefined : JSON.stringify(body);
     let res;
     try {
-      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(url, { method, headers, body: payload });
     } catch (_e) {
       throw new ApiError(0, { title: "无法连接服务器", detail: "请检查网络连接后重试。" });
     }
-    const text = await res.text();
+    if (res.ok) return res;
+    const text = await res.text().catch(() => "");
     let data = null;
     if (text) {
       try { data = JSON.parse(text); } catch (_e) { data = null; }
     }
-    if (!res.ok) {
-      const problem = data && typeof data === "object" && !Array.isArray(data)
-        ? data
-        : { title: `请求失败（HTTP ${res.status}）`, detail: text.slice(0, 300) };
-      if (!problem.status) problem.status = res.status;
-      if (res.status === 401 && withAuth) sessionExpired(problem);
-      throw new ApiError(res.status, problem);
+    const problem = data && typeof data === "object" && !Array.isArray(data)
+      ? data
+      : { title: `请求失败（HTTP ${res.status}）`, detail: text.slice(0, 300) };
+    if (!problem.status) problem.status = res.status;
+    if (res.status === 401 && withAuth) sessionExpired(problem);
+    throw new ApiError(res.status, problem);
+  }
+
+  async function api(method, path, options = {}) {
+    const res = await request(method, path, options);
+    const text = await res.text();
+    if (!text) return null;
+    try { return JSON.parse(text); } catch (_e) {
+      throw new ApiError(res.status, { title: "服务器返回的内容无法识别", detail: text.slice(0, 300) });
     }
-    return data;
+  }
+
+  /** The file name in Content-Disposition: filename*=UTF-8''… first, then filename="…". */
+  function dispositionName(header, fallback) {
+    const value = header || "";
+    const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(value);
+    if (star) {
+      try { return decodeURIComponent(star[1].trim()); } catch (_e) { /* fall through */ }
+    }
+    const plain = /filename\s*=\s*"?([^";]+)"?/.exec(value);
+    return plain ? plain[1].trim() : fallback;
+  }
+
+  /** GET a file with the Authorization header, then save it through a temporary <a download>. */
+  async function download(path, { query, fallbackName = "download.xlsx" } = {}) {
+    const res = await request("GET", path, {
+      query, accept: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/problem+json",
+    });
+    const blob = await res.blob();
+    const name = dispositionName(res.headers.get("Content-Disposition"), fallbackName);
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    return { name, size: blob.size };
   }
 
   // ---------------------------------------------------------------- messages and field errors
@@ -192,9 +229,10 @@
     const base = m ? m[1] : String(field);
     let holder = null;
     if (form) {
-      for (const node of form.querySelectorAll("[data-field]")) {
-        if (node.dataset.field === base) { holder = node; break; }
-      }
+      const nodes = [...form.querySelectorAll("[data-field]")];
+      holder = nodes.find((node) => node.dataset.field === String(field || ""));
+      if (holder) return { base, label: holder.dataset.label || String(field), holder };
+      holder = nodes.find((node) => node.dataset.field === base) || null;
     }
     let label = (holder && holder.dataset.label) || FIELD_LABELS[base] || base;
     if (m && m[2] !== undefined) label += `第 ${Number(m[2]) + 1} 项`;
@@ -319,7 +357,7 @@
 
   // ---------------------------------------------------------------- trade picker (GET /api/trades?q=)
 
-  function tradePicker({ multiple = true, placeholder = "输入工种名称、别名或代码搜索" } = {}) {
+  function tradePicker({ multiple = true, max = 0, placeholder = "输入工种名称、别名或代码搜索" } = {}) {
     let selected = [];
     let seq = 0;
     let timer = null;
@@ -331,7 +369,7 @@
 
     function renderChips() {
       chips.replaceChildren();
-      if (!selected.length && multiple) chips.append(small("未选择（可多选）"));
+      if (!selected.length && multiple) chips.append(small(max ? `未选择（最多 ${max} 个，按意向先后）` : "未选择（可多选）"));
       chips.hidden = !multiple && !selected.length;
       input.placeholder = !multiple && selected.length ? "输入以更换" : placeholder;
       for (const t of selected) {
@@ -345,7 +383,13 @@
 
     function choose(t) {
       if (multiple) {
-        if (!selected.some((s) => s.code === t.code)) selected.push({ code: t.code, name: t.name });
+        if (selected.some((s) => s.code === t.code)) return;
+        if (max && selected.length >= max) {
+          list.replaceChildren(el("li", { class: "picker-empty", text: `最多选择 ${max} 个工种，请先移除一个` }));
+          list.hidden = false;
+          return;
+        }
+        selected.push({ code: t.code, name: t.name });
       } else {
         selected = [{ code: t.code, name: t.name }];
         list.hidden = true;
@@ -453,7 +497,7 @@
       if (!township.value) return;
       try {
         const items = await regions(township.value);
-        fill(village, items, items.length ? "— 选择村 —" : "（该乡镇没有村）");
+        fill(village, items, items.length ? (optional ? "全部村" : "— 选择村 —") : "（该乡镇没有村）");
       } catch (err) { fill(village, [], "加载失败"); fail(err); }
     }
 
@@ -471,6 +515,7 @@
         const opt = village.selectedOptions[0];
         return opt && opt.value ? opt.textContent : "";
       },
+      get township() { return township.value; },
       ready: (async () => {
         fill(county, [], "加载中…");
         try {
@@ -528,8 +573,24 @@
     $("#user-name").textContent = auth.user;
     $("#user-role").textContent = ROLE_LABELS[auth.role] || auth.role || "未知角色";
     document.body.dataset.role = auth.role;
+    for (const button of document.querySelectorAll(".tab[data-roles]")) {
+      button.hidden = !button.dataset.roles.split(" ").includes(auth.role);
+    }
     const tab = (location.hash || "").replace("#", "");
-    activateTab(TABS[tab] ? tab : "menu");
+    activateTab(tabAllowed(tab) ? tab : "menu");
+  }
+
+  /** The caller's scope (GET /api/auth/me), fetched once per login. */
+  let mePromise = null;
+  function whoAmI() {
+    if (!mePromise) mePromise = api("GET", "/api/auth/me").catch((err) => { mePromise = null; throw err; });
+    return mePromise;
+  }
+
+  function tabAllowed(name) {
+    if (!TABS[name]) return false;
+    const button = document.querySelector(`.tab[data-tab="${name}"]`);
+    return !(button && button.dataset.roles && !button.dataset.roles.split(" ").includes(auth.role));
   }
 
   $("#login-form").addEventListener("submit", async (e) => {
@@ -574,6 +635,7 @@
   let currentTab = "";
 
   function activateTab(name) {
+    if (!tabAllowed(name)) name = "menu";
     currentTab = name;
     for (const button of document.querySelectorAll(".tab")) {
       const on = button.dataset.tab === name;
@@ -592,6 +654,7 @@
 
   function resetApp() {
     regionCache.clear();
+    mePromise = null;
     for (const tab of Object.values(TABS)) { tab.started = false; if (tab.reset) tab.reset(); }
   }
 
@@ -1268,6 +1331,1033 @@
         out.replaceChildren();
         showProblem(msg, err, form);
       }
+    },
+  };
+
+  // ================================================================ 农户台账 / 两后生 / 台账导入导出 / 审计日志
+
+  const SEES_PEOPLE = ["admin", "official", "surveyor"];
+  const WRITES_PEOPLE = ["admin", "surveyor"];
+  const canSeePeople = () => SEES_PEOPLE.includes(auth.role);
+  const canWritePeople = () => WRITES_PEOPLE.includes(auth.role);
+  const POVERTY_LABELS = { registered_poor: "建档立卡贫困户", lifted: "脱贫户", monitored: "监测户", ordinary: "一般农户" };
+  const POVERTY_BADGES = { registered_poor: "badge-red", lifted: "badge-green", monitored: "badge-amber", ordinary: "" };
+  const MONITOR_LABELS = { unstable: "脱贫不稳定户", marginal: "边缘易致贫户", sudden_hardship: "突发严重困难户" };
+  const LABOUR_LABELS = { full: "劳动力", weak: "弱劳动力", lost: "丧失劳动力", none: "无劳动力" };
+  const WORK_LABELS = { farming: "务农", local_work: "本地务工", migrant: "外出务工", unemployed: "无业", student: "在校学生" };
+  const SEX_LABELS = { male: "男", female: "女" };
+  const POVERTY_CAUSES = ["因病", "因残", "因学", "因灾", "缺劳力", "缺技术", "缺资金", "缺土地", "缺水", "交通条件落后",
+    "自身发展动力不足"];
+  const RELATIONS = ["户主", "配偶", "子女", "儿子", "女儿", "儿媳", "女婿", "孙子女", "父母", "兄弟姐妹", "其他"];
+  const REVEAL_SECONDS = 30;
+  const MAX_UPLOAD_MB = 40;
+  const REJECTED_SHOWN = 1000;
+  const AUDIT_ACTIONS = { create: "新增", update: "修改", publish: "发布", reveal: "查看完整号码", import: "导入" };
+  const AUDIT_OBJECTS = {
+    household: "农户", person: "人员", survey: "需求调查", ledger: "台账导入", ledger_export: "台账导出", school: "学校",
+    major: "专业", teacher: "教师", equipment: "设备", course: "课程", session: "培训班", package: "培训资源包",
+  };
+  const AUDIT_KEYS = {
+    fields: "字段", members: "成员数", household_id: "农户", person_id: "人员", rows: "行数", rejected_rows: "错误行数",
+    mode: "方式", people: "人数", village_code: "村", source: "来源", surveyed_on: "调查日期", desired_trades: "意向工种",
+    name: "名称", school_id: "学校", course_id: "课程", trade_codes: "工种", trade_code: "工种",
+    households: "农户数", surveys: "调查数", households_created: "新增农户", households_updated: "更新农户",
+    people_created: "新增人员", people_updated: "更新人员", surveys_created: "新增调查",
+  };
+  const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  Object.assign(FIELD_LABELS, {
+    head_name: "户主姓名", household_no: "户编号", poverty_status: "家庭属性", lifted_year: "脱贫年度",
+    monitor_type: "监测类型", risk_removed: "风险是否消除", poverty_causes: "致贫原因", members: "成员", phone: "电话",
+    surveyed_on: "调查日期", desired_trades: "意向工种", training_kind: "培训类型", available_months: "可参训月份",
+    can_board: "能否住校", wants_certificate: "想取得证书", wants_job: "希望推荐就业", notes: "备注",
+    max_travel_km: "最远可到", file: "台账文件", mode: "导入方式", reveal: "含完整号码", lianghousheng: "两后生",
+    since: "起始日期", until: "截止日期", actor: "操作人", action: "动作", object_type: "对象类型", object_id: "对象编号",
+  });
+
+  const pad2 = (n) => String(n).padStart(2, "0");
+  function todayLocal() {
+    const d = new Date();
+    return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  }
+  function dateTime(value) {
+    const d = new Date(value);
+    if (Number.isNaN(d.getTime())) return String(value || "—");
+    return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  }
+  const dash = () => el("span", { class: "muted", text: "—" });
+
+  /** 上一页 / 下一页 under a paged list ({items, total, limit, offset}). */
+  function pagerBar(page, noun, go) {
+    const items = page.items || [];
+    const from = items.length ? page.offset + 1 : 0;
+    const to = page.offset + items.length;
+    return el("div", { class: "pager" },
+      el("span", { text: `共 ${page.total} ${noun}` + (items.length ? `，第 ${from}–${to} 条` : "") }),
+      el("button", {
+        type: "button", class: "btn btn-sm", text: "上一页", disabled: page.offset <= 0,
+        onclick: () => go(Math.max(0, page.offset - page.limit)),
+      }),
+      el("button", {
+        type: "button", class: "btn btn-sm", text: "下一页", disabled: to >= page.total,
+        onclick: () => go(page.offset + page.limit),
+      }));
+  }
+
+  /** The parent whose children list holds a region code (12 digits): county -> null, township -> county, village -> township. */
+  function regionParent(codeValue) {
+    if (codeValue.endsWith("000000")) return null;
+    if (codeValue.endsWith("000")) return `${codeValue.slice(0, 6)}000000`;
+    return `${codeValue.slice(0, 9)}000`;
+  }
+
+  async function regionName(codeValue) {
+    try {
+      const found = (await regions(regionParent(codeValue))).find((r) => r.code === codeValue);
+      return found ? found.name : codeValue;
+    } catch (_e) {
+      return codeValue;
+    }
+  }
+
+  /** code -> name for the villages of a list (one cached /api/regions call per township). */
+  async function villageNames(codes) {
+    const names = new Map();
+    const townships = [...new Set(codes.filter((c) => /^\d{12}$/.test(c || "")).map(regionParent))];
+    await Promise.all(townships.map(async (t) => {
+      try { for (const r of await regions(t)) names.set(r.code, r.name); } catch (_e) { /* names stay codes */ }
+    }));
+    return names;
+  }
+
+  let educationPromise = null;
+  function educationLevels() {
+    if (!educationPromise) {
+      educationPromise = api("GET", "/api/education-levels").catch((err) => { educationPromise = null; throw err; });
+    }
+    return educationPromise;
+  }
+
+  function triSelect(placeholder = "（未填）") {
+    return select([["true", "是"], ["false", "否"]], { placeholder });
+  }
+  const triValue = (node) => (node.value === "" ? undefined : node.value === "true");
+
+  function povertyCell(h) {
+    const parts = [badge(h.poverty_status_label || POVERTY_LABELS[h.poverty_status] || h.poverty_status,
+      POVERTY_BADGES[h.poverty_status] || "")];
+    if (h.poverty_status === "lifted" && h.lifted_year) parts.push(small(`${h.lifted_year} 年脱贫`));
+    if (h.poverty_status === "monitored") {
+      const extra = [MONITOR_LABELS[h.monitor_type] || h.monitor_type, h.risk_removed === true ? "风险已消除"
+        : h.risk_removed === false ? "风险未消除" : ""].filter(Boolean).join(" · ");
+      if (extra) parts.push(small(extra));
+    }
+    return parts;
+  }
+
+  function needCell(need) {
+    if (!need) return el("span", { class: "muted", text: "未调查" });
+    const names = need.desired_trade_names && need.desired_trade_names.length
+      ? need.desired_trade_names.join("、") : "（未填意向工种）";
+    const bits = [need.training_kind ? COURSE_KINDS[need.training_kind] || need.training_kind : "",
+      need.available_months && need.available_months.length ? `${need.available_months.join("、")} 月` : ""]
+      .filter(Boolean).join(" · ");
+    return [el("div", { text: names }), bits ? small(bits) : null, small(`调查于 ${need.surveyed_on}`)];
+  }
+
+  function lhsCell(p) {
+    return p.lianghousheng
+      ? el("span", { class: "badge badge-amber lhs", title: p.lianghousheng_reason || "两后生", tabindex: "0" }, "两后生")
+      : el("span", { class: "muted", title: p.lianghousheng_reason || "", text: "—" });
+  }
+
+  /**
+   * The 操作 cell of a person (surveyors and admins): 查看完整号码 (POST /reveal: shown in place for 30 s,
+   * then masked again) and 录入需求调查 (a form in the row below).
+   */
+  function personActions(p, { idNode, phoneNode, note, resultRow, box, formSlot, onSurveyed }) {
+    let timer = null;
+    let left = 0;
+    const revealButton = el("button", { type: "button", class: "btn btn-sm", text: "查看完整号码", title: "查看会记入审计日志" });
+    const remask = () => {
+      clearInterval(timer);
+      timer = null;
+      idNode.textContent = p.id_number;
+      phoneNode.textContent = p.phone || "—";
+      idNode.classList.remove("revealed");
+      phoneNode.classList.remove("revealed");
+      note.hidden = true;
+      revealButton.textContent = "查看完整号码";
+      revealButton.title = "查看会记入审计日志";
+    };
+    const tick = () => { note.textContent = `已记入审计日志 · ${left} 秒后重新打码`; };
+    revealButton.addEventListener("click", async () => {
+      if (timer) { remask(); return; }
+      resultRow.hidden = !formSlot.childElementCount;
+      hideMsg(box);
+      let revealed = null;
+      await withBusy(revealButton, async () => {
+        try {
+          revealed = await api("POST", `/api/people/${encodeURIComponent(p.id)}/reveal`);
+        } catch (err) {
+          resultRow.hidden = false;
+          showProblem(box, err);
+        }
+      });
+      if (!revealed) return;
+      idNode.textContent = revealed.id_number;
+      phoneNode.textContent = revealed.phone || "—";
+      idNode.classList.add("revealed");
+      if (revealed.phone) phoneNode.classList.add("revealed");
+      left = REVEAL_SECONDS;
+      note.hidden = false;
+      tick();
+      revealButton.textContent = "隐藏";
+      revealButton.title = "立即重新打码";
+      timer = setInterval(() => {
+        left -= 1;
+        if (left <= 0 || !idNode.isConnected) remask(); else tick();
+      }, 1000);
+    });
+
+    const surveyButton = el("button", { type: "button", class: "btn btn-sm", text: "录入需求调查", "aria-expanded": "false" });
+    surveyButton.addEventListener("click", () => {
+      if (formSlot.childElementCount) {
+        formSlot.replaceChildren();
+        resultRow.hidden = box.hidden;
+        surveyButton.setAttribute("aria-expanded", "false");
+        return;
+      }
+      formSlot.append(surveyForm(p, onSurveyed));
+      resultRow.hidden = false;
+      surveyButton.setAttribute("aria-expanded", "true");
+      const first = formSlot.querySelector("input, select");
+      if (first) first.focus();
+    });
+    return el("div", { class: "row-actions" }, revealButton, surveyButton);
+  }
+
+  /** A row per person plus a hidden row below it for messages and the survey form. */
+  function personRows(p, columns, { span, onSurveyed }) {
+    const writer = canWritePeople();
+    const idNode = el("span", { class: "code id-number", text: p.id_number });
+    const phoneNode = el("span", { class: "code", text: p.phone || "—" });
+    const note = el("small", { class: "reveal-note", hidden: true, role: "status" });
+    const box = el("div", { class: "msg", hidden: true, role: "alert" });
+    const formSlot = el("div", { class: "survey-slot" });
+    const resultRow = el("tr", { class: "row-result", hidden: true }, el("td", { colspan: span }, box, formSlot));
+    const cells = {
+      name: () => td("姓名", el("div", { class: "cell-title", text: p.name }), p.ethnicity ? small(p.ethnicity) : null),
+      id: () => td("身份证号", idNode, note),
+      sex: () => td("性别", SEX_LABELS[p.sex] || p.sex),
+      age: () => td("年龄", String(p.age)),
+      relation: () => td("与户主关系", p.relation),
+      education: () => td("文化程度", p.education_name || p.education,
+        p.in_school ? small("在校") : p.left_school_year ? small(`${p.left_school_year} 年离校`) : null),
+      labour: () => td("劳动能力", LABOUR_LABELS[p.labour_capacity] || p.labour_capacity),
+      work: () => td("务工状况", WORK_LABELS[p.work_status] || p.work_status),
+      phone: () => td("电话", phoneNode),
+      lhs: () => td("两后生", lhsCell(p)),
+      reason: () => td("两后生原因", el("div", { class: "desc", text: p.lianghousheng_reason || "—" })),
+      need: () => td("当前培训需求", needCell(p.current_need)),
+    };
+    const row = el("tr", { class: p.lianghousheng ? "row-lhs" : "", dataset: { person: p.id } },
+      columns.map((c) => (typeof c === "function" ? c(p) : cells[c]())),
+      writer ? td("操作", personActions(p, { idNode, phoneNode, note, resultRow, box, formSlot, onSurveyed })) : null);
+    return [row, resultRow];
+  }
+
+  // ---------------------------------------------------------------- 培训需求调查 (POST /api/people/{id}/surveys)
+
+  function surveyForm(p, onSurveyed) {
+    const trades = tradePicker({ max: 3 });
+    const months = el("div", { class: "months" });
+    for (let m = 1; m <= 12; m += 1) {
+      months.append(el("label", { class: "check" }, el("input", { type: "checkbox", name: "available_months", value: m }), `${m}月`));
+    }
+    const kind = select(Object.entries(COURSE_KINDS), { placeholder: "（未填）" });
+    const board = triSelect();
+    const cert = triSelect();
+    const job = triSelect();
+    const form = makeForm(() => [
+      el("div", { class: "wide form-title" }, el("strong", { text: `为 ${p.name} 录入培训需求调查` }),
+        small(" 每次调查都会保留，最新一次为当前需求。", "hint")),
+      field("调查日期", el("input", { type: "date", name: "surveyed_on", value: todayLocal(), max: todayLocal() }),
+        { name: "surveyed_on" }),
+      field("培训类型", kind, { name: "training_kind" }),
+      field("能否住校", board, { name: "can_board" }),
+      field("想取得职业技能等级证书", cert, { name: "wants_certificate" }),
+      field("培训后希望推荐就业", job, { name: "wants_job" }),
+      field("最远可到（公里）", el("input", { type: "number", name: "max_travel_km", min: 0, max: 2000, inputmode: "numeric" }),
+        { name: "max_travel_km" }),
+      field("意向工种（最多 3 个，按意向先后选）", trades.root, { name: "desired_trades", wide: true }),
+      field("可参训月份", months, { name: "available_months", wide: true, hint: "都不选表示任何月份都可以。" }),
+      field("备注", el("textarea", { name: "notes", rows: 2, maxlength: 2000 }), { name: "notes", wide: true }),
+    ], async (f) => {
+      const body = {
+        desired_trades: trades.codes,
+        available_months: [...months.querySelectorAll("input:checked")].map((i) => Number(i.value)),
+      };
+      put(body, "surveyed_on", ctl(f, "surveyed_on").value);
+      put(body, "training_kind", kind.value);
+      put(body, "max_travel_km", ctl(f, "max_travel_km").value, "int");
+      for (const [key, node] of [["can_board", board], ["wants_certificate", cert], ["wants_job", job]]) {
+        const v = triValue(node);
+        if (v !== undefined) body[key] = v;
+      }
+      put(body, "notes", ctl(f, "notes").value);
+      if (!body.surveyed_on) throw localProblem([{ field: "surveyed_on", message: "请填写调查日期" }]);
+      const survey = await api("POST", `/api/people/${encodeURIComponent(p.id)}/surveys`, { body });
+      const names = survey.desired_trade_names && survey.desired_trade_names.length
+        ? `意向工种：${survey.desired_trade_names.join("、")}` : "未填意向工种";
+      await onSurveyed(`已为 ${p.name} 录入培训需求调查（${survey.surveyed_on}，${names}）。`);
+    });
+    form.classList.add("survey-form");
+    form.querySelector("button[type=submit]").textContent = "保存调查";
+    return form;
+  }
+
+  // ---------------------------------------------------------------- 登记农户 (POST /api/households)
+
+  function householdForm(onCreated) {
+    const msgTop = el("div", { class: "msg", hidden: true, role: "alert" });
+    const village = regionPicker({ depth: "village", msgBox: msgTop });
+    const status = select(Object.entries(POVERTY_LABELS), { placeholder: "— 选择 —" });
+    const monitor = select(Object.entries(MONITOR_LABELS), { placeholder: "— 选择 —" });
+    const risk = triSelect();
+    const liftedField = field("脱贫年度", el("input", { type: "number", name: "lifted_year", min: 2013, max: 2100, inputmode: "numeric" }),
+      { name: "lifted_year" });
+    const monitorField = field("监测类型", monitor, { name: "monitor_type" });
+    const riskField = field("风险是否已消除", risk, { name: "risk_removed" });
+    const causes = el("div", { class: "checks" }, POVERTY_CAUSES.map((c) => el("label", { class: "check" },
+      el("input", { type: "checkbox", name: "poverty_causes", value: c }), c)));
+    const causesField = field("致贫原因", causes, { name: "poverty_causes", wide: true, hint: "可多选；一般农户不填。" });
+    const relationList = el("datalist", { id: uid("relations") }, RELATIONS.map((r) => el("option", { value: r })));
+    const memberBox = el("div", { class: "members wide" });
+    const blocks = [];
+    let educationOptions = [];
+    educationLevels().then((levels) => {
+      educationOptions = levels.map((l) => [l.code, `${l.name}（${l.code}）`]);
+      for (const b of blocks) b.fillEducation();
+    }).catch((err) => showProblem(msgTop, err));
+
+    const syncStatus = () => {
+      liftedField.hidden = status.value !== "lifted";
+      monitorField.hidden = status.value !== "monitored";
+      riskField.hidden = status.value !== "monitored";
+      causesField.hidden = status.value === "ordinary";
+    };
+    status.addEventListener("change", syncStatus);
+
+    function renumber() {
+      blocks.forEach((b, i) => {
+        b.legend.textContent = i === 0 ? "成员 1（一般为户主本人）" : `成员 ${i + 1}`;
+        b.remove.hidden = blocks.length === 1;
+        for (const node of b.root.querySelectorAll("[data-key]")) {
+          node.dataset.field = `members[${i}].${node.dataset.key}`;
+          node.dataset.label = `成员 ${i + 1} ${node.dataset.keyLabel}`;
+        }
+      });
+    }
+
+    function addMember(defaults = {}) {
+      const c = {
+        name: el("input", { maxlength: 100, autocomplete: "off" }),
+        id_number: el("input", { maxlength: 40, autocomplete: "off", spellcheck: "false", inputmode: "text", placeholder: "18 位，末位可为 X" }),
+        relation: el("input", { maxlength: 20, list: relationList.id, value: defaults.relation || "" }),
+        ethnicity: el("input", { maxlength: 20, placeholder: "如：彝族" }),
+        education: select([], { placeholder: "加载中…" }),
+        in_school: el("input", { type: "checkbox" }),
+        left_school_year: el("input", { type: "number", min: 1940, max: 2100, inputmode: "numeric" }),
+        labour_capacity: select(Object.entries(LABOUR_LABELS), { placeholder: "— 选择 —" }),
+        work_status: select(Object.entries(WORK_LABELS), { placeholder: "— 选择 —" }),
+        phone: el("input", { type: "tel", maxlength: 20, autocomplete: "off" }),
+      };
+      c.in_school.addEventListener("change", () => { if (c.in_school.checked) c.work_status.value = "student"; });
+      const mf = (label, key, control, opts = {}) => {
+        const node = field(label, control, { name: key, ...opts });
+        node.dataset.key = key;
+        node.dataset.keyLabel = label;
+        return node;
+      };
+      const legend = el("legend", {});
+      const block = {
+        c, legend,
+        remove: el("button", {
+          type: "button", class: "btn btn-sm", text: "删除此成员",
+          onclick: () => {
+            blocks.splice(blocks.indexOf(block), 1);
+            block.root.remove();
+            renumber();
+          },
+        }),
+        fillEducation() {
+          const keep = c.education.value;
+          c.education.replaceChildren(el("option", { value: "", text: "— 选择 —" }));
+          for (const [v, t] of educationOptions) c.education.append(el("option", { value: v, text: t }));
+          c.education.value = keep;
+        },
+      };
+      block.root = el("fieldset", { class: "member" }, legend,
+        el("div", { class: "grid-form" },
+          mf("姓名", "name", c.name),
+          mf("身份证号", "id_number", c.id_number, { cls: "field-id" }),
+          mf("与户主关系", "relation", c.relation),
+          mf("民族", "ethnicity", c.ethnicity),
+          mf("文化程度", "education", c.education),
+          mf("是否在校", "in_school", el("label", { class: "check" }, c.in_school, " 在校学生")),
+          mf("离校年份", "left_school_year", c.left_school_year),
+          mf("劳动能力", "labour_capacity", c.labour_capacity),
+          mf("务工状况", "work_status", c.work_status),
+          mf("电话", "phone", c.phone),
+          el("div", { class: "field field-actions" }, block.remove)));
+      if (educationOptions.length) block.fillEducation();
+      blocks.push(block);
+      memberBox.append(block.root);
+      renumber();
+      return block;
+    }
+
+    const headName = el("input", { name: "head_name", maxlength: 100, autocomplete: "off" });
+    let lastHead = "";
+    headName.addEventListener("input", () => {
+      const first = blocks[0];
+      if (first && (first.c.name.value === "" || first.c.name.value === lastHead)) first.c.name.value = headName.value;
+      lastHead = headName.value;
+    });
+
+    const form = makeForm(() => [
+      el("div", { class: "field wide region-field", dataset: { field: "village_code", label: "村" } },
+        el("span", { class: "label-like", text: "所在村" }), village.root),
+      field("户主姓名", headName, { name: "head_name" }),
+      field("户编号", el("input", { name: "household_no", maxlength: 40, autocomplete: "off", placeholder: "本县唯一，可不填" }),
+        { name: "household_no" }),
+      field("家庭属性", status, { name: "poverty_status" }),
+      liftedField, monitorField, riskField,
+      field("户联系电话", el("input", { name: "phone", type: "tel", maxlength: 20, autocomplete: "off" }), { name: "phone" }),
+      causesField,
+      el("div", { class: "wide members-head" }, el("h4", { text: "家庭成员" }),
+        small("身份证号须为 18 位，性别和出生日期按身份证号自动得出。", "hint")),
+      memberBox,
+      el("div", { class: "wide" }, el("button", {
+        type: "button", class: "btn btn-sm", text: "＋ 添加成员",
+        onclick: () => addMember().c.name.focus(),
+      }), relationList),
+      msgTop,
+    ], async (f, msg) => {
+      const members = blocks.map((b) => {
+        const m = { in_school: b.c.in_school.checked };
+        put(m, "name", b.c.name.value);
+        put(m, "id_number", b.c.id_number.value.replace(/\s+/g, "").toUpperCase());
+        put(m, "relation", b.c.relation.value);
+        put(m, "ethnicity", b.c.ethnicity.value);
+        put(m, "education", b.c.education.value);
+        put(m, "left_school_year", b.c.left_school_year.value, "int");
+        put(m, "labour_capacity", b.c.labour_capacity.value);
+        put(m, "work_status", b.c.work_status.value);
+        put(m, "phone", b.c.phone.value);
+        return m;
+      });
+      const body = { members };
+      put(body, "village_code", village.value);
+      put(body, "head_name", headName.value);
+      put(body, "household_no", ctl(f, "household_no").value);
+      put(body, "poverty_status", status.value);
+      put(body, "phone", ctl(f, "phone").value);
+      if (status.value === "lifted") put(body, "lifted_year", ctl(f, "lifted_year").value, "int");
+      if (status.value === "monitored") {
+        put(body, "monitor_type", monitor.value);
+        const removed = triValue(risk);
+        if (removed !== undefined) body.risk_removed = removed;
+      }
+      if (status.value !== "ordinary") {
+        body.poverty_causes = [...causes.querySelectorAll("input:checked")].map((i) => i.value);
+      }
+      if (!village.value) throw localProblem([{ field: "village_code", message: "请选择乡镇和村" }]);
+      let created;
+      try {
+        created = await api("POST", "/api/households", { body });
+      } catch (err) {
+        // 409 names the member in its detail ("members[1] 的身份证号已登记…"): say 成员 2, and mark that member's ID field.
+        const m = err.status === 409 && /members\[(\d+)\]/.exec(err.problem.detail || "");
+        if (m) err.problem.detail = err.problem.detail.replace(/members\[(\d+)\]\s*/g, (_s, i) => `成员 ${Number(i) + 1} `);
+        showProblem(msg, err, f);
+        const holder = m && [...f.querySelectorAll("[data-field]")].find((n) => n.dataset.field === `members[${m[1]}].id_number`);
+        if (holder) {
+          holder.classList.add("invalid");
+          holder.append(el("div", { class: "field-error", text: "该身份证号已登记" }));
+        }
+        if (err.status === 409 && err.problem.existing_household_id) {
+          msg.append(el("p", {}, el("button", {
+            type: "button", class: "btn btn-sm", text: "查看已登记的农户",
+            onclick: () => TABS.registry.openHousehold(err.problem.existing_household_id),
+          })));
+        }
+        return;
+      }
+      // Start again with an empty form for the next household in the same village.
+      for (const b of blocks.splice(0)) b.root.remove();
+      addMember({ relation: "户主" });
+      for (const name of ["household_no", "phone", "lifted_year"]) ctl(f, name).value = "";
+      headName.value = "";
+      lastHead = "";
+      status.value = "";
+      syncStatus();
+      for (const box of causes.querySelectorAll("input")) box.checked = false;
+      showOk(msg, `已登记农户：户主 ${created.head_name}（${created.village_name}，${created.members.length} 人）。`);
+      await onCreated(created);
+    });
+    form.querySelector("button[type=submit]").textContent = "登记农户";
+    addMember({ relation: "户主" });
+    syncStatus();
+    return {
+      root: el("details", { class: "card form-card", id: "household-create" },
+        el("summary", { text: "＋ 登记农户（户主及全部家庭成员）" }), form),
+      setVillage: (v) => village.setVillage(v),
+    };
+  }
+
+  // ---------------------------------------------------------------- 农户台账 tab
+
+  TABS.registry = {
+    view: "households",
+    filters: {},
+    limit: 20,
+    offset: 0,
+    picker: null,
+    openId: null,
+    create: null,
+    init() {
+      const toolbar = $("#registry-toolbar");
+      const msg = $("#registry-msg");
+      toolbar.replaceChildren();
+      $("#registry-result").replaceChildren();
+      $("#registry-detail").replaceChildren();
+      $("#registry-create-slot").replaceChildren();
+      this.showScope();
+      if (!canSeePeople()) {
+        toolbar.hidden = true;
+        return;
+      }
+      toolbar.hidden = false;
+      this.view = "households";
+      this.filters = {};
+      this.offset = 0;
+      this.openId = null;
+
+      const views = el("div", { class: "seg", role: "group", "aria-label": "查看方式" },
+        el("button", { type: "button", class: "seg-btn on", dataset: { view: "households" }, "aria-pressed": "true", text: "按户查看" }),
+        el("button", { type: "button", class: "seg-btn", dataset: { view: "lhs" }, "aria-pressed": "false", text: "两后生名单" }));
+      this.picker = regionPicker({ depth: "village", optional: true, msgBox: msg });
+      const status = select(Object.entries(POVERTY_LABELS), { placeholder: "全部" });
+      const q = el("input", { type: "search", name: "q", placeholder: "姓名", maxlength: 50 });
+      const size = select(PAGE_SIZES.map((n) => [String(n), `${n} 条`]), { value: String(this.limit) });
+      const search = el("button", { type: "button", class: "btn btn-primary", text: "查询" });
+      const statusField = field("家庭属性", status, { name: "poverty_status", cls: "field-narrow" });
+      const qField = field("姓名", q, { name: "q", cls: "field-narrow" });
+      qField.hidden = true;
+      toolbar.append(
+        el("div", { class: "field field-views" }, el("span", { class: "label-like", text: "查看" }), views),
+        this.picker.root, statusField, qField,
+        field("每页", size, { name: "limit", cls: "field-narrow" }),
+        el("div", { class: "field field-actions" }, search));
+
+      const run = () => {
+        clearFieldErrors(toolbar);
+        hideMsg(msg);
+        if (this.picker.township && !this.picker.value) {
+          showProblem(msg, localProblem([{
+            field: "village_code", message: "列表只能按村筛选；乡镇也不选则列出您范围内的全部",
+          }], "请选择村"), toolbar);
+          return;
+        }
+        this.filters = { village_code: this.picker.value };
+        if (this.view === "households") this.filters.poverty_status = status.value;
+        else this.filters.q = q.value.trim();
+        this.limit = Number(size.value) || 20;
+        this.offset = 0;
+        this.load();
+      };
+      search.addEventListener("click", run);
+      q.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); run(); } });
+      for (const b of views.querySelectorAll(".seg-btn")) {
+        b.addEventListener("click", () => {
+          if (this.view === b.dataset.view) return;
+          this.view = b.dataset.view;
+          for (const o of views.querySelectorAll(".seg-btn")) {
+            o.classList.toggle("on", o === b);
+            o.setAttribute("aria-pressed", o === b ? "true" : "false");
+          }
+          statusField.hidden = this.view !== "households";
+          qField.hidden = this.view === "households";
+          $("#registry-detail").replaceChildren();
+          this.openId = null;
+          run();
+        });
+      }
+
+      if (canWritePeople()) {
+        this.create = householdForm(async (created) => {
+          await this.picker.setVillage(created.village_code);
+          this.filters = { village_code: created.village_code };
+          status.value = "";
+          this.offset = 0;
+          await this.load();
+          await this.openHousehold(created.id, { scroll: false });
+        });
+        $("#registry-create-slot").append(this.create.root);
+      }
+      this.load();
+    },
+    reset() {
+      $("#registry-toolbar").replaceChildren();
+      $("#registry-result").replaceChildren();
+      $("#registry-detail").replaceChildren();
+      $("#registry-create-slot").replaceChildren();
+      const scope = $("#registry-scope");
+      scope.hidden = true;
+      scope.replaceChildren();
+      hideMsg($("#registry-msg"));
+      this.create = null;
+      this.openId = null;
+    },
+    /** Who sees what, from GET /api/auth/me; a school gets the note instead of the lists. */
+    async showScope() {
+      const box = $("#registry-scope");
+      box.hidden = true;
+      box.replaceChildren();
+      let me;
+      try { me = await whoAmI(); } catch (err) { showProblem($("#registry-msg"), err); return; }
+      if (me.role === "school") {
+        let schoolName = "本校";
+        if (me.school_id) {
+          try { schoolName = (await api("GET", `/api/schools/${encodeURIComponent(me.school_id)}`)).school.name; } catch (_e) { /* keep 本校 */ }
+        }
+        box.className = "msg msg-info scope-note";
+        box.append(el("strong", { text: `${schoolName}：暂无可查看的农户和人员。` }),
+          el("p", { text: "学校账号只能看到报名或参加本校培训班的人员；报名功能上线后，这些人员会列在这里。农户台账由调查员和乡镇、县里的工作人员维护。" }));
+        box.hidden = false;
+        return;
+      }
+      let where;
+      if (me.role === "admin") where = me.counties ? `${(await Promise.all(me.counties.map((c) => regionName(`${c}000000`)))).join("、")}全部农户` : "所有县的农户";
+      else {
+        const names = await Promise.all((me.region_codes || []).map(async (c) => {
+          if (c.endsWith("000000") || c.endsWith("000")) return regionName(c);
+          return `${await regionName(regionParent(c))} ${await regionName(c)}`;
+        }));
+        where = names.length ? names.join("、") : "（未分配区域）";
+      }
+      const what = canWritePeople()
+        ? "可登记农户、录入培训需求调查、查看完整号码（每次查看都记入审计日志）。"
+        : "只读：可查看打码后的身份证号和电话，不能修改台账。";
+      box.className = "scope-note";
+      box.append(el("span", { class: "muted", text: "您的范围：" }), el("strong", { text: where }), " ", small(what, "muted"));
+      box.hidden = false;
+    },
+    load() {
+      return this.view === "households" ? this.loadHouseholds() : this.loadLhs();
+    },
+    async loadHouseholds() {
+      const msg = $("#registry-msg");
+      const out = $("#registry-result");
+      hideMsg(msg);
+      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
+      try {
+        const page = await api("GET", "/api/households", { query: { ...this.filters, limit: this.limit, offset: this.offset } });
+        out.replaceChildren(this.renderHouseholds(page));
+      } catch (err) {
+        out.replaceChildren();
+        showProblem(msg, err, $("#registry-toolbar"));
+      }
+    },
+    renderHouseholds(page) {
+      const items = page.items || [];
+      const go = (offset) => { this.offset = offset; this.loadHouseholds(); };
+      const head = el("div", { class: "result-head" }, el("h3", { text: "农户" }),
+        small(this.filters.village_code ? "本村农户" : "您范围内的全部农户"));
+      if (!items.length) {
+        return el("div", {}, head, pagerBar(page, "户", go), el("p", {
+          class: "empty",
+          text: canWritePeople() ? "没有符合条件的农户。可用上方“登记农户”或“台账导入导出”录入。" : "没有符合条件的农户。",
+        }));
+      }
+      const rows = items.map((h) => {
+        const lhs = h.members.filter((m) => m.lianghousheng).length;
+        const open = el("button", { type: "button", class: "btn btn-sm", text: "查看成员" });
+        const row = el("tr", { class: h.id === this.openId ? "row-click row-active" : "row-click", dataset: { household: h.id } },
+          td("户编号", h.household_no ? code(h.household_no) : dash()),
+          td("户主", el("div", { class: "cell-title", text: h.head_name }), h.phone ? small(`电话 ${h.phone}`) : null),
+          td("村", h.village_name),
+          td("家庭属性", povertyCell(h)),
+          td("成员", el("span", { class: "seats", text: `${h.members.length} 人` }),
+            lhs ? el("div", { class: "cell-badges" }, badge(`两后生 ${lhs}`, "badge-amber")) : null),
+          td("操作", open));
+        row.addEventListener("click", () => this.openHousehold(h.id));
+        return row;
+      });
+      return el("div", {}, head, pagerBar(page, "户", go),
+        table(["户编号", "户主", "村", "家庭属性", "成员", "操作"], rows, { cls: "cards-on-phone households" }),
+        items.length > 10 ? pagerBar(page, "户", go) : null);
+    },
+    async openHousehold(id, { flash, scroll = true } = {}) {
+      this.openId = id;
+      for (const r of document.querySelectorAll("#registry-result tr[data-household]")) {
+        r.classList.toggle("row-active", r.dataset.household === id);
+      }
+      const out = $("#registry-detail");
+      if (!flash) out.replaceChildren(el("p", { class: "loading", text: "加载成员…" }));
+      try {
+        const h = await api("GET", `/api/households/${encodeURIComponent(id)}`);
+        if (this.openId !== id) return;
+        out.replaceChildren(this.renderHousehold(h, flash));
+        if (scroll && !flash) out.scrollIntoView({ block: "start", behavior: "smooth" });
+      } catch (err) {
+        const box = el("div", { class: "msg" });
+        out.replaceChildren(box);
+        showProblem(box, err);
+      }
+    },
+    renderHousehold(h, flash) {
+      const flashBox = el("div", { class: "msg", hidden: true, role: "status" });
+      if (flash) showOk(flashBox, flash);
+      const writer = canWritePeople();
+      const columns = ["name", "id", "sex", "age", "relation", "education", "labour", "work", "phone", "lhs", "need"];
+      const headers = ["姓名", "身份证号", "性别", "年龄", "与户主关系", "文化程度", "劳动能力", "务工状况", "电话", "两后生", "当前培训需求"];
+      if (writer) headers.push("操作");
+      const onSurveyed = (text) => this.openHousehold(h.id, { flash: text });
+      const rows = h.members.flatMap((p) => personRows(p, columns, { span: headers.length, onSurveyed }));
+      return el("div", { class: "card household-card" },
+        el("div", { class: "household-head" },
+          el("h3", {}, `户主 ${h.head_name}`, h.household_no ? small(` 户编号 ${h.household_no}`, "count") : null),
+          el("button", {
+            type: "button", class: "btn btn-sm", text: "收起",
+            onclick: () => {
+              this.openId = null;
+              $("#registry-detail").replaceChildren();
+              for (const r of document.querySelectorAll("#registry-result tr.row-active")) r.classList.remove("row-active");
+            },
+          })),
+        el("dl", { class: "facts" },
+          el("dt", { text: "村" }), el("dd", {}, h.village_name, " ", code(h.village_code)),
+          el("dt", { text: "家庭属性" }), el("dd", {}, povertyCell(h)),
+          el("dt", { text: "户联系电话" }), el("dd", { class: "code", text: h.phone || "—" }),
+          h.poverty_causes && h.poverty_causes.length ? [el("dt", { text: "致贫原因" }), el("dd", { text: h.poverty_causes.join("、") })] : null,
+          el("dt", { text: "登记时间" }), el("dd", { text: dateTime(h.created_at) })),
+        flashBox,
+        el("div", { class: "result-head" }, el("h3", { text: `家庭成员（${h.members.length} 人）` }),
+          small(writer ? "身份证号和电话已打码；“查看完整号码”显示 30 秒后自动重新打码，每次查看都记入审计日志。"
+            : "身份证号和电话已打码。", "hint")),
+        h.members.length ? table(headers, rows, { cls: "cards-on-phone members-table" })
+          : el("p", { class: "empty", text: "该户还没有登记成员。" }));
+    },
+    async loadLhs() {
+      const msg = $("#registry-msg");
+      const out = $("#registry-result");
+      hideMsg(msg);
+      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
+      try {
+        const page = await api("GET", "/api/people", {
+          query: { lianghousheng: "true", village_code: this.filters.village_code, q: this.filters.q, limit: this.limit, offset: this.offset },
+        });
+        const names = await villageNames((page.items || []).map((p) => p.village_code));
+        out.replaceChildren(this.renderLhs(page, names));
+      } catch (err) {
+        out.replaceChildren();
+        showProblem(msg, err, $("#registry-toolbar"));
+      }
+    },
+    renderLhs(page, names) {
+      const items = page.items || [];
+      const go = (offset) => { this.offset = offset; this.loadLhs(); };
+      const head = el("div", { class: "result-head" }, el("h3", { text: "两后生名单" }),
+        small("脱贫户、监测户等家庭中初中或高中毕业后未继续升学的子女，宜引导参加劳动预备制培训。", "hint"));
+      if (!items.length) return el("div", {}, head, pagerBar(page, "人", go), el("p", { class: "empty", text: "没有符合条件的两后生。" }));
+      const writer = canWritePeople();
+      const village = (p) => td("村", names.get(p.village_code) || p.village_code);
+      const household = (p) => td("农户", el("button", {
+        type: "button", class: "btn btn-sm", text: "查看本户",
+        onclick: () => this.openHousehold(p.household_id),
+      }));
+      const columns = ["name", village, "id", "sex", "age", "education", "work", "phone", "reason", "need", household];
+      const headers = ["姓名", "村", "身份证号", "性别", "年龄", "文化程度", "务工状况", "电话", "两后生原因", "当前培训需求", "农户"];
+      if (writer) headers.push("操作");
+      const onSurveyed = async (text) => {
+        await this.loadLhs();
+        showOk($("#registry-msg"), text);
+      };
+      const rows = items.flatMap((p) => personRows(p, columns, { span: headers.length, onSurveyed }));
+      return el("div", {}, head, pagerBar(page, "人", go),
+        table(headers, rows, { cls: "cards-on-phone members-table" }),
+        items.length > 10 ? pagerBar(page, "人", go) : null);
+    },
+  };
+
+  // ---------------------------------------------------------------- 台账导入导出 tab
+
+  function importResult(r) {
+    const rejected = Array.isArray(r.rejected) ? r.rejected : [];
+    const badRows = new Set(rejected.map((x) => x.row)).size;
+    const n = (v) => el("span", { class: "seats", text: String(v ?? 0) });
+    const counts = table(["", "新增", "更新", "未变"], [
+      el("tr", {}, td("", el("b", { text: "农户" })), td("新增", n(r.households_created)), td("更新", n(r.households_updated)),
+        td("未变", n(r.households_unchanged))),
+      el("tr", {}, td("", el("b", { text: "人员" })), td("新增", n(r.people_created)), td("更新", n(r.people_updated)),
+        td("未变", n(r.people_unchanged))),
+      el("tr", {}, td("", el("b", { text: "需求调查" })), td("新增", n(r.surveys_created)), td("更新", dash()),
+        td("未变", n(r.surveys_unchanged))),
+    ], { cls: "count-table" });
+    counts.classList.add("count-wrap");
+    const summary = el("p", { class: "import-summary" },
+      `共 ${r.rows ?? 0} 行数据，`, badRows ? el("b", { class: "warn-text", text: `${badRows} 行有错误（${rejected.length} 处）` }) : "没有错误行",
+      "；", r.written ? "无误的行已写入。" : "未写入任何数据。",
+      small(` 导入方式：${r.mode === "all_or_nothing" ? "有错误则全部不导入" : "只导入无误的行"}`));
+    const parts = [summary, counts];
+    if (rejected.length) {
+      const shown = rejected.slice(0, REJECTED_SHOWN);
+      parts.push(el("h4", { class: "sub-head", text: "未导入的行" }),
+        el("div", { class: "rejected-wrap" }, table(["行号", "列", "原因"], shown.map((x) => el("tr", {},
+          td("行号", el("span", { class: "seats", text: String(x.row) })), td("列", x.column), td("原因", x.message))),
+        { cls: "rejected-table" })),
+        rejected.length > shown.length ? small(`仅显示前 ${REJECTED_SHOWN} 处，共 ${rejected.length} 处。`, "hint") : null,
+        small("行号即 Excel 左侧显示的行号。改正后可重新导入整个文件：已导入的行不会重复写入。", "hint"));
+    }
+    return el("div", { class: "import-result" }, parts);
+  }
+
+  TABS.ledger = {
+    init() {
+      const body = $("#ledger-body");
+      body.replaceChildren(this.templateCard(), this.importCard(), this.exportCard());
+    },
+    reset() { $("#ledger-body").replaceChildren(); },
+    templateCard() {
+      const msg = el("div", { class: "msg", hidden: true, role: "alert" });
+      const button = el("button", { type: "button", class: "btn btn-primary", text: "下载台账模板" });
+      button.addEventListener("click", () => withBusy(button, async () => {
+        hideMsg(msg);
+        try {
+          const file = await download("/api/ledger/template", { fallbackName: "培训台账模板.xlsx" });
+          showOk(msg, `已下载“${file.name}”。`);
+        } catch (err) { showProblem(msg, err); }
+      }));
+      return el("section", { class: "card ledger-card" }, el("h3", { text: "1. 下载模板" }),
+        el("p", { class: "muted", text: "中文表头，附填写说明。可用 Excel、WPS 或 LibreOffice 填写；标题行、空行、全角字符都可以。" }),
+        el("div", {}, button), msg);
+    },
+    importCard() {
+      const head = el("h3", { text: "2. 导入台账" });
+      if (!canWritePeople()) {
+        return el("section", { class: "card ledger-card" }, head,
+          el("p", { class: "muted", text: "只有调查员和管理员可以导入台账。" }));
+      }
+      const msg = el("div", { class: "msg", hidden: true, role: "alert" });
+      const result = el("div", {});
+      const file = el("input", { type: "file", name: "file", accept: ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" });
+      const modes = el("div", { class: "radios" },
+        el("label", { class: "check" }, el("input", { type: "radio", name: "mode", value: "valid_only", checked: true }),
+          " 只导入无误的行", small("（有错的行列在下面，改正后再导入）")),
+        el("label", { class: "check" }, el("input", { type: "radio", name: "mode", value: "all_or_nothing" }),
+          " 有任何错误则全部不导入"));
+      const button = el("button", { type: "submit", class: "btn btn-primary", text: "上传并导入" });
+      const form = el("form", { class: "grid-form", novalidate: true },
+        field("台账文件（.xlsx）", file, { name: "file", wide: true, hint: `不超过 ${MAX_UPLOAD_MB} MB。` }),
+        el("div", { class: "field wide", dataset: { field: "mode", label: "导入方式" } },
+          el("span", { class: "label-like", text: "导入方式" }), modes),
+        el("div", { class: "field field-actions wide" }, button));
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        if (button.disabled) return; // an upload is still running
+        clearFieldErrors(form);
+        hideMsg(msg);
+        result.replaceChildren();
+        const chosen = file.files && file.files[0];
+        if (!chosen) { showProblem(msg, localProblem([{ field: "file", message: "请选择台账文件（.xlsx）" }]), form); return; }
+        if (chosen.size > MAX_UPLOAD_MB * 1024 * 1024) {
+          showProblem(msg, localProblem([{ field: "file", message: `文件超过 ${MAX_UPLOAD_MB} MB，请按乡镇或村拆分后分别导入` }]), form);
+          return;
+        }
+        const mode = form.querySelector("input[name=mode]:checked").value;
+        const data = new FormData();
+        data.append("file", chosen, chosen.name);
+        data.append("mode", mode);
+        await withBusy(button, async () => {
+          try {
+            const r = await api("POST", "/api/ledger/import", { form: data });
+            const bad = (r.rejected || []).length;
+            if (bad) showInfo(msg, `“${chosen.name}”已导入，部分行有错误未导入，见下表。`);
+            else showOk(msg, `“${chosen.name}”已全部导入。`);
+            result.replaceChildren(importResult(r));
+          } catch (err) {
+            showProblem(msg, err, form);
+            // all_or_nothing: the problem carries the same counts and rejected rows.
+            if (err.problem && Array.isArray(err.problem.rejected)) result.replaceChildren(importResult(err.problem));
+          }
+        });
+      });
+      return el("section", { class: "card ledger-card ledger-import" }, head,
+        el("p", { class: "muted", text: "同一人（身份证号）再次导入时更新其信息，需求调查按调查日期保留历史；重复导入同一文件不会重复写入。" }),
+        form, msg, result);
+    },
+    exportCard() {
+      const msg = el("div", { class: "msg", hidden: true, role: "alert" });
+      const picker = regionPicker({ depth: "village", optional: true, msgBox: msg });
+      const reveal = el("input", { type: "checkbox", name: "reveal" });
+      const button = el("button", { type: "submit", class: "btn btn-primary", text: "导出台账" });
+      const form = el("form", { class: "toolbar export-form", novalidate: true },
+        picker.root,
+        canWritePeople()
+          ? el("div", { class: "field field-check", dataset: { field: "reveal", label: "含完整身份证号" } },
+            el("label", { class: "reveal-check" }, reveal, " 含完整身份证号（将记入审计）"))
+          : null,
+        el("div", { class: "field field-actions" }, button));
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        if (button.disabled) return;
+        clearFieldErrors(form);
+        hideMsg(msg);
+        if (picker.township && !picker.value) {
+          showProblem(msg, localProblem([{ field: "village_code", message: "导出只能按村筛选；乡镇也不选则导出您范围内的全部" }], "请选择村"), form);
+          return;
+        }
+        const full = canWritePeople() && reveal.checked;
+        await withBusy(button, async () => {
+          try {
+            const file = await download("/api/ledger/export", {
+              query: { village_code: picker.value, reveal: full ? "true" : "" },
+              fallbackName: `培训台账${picker.value || ""}.xlsx`,
+            });
+            const where = picker.value ? picker.villageName : "您范围内的全部农户";
+            showOk(msg, `已下载“${file.name}”（${where}，${Math.max(1, Math.round(file.size / 1024))} KB）。`,
+              full ? el("p", { text: "文件含完整身份证号和电话，本次导出已记入审计日志；请妥善保管，用完即删。" })
+                : el("p", { text: "身份证号和电话已打码。" }));
+          } catch (err) { showProblem(msg, err, form); }
+        });
+      });
+      return el("section", { class: "card ledger-card" }, el("h3", { text: "3. 导出台账" }),
+        el("p", { class: "muted", text: "按村导出，不选则导出您范围内的全部农户；格式与模板相同，可改后再导入。" }),
+        form, msg);
+    },
+  };
+
+  // ---------------------------------------------------------------- 审计日志 tab (admins)
+
+  function changesCell(changes) {
+    const entries = Object.entries(changes || {});
+    if (!entries.length) return dash();
+    const fmt = (v) => {
+      if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join("、") : "（空）";
+      if (v && typeof v === "object") return JSON.stringify(v);
+      if (typeof v === "boolean") return v ? "是" : "否";
+      return String(v ?? "—");
+    };
+    return el("dl", { class: "changes" }, entries.map(([k, v]) => [
+      el("dt", { title: k, text: AUDIT_KEYS[k] || k }), el("dd", { text: fmt(v) })]));
+  }
+
+  TABS.audit = {
+    offset: 0,
+    limit: 50,
+    filters: {},
+    init() {
+      const form = $("#audit-filter");
+      const msg = $("#audit-msg");
+      form.replaceChildren();
+      const action = select(Object.entries(AUDIT_ACTIONS).map(([k, v]) => [k, `${v}（${k}）`]), { placeholder: "全部" });
+      const objectType = select(Object.entries(AUDIT_OBJECTS).map(([k, v]) => [k, `${v}（${k}）`]), { placeholder: "全部" });
+      const actor = el("input", { name: "actor", autocomplete: "off", spellcheck: "false", placeholder: "登录名（须完全一致）" });
+      const since = el("input", { type: "date", name: "since" });
+      const until = el("input", { type: "date", name: "until" });
+      const size = select(PAGE_SIZES.map((n) => [String(n), `${n} 条`]), { value: String(this.limit) });
+      const objectChip = el("div", { class: "field field-actions object-chip", hidden: true });
+      const reset = el("button", { type: "button", class: "btn", text: "重置" });
+      form.append(
+        field("动作", action, { name: "action" }),
+        field("对象类型", objectType, { name: "object_type" }),
+        field("操作人", actor, { name: "actor" }),
+        field("起始日期", since, { name: "since" }),
+        field("截止日期", until, { name: "until" }),
+        field("每页", size, { name: "limit", cls: "field-narrow" }),
+        objectChip,
+        el("div", { class: "field field-actions" }, el("button", { type: "submit", class: "btn btn-primary", text: "查询" }), reset));
+      const renderChip = () => {
+        objectChip.replaceChildren();
+        objectChip.hidden = !this.filters.object_id;
+        if (this.filters.object_id) {
+          objectChip.append(el("span", { class: "chip chip-sel" }, "对象 ", code(this.filters.object_id),
+            el("button", {
+              type: "button", class: "chip-x", title: "取消按对象筛选", "aria-label": "取消按对象筛选",
+              onclick: () => { delete this.filters.object_id; renderChip(); this.offset = 0; this.load(); },
+            }, "×")));
+        }
+      };
+      this.renderChip = renderChip;
+      form.onsubmit = (e) => {
+        e.preventDefault();
+        clearFieldErrors(form);
+        hideMsg(msg);
+        if (since.value && until.value && since.value > until.value) {
+          showProblem(msg, localProblem([{ field: "until", message: "不能早于起始日期" }], "筛选条件有误"), form);
+          return;
+        }
+        this.filters = {
+          action: action.value, object_type: objectType.value, actor: actor.value.trim(), since: since.value,
+          until: until.value, object_id: this.filters.object_id,
+        };
+        this.limit = Number(size.value) || 50;
+        this.offset = 0;
+        this.load();
+      };
+      reset.onclick = () => {
+        action.value = ""; objectType.value = ""; actor.value = ""; since.value = ""; until.value = "";
+        this.filters = {};
+        renderChip();
+        this.offset = 0;
+        this.load();
+      };
+      this.filters = {};
+      this.offset = 0;
+      this.load();
+    },
+    reset() {
+      $("#audit-filter").replaceChildren();
+      $("#audit-result").replaceChildren();
+      hideMsg($("#audit-msg"));
+    },
+    async load() {
+      const msg = $("#audit-msg");
+      const out = $("#audit-result");
+      const form = $("#audit-filter");
+      hideMsg(msg);
+      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
+      try {
+        const page = await api("GET", "/api/audit", { query: { ...this.filters, limit: this.limit, offset: this.offset } });
+        out.replaceChildren(this.render(page));
+      } catch (err) {
+        out.replaceChildren();
+        showProblem(msg, err, form);
+      }
+    },
+    render(page) {
+      const items = page.items || [];
+      const go = (offset) => { this.offset = offset; this.load(); };
+      if (!items.length) return el("div", {}, pagerBar(page, "条", go), el("p", { class: "empty", text: "没有符合条件的记录。" }));
+      const rows = items.map((a) => el("tr", { class: a.action === "reveal" ? "row-warn" : "" },
+        td("时间", el("span", { class: "nowrap", text: dateTime(a.at) })),
+        td("操作人", a.actor_name),
+        td("动作", badge(a.action === "reveal" && a.object_type === "ledger_export" ? "导出完整号码"
+          : AUDIT_ACTIONS[a.action] || a.action, a.action === "reveal" ? "badge-red" : ""), small(a.action)),
+        td("对象", AUDIT_OBJECTS[a.object_type] || a.object_type, small(a.object_type)),
+        td("对象编号", a.object_id
+          ? el("button", {
+            type: "button", class: "link-btn code", title: `${a.object_id}（点击只看此对象）`,
+            text: UUID_RE.test(a.object_id) ? `${a.object_id.slice(0, 8)}…` : a.object_id,
+            onclick: () => { this.filters.object_id = a.object_id; this.renderChip(); this.offset = 0; this.load(); },
+          })
+          : dash()),
+        td("内容", changesCell(a.changes))));
+      return el("div", {}, pagerBar(page, "条", go),
+        table(["时间", "操作人", "动作", "对象", "对象编号", "内容"], rows, { cls: "cards-on-phone audit-table" }),
+        items.length > 10 ? pagerBar(page, "条", go) : null);
     },
   };
 
