@@ -32,8 +32,10 @@ from training.core.config import Settings, load_settings
 from training.core.crypto import Vault, load_master_key
 from training.core.deps import DEPENDENCIES
 from training.core.errors import EXCEPTION_HANDLERS
+from training.core.idempotency import idempotency_middleware
 from training.core.lifecycle import prepare_database
 from training.dashboard.controllers import DashboardController
+from training.enrolment.controllers import CONTROLLERS as ENROLMENT
 from training.ledger.controllers import LedgerController
 from training.regions.controllers import RegionController
 from training.registry.controllers import CONTROLLERS as REGISTRY
@@ -125,7 +127,8 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
     )
     app = Litestar(
         route_handlers=[
-            health, AuthController, RegionController, *CATALOGUE, *REGISTRY, LedgerController, AuditController,
+            health, AuthController, RegionController, *CATALOGUE, *REGISTRY, *ENROLMENT, LedgerController,
+            AuditController,
             DashboardController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"exclude_from_auth": True},
                                        include_in_schema=False),
@@ -136,7 +139,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         on_app_init=[jwt_auth.on_app_init],
         middleware=[RateLimitConfig(rate_limit=("minute", settings.login_rate_per_minute),
                                     check_throttle_handler=lambda request: request.url.path == "/api/auth/token"
-                                    ).middleware, access_log_middleware],
+                                    ).middleware, access_log_middleware, idempotency_middleware],
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,

@@ -28,6 +28,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     working_age_male: tuple[int, int]
     working_age_female: tuple[int, int]
     lianghousheng_years: int = 3
+    attendance_threshold: float = 0.8
 
     @property
     def tz(self) -> ZoneInfo:
@@ -70,4 +71,5 @@ def load_settings() -> Settings:
         working_age_male=_age_range(os.environ.get("TRAINING_WORKING_AGE_MALE"), (16, 60)),
         working_age_female=_age_range(os.environ.get("TRAINING_WORKING_AGE_FEMALE"), (16, 55)),
         lianghousheng_years=int(os.environ.get("TRAINING_LIANGHOUSHENG_YEARS", "3")),
+        attendance_threshold=float(os.environ.get("TRAINING_ATTENDANCE_THRESHOLD", "0.8")),
     )

@@ -1,0 +1,295 @@
+"""Enrolment rules: who may sign whom up, who is eligible, exact seats and an ordered waitlist, seats
+freed and given to the next in line at once, attendance, completion and the subsidy rule.
+
+Who may act on an enrolment: an admin of the county, the session's school, or the surveyor of the
+person's village. Officials read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from training.core import audit
+from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RuleViolation
+from training.core.security import Principal
+from training.enrolment import repository as repo
+from training.enrolment.schemas import (
+    STATUS_LABELS,
+    AttendanceDay,
+    AttendanceResult,
+    Completion,
+    Employment,
+    EmploymentCreate,
+    Enrolment,
+    EnrolmentCreate,
+    PersonTrainings,
+    Training,
+    Withdrawal,
+)
+from training.registry.repository import Rule
+
+Conn = repo.Conn
+ACTIVE = ("enrolled", "waitlisted")
+POOR = ("registered_poor", "lifted", "monitored")
+
+
+def _enrolment(row: asyncpg.Record) -> Enrolment:
+    values = {k: row[k] for k in Enrolment.__struct_fields__ if k != "status_label"}
+    return Enrolment(status_label=STATUS_LABELS[row["status"]], **values)
+
+
+def _may_act(principal: Principal, county: str, school_id: UUID, village_code: str) -> bool:
+    if principal.role == "admin":
+        return principal.sees_county(county)
+    if principal.role == "school":
+        return principal.school_id == school_id
+    if principal.role == "surveyor":
+        return principal.sees_region(village_code)
+    return False
+
+
+def eligibility_failures(session: asyncpg.Record, person: asyncpg.Record, rule: Rule) -> list[dict[str, str]]:
+    """Every reason the person may not take this course; empty when eligible."""
+    starts: date = session["starts_on"]
+    born: date = person["birth_date"]
+    age = starts.year - born.year - ((starts.month, starts.day) < (born.month, born.day))
+    failures: list[dict[str, str]] = []
+    if session["min_age"] is not None and age < session["min_age"]:
+        failures.append({"rule": "min_age", "message": f"开班时 {age} 岁，课程要求不小于 {session['min_age']} 岁"})
+    if session["max_age"] is not None and age > session["max_age"]:
+        failures.append({"rule": "max_age", "message": f"开班时 {age} 岁，课程要求不大于 {session['max_age']} 岁"})
+    low, high = rule.male if person["sex"] == "male" else rule.female
+    if not low <= age <= high:
+        failures.append({"rule": "working_age", "message": f"开班时 {age} 岁，不在劳动年龄（{low}-{high} 岁）内"})
+    if session["min_education_rank"] is not None and person["education_rank"] < session["min_education_rank"]:
+        failures.append({"rule": "min_education", "message": f"文化程度低于课程要求（{session['min_education_name']}）"})
+    if person["labour_capacity"] in ("lost", "none"):
+        failures.append({"rule": "labour_capacity", "message": "丧失劳动力或无劳动力，不能参加技能培训"})
+    if session["target_group"] == "poor" and person["poverty_status"] not in POOR:
+        failures.append({"rule": "target_group", "message": "本课程只招建档立卡、脱贫或监测户家庭成员"})
+    if session["target_group"] == "lianghousheng" and not person["lianghousheng"]:
+        failures.append({"rule": "target_group", "message": "本课程只招两后生"})
+    return failures
+
+
+async def enrol(conn: Conn, principal: Principal, rule: Rule, session_id: UUID, data: EnrolmentCreate) -> Enrolment:
+    session = await repo.session_for_enrolment(conn, principal.counties, session_id)
+    if session is None or (session["status"] == "draft" and principal.school_id != session["school_id"]
+                           and principal.role != "admin"):
+        raise NotFound("培训班不存在或不在您的权限范围内")
+    county = session["county_code"]
+    person = await repo.person_for_enrolment(conn, county, data.person_id, rule)
+    if person is None:
+        raise InvalidInput([FieldError("person_id", "本县没有这个人员")])
+    if not _may_act(principal, county, session["school_id"], person["village_code"]):
+        raise Forbidden("只有本县管理员、开班学校或本村调查员可以为其报名")
+    if session["status"] != "published":
+        raise Conflict("培训班尚未发布或已取消，不能报名")
+    if session["ends_on"] < rule.as_of:
+        raise Conflict("培训班已结束，不能报名")
+    if failures := eligibility_failures(session, person, rule):
+        raise RuleViolation("不符合报名条件：" + "；".join(f["message"] for f in failures), failures)
+    async with conn.transaction():
+        seated = await repo.take_seat(conn, county, session_id)
+        values: dict[str, Any] = {
+            "session_id": session_id, "person_id": data.person_id, "school_id": session["school_id"],
+            "status": "enrolled" if seated else "waitlisted", "source": data.source,
+            "waitlist_seq": None if seated else await repo.next_waitlist_number(conn, county, session_id),
+            "starts_on": session["starts_on"], "ends_on": session["ends_on"], "created_by": principal.id}
+        try:
+            async with conn.transaction():
+                enrolment_id = await repo.insert(conn, county, values)
+        except asyncpg.UniqueViolationError:
+            raise Conflict(f"{person['name']}已报名本培训班") from None
+        except asyncpg.ExclusionViolationError:
+            # The overlap rule also catches a second place on the same session: say which it is.
+            same = await conn.fetchval(
+                """SELECT EXISTS (SELECT 1 FROM enrolments WHERE county_code = $1 AND session_id = $2
+                                  AND person_id = $3 AND status IN ('enrolled', 'waitlisted'))""",
+                county, session_id, data.person_id)
+            raise Conflict(f"{person['name']}已报名本培训班" if same
+                           else f"{person['name']}已报名另一个日期重叠的培训班") from None
+        await audit.record(conn, principal, "create", "enrolment", enrolment_id, county,
+                           {"session_id": str(session_id), "person_id": str(data.person_id),
+                            "status": values["status"], "source": data.source})
+    return await get_enrolment(conn, principal, enrolment_id)
+
+
+async def get_enrolment(conn: Conn, principal: Principal, enrolment_id: UUID) -> Enrolment:
+    rows = await repo.enrolments(conn, principal.counties, enrolment_id=enrolment_id)
+    if not rows or not _may_read(principal, rows[0]):
+        raise NotFound("报名记录不存在或不在您的权限范围内")
+    return _enrolment(rows[0])
+
+
+def _may_read(principal: Principal, row: asyncpg.Record) -> bool:
+    return principal.role == "official" or _may_act(principal, row["county_code"], row["school_id"],
+                                                      row["village_code"])
+
+
+async def _free_seat(conn: Conn, principal: Principal, enrolment_id: UUID, status: str, reason: str,
+                     schools_only: bool) -> Enrolment:
+    current = await get_enrolment(conn, principal, enrolment_id)
+    if principal.role == "official" or (schools_only and principal.role not in ("admin", "school")):
+        raise Forbidden("只有开班学校或管理员可以除名" if schools_only else "官员不能修改报名")
+    county = current.county_code
+    async with conn.transaction():
+        await repo.lock_session(conn, county, current.session_id)  # seats change only under this lock
+        row = await repo.lock_enrolment(conn, county, enrolment_id)
+        assert row is not None
+        if row["status"] not in ACTIVE:
+            raise Conflict(f"报名状态为“{STATUS_LABELS[row['status']]}”，不能再{'退出' if status == 'withdrawn' else '除名'}")
+        await repo.leave(conn, county, enrolment_id, status, reason)
+        await audit.record(conn, principal, "withdraw" if status == "withdrawn" else "drop", "enrolment",
+                           enrolment_id, county, {"from": row["status"], "reason": reason})
+        if row["status"] == "enrolled":
+            promoted = await repo.promote_first_waitlisted(conn, county, current.session_id)
+            if promoted is None:
+                await repo.release_seat(conn, county, current.session_id)
+            else:
+                await audit.record(conn, principal, "promote", "enrolment", promoted["id"], county,
+                                   {"session_id": str(current.session_id), "freed_by": str(enrolment_id)})
+    return await get_enrolment(conn, principal, enrolment_id)
+
+
+async def withdraw(conn: Conn, principal: Principal, enrolment_id: UUID, data: Withdrawal) -> Enrolment:
+    return await _free_seat(conn, principal, enrolment_id, "withdrawn", data.reason, schools_only=False)
+
+
+async def drop(conn: Conn, principal: Principal, enrolment_id: UUID, data: Withdrawal) -> Enrolment:
+    return await _free_seat(conn, principal, enrolment_id, "dropped", data.reason, schools_only=True)
+
+
+async def session_enrolments(conn: Conn, principal: Principal, session_id: UUID) -> list[Enrolment]:
+    session = await repo.session_for_enrolment(conn, principal.counties, session_id)
+    if session is None:
+        raise NotFound("培训班不存在或不在您的权限范围内")
+    if principal.role == "surveyor" or (principal.role == "school" and principal.school_id != session["school_id"]):
+        raise Forbidden("只有开班学校、管理员和官员可以查看报名名单")
+    return [_enrolment(r) for r in await repo.enrolments(conn, principal.counties, session_id=session_id)]
+
+
+async def record_attendance(conn: Conn, principal: Principal, session_id: UUID, data: AttendanceDay,
+                            today: date) -> AttendanceResult:
+    session = await repo.session_for_enrolment(conn, principal.counties, session_id)
+    if session is None:
+        raise NotFound("培训班不存在或不在您的权限范围内")
+    if not (principal.role == "admin" or principal.school_id == session["school_id"]):
+        raise Forbidden("只有开班学校或管理员可以记考勤")
+    errors: list[FieldError] = []
+    if not session["starts_on"] <= data.date <= session["ends_on"]:
+        errors.append(FieldError("date", f"不在培训日期（{session['starts_on']} 至 {session['ends_on']}）内"))
+    elif data.date > today:
+        errors.append(FieldError("date", "不能记今天以后的考勤"))
+    active = await repo.active_in_session(conn, session["county_code"], session_id)
+    errors += [FieldError(f"present[{i}]", "不是本培训班在册学员的报名编号")
+               for i, e in enumerate(data.present) if e not in active]
+    if errors:
+        raise InvalidInput(errors)
+    async with conn.transaction():
+        present, absent = await repo.record_attendance(conn, session["county_code"], session_id, data.date,
+                                                       data.present, principal.id)
+        await audit.record(conn, principal, "attendance", "session", session_id, session["county_code"],
+                           {"date": data.date.isoformat(), "present": present, "absent": absent})
+    return AttendanceResult(session_id=session_id, date=data.date, present=present, absent=absent)
+
+
+async def complete(conn: Conn, principal: Principal, enrolment_id: UUID, data: Completion, today: date,
+                   threshold: float) -> Enrolment:
+    current = await get_enrolment(conn, principal, enrolment_id)
+    if not (principal.role == "admin" or principal.school_id == current.school_id):
+        raise Forbidden("只有开班学校或管理员可以登记结业")
+    if current.status != "enrolled":
+        raise Conflict(f"报名状态为“{current.status_label}”，不能登记结业")
+    errors: list[FieldError] = []
+    if data.completed_on < current.starts_on or data.completed_on > today:
+        errors.append(FieldError("completed_on", "结业日期应在开班之后、今天之前"))
+    if data.certificate_no and not data.passed:
+        errors.append(FieldError("certificate_no", "未通过考核不能登记证书"))
+    if errors:
+        raise InvalidInput(errors)
+    rate = current.attended_days / current.recorded_days if current.recorded_days else 0.0
+    if rate < threshold and not data.override_reason:
+        raise RuleViolation(
+            f"出勤率 {rate:.0%}（{current.attended_days}/{current.recorded_days} 天）低于 {threshold:.0%}，"
+            "如确需结业请填写 override_reason", [{"rule": "attendance", "message": f"出勤率 {rate:.0%} 低于 {threshold:.0%}"}])
+    async with conn.transaction():
+        try:
+            async with conn.transaction():
+                await repo.complete(conn, current.county_code, enrolment_id, msgspec.structs.asdict(data))
+        except asyncpg.UniqueViolationError:
+            raise Conflict("证书编号已登记在另一条结业记录上") from None
+        changes: dict[str, Any] = {"passed": data.passed, "attendance_rate": round(rate, 3),
+                                   "certificate_no": data.certificate_no, "skill_level": data.skill_level}
+        if rate < threshold:
+            changes["override_reason"] = data.override_reason
+        await audit.record(conn, principal, "complete", "enrolment", enrolment_id, current.county_code, changes)
+    return await get_enrolment(conn, principal, enrolment_id)
+
+
+async def record_employment(conn: Conn, principal: Principal, enrolment_id: UUID, data: EmploymentCreate,
+                            today: date) -> Employment:
+    current = await get_enrolment(conn, principal, enrolment_id)
+    if principal.role == "official":
+        raise Forbidden("官员不能登记就业")
+    if current.status != "completed":
+        raise Conflict("结业后才能登记就业")
+    errors: list[FieldError] = []
+    if data.employed_on < current.starts_on or data.employed_on > today:
+        errors.append(FieldError("employed_on", "就业日期应在开班之后、今天之前"))
+    if data.trade_code and not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM trades WHERE code = $1)",
+                                                   data.trade_code):
+        errors.append(FieldError("trade_code", f"工种代码 {data.trade_code} 不在职业分类大典工种表中"))
+    if errors:
+        raise InvalidInput(errors)
+    async with conn.transaction():
+        row = await repo.insert_employment(conn, current.county_code, enrolment_id, msgspec.structs.asdict(data),
+                                           principal.id)
+        await audit.record(conn, principal, "create", "employment", row["id"], current.county_code,
+                           {"enrolment_id": str(enrolment_id), "place": data.place})
+    return Employment(**dict(row))
+
+
+async def person_trainings(conn: Conn, principal: Principal, person_id: UUID, today: date) -> PersonTrainings:
+    """A person's trainings, certificates, 人次, and whether each completion can be subsidised: once per
+    person per year, and once per occupation and level."""
+    rows = [r for r in await repo.enrolments(conn, principal.counties, person_id=person_id) if _may_read(principal, r)]
+    if not rows:
+        exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM people WHERE id = $1 AND ($2::text[] IS NULL "
+                                     "OR county_code = ANY($2)))", person_id, principal.counties)
+        if not exists:
+            raise NotFound("人员不存在或不在您的权限范围内")
+    jobs: dict[UUID, list[Employment]] = {}
+    if rows:
+        for job in await repo.employment_of_person(conn, rows[0]["county_code"], person_id):
+            jobs.setdefault(job["enrolment_id"], []).append(Employment(**dict(job)))
+    years: set[int] = set()
+    levels: set[tuple[str, str | None]] = set()
+    trainings: list[Training] = []
+    for row in sorted(rows, key=lambda r: (r["completed_on"] or date.max, r["created_at"])):
+        eligible, note = False, ""
+        if row["status"] == "completed" and row["passed"]:
+            year, level = row["completed_on"].year, (row["trade_code"], row["skill_level"])
+            if year in years:
+                note = f"{year} 年已享受过一次培训补贴"
+            elif level in levels:
+                note = "同一工种同一等级已享受过补贴"
+            else:
+                eligible, note = True, "可申领培训补贴"
+                years.add(year)
+                levels.add(level)
+        elif row["status"] == "completed":
+            note = "未通过考核，不能申领补贴"
+        trainings.append(Training(enrolment=_enrolment(row), employment=jobs.get(row["id"], []),
+                                  subsidy_eligible=eligible, subsidy_note=note))
+    completed = [t for t in trainings if t.enrolment.status == "completed"]
+    return PersonTrainings(
+        person_id=person_id, person_times=len(completed),
+        certificates=[t.enrolment.certificate_no for t in completed if t.enrolment.certificate_no],
+        subsidy_used_this_year=today.year in years, subsidy_available_this_year=today.year not in years,
+        trainings=trainings)
