@@ -206,3 +206,17 @@ async def test_employment_after_completion_and_the_subsidy_rule(api: Api,
         1, True, False)
     training = record["trainings"][0]
     assert training["subsidy_eligible"] is True and training["employment"][0]["place"] == "migrant"
+
+
+async def test_a_school_reads_only_the_people_who_signed_up_for_its_sessions(api: Api) -> None:
+    session = await published_session(api)
+    applicant, bystander = await people(api, 2)
+    assert (await api.get(f"/api/people/{applicant}", "school_a")).status_code == 404
+    await enrol(api, session, applicant)
+    assert (await api.get(f"/api/people/{applicant}", "school_a")).status_code == 200
+    assert_problem(await api.get(f"/api/people/{bystander}", "school_a"), 404)
+    assert_problem(await api.get(f"/api/people/{applicant}", "school_b"), 404)
+    listed = (await api.get("/api/people", "school_a")).json()
+    assert [p["id"] for p in listed["items"]] == [applicant]
+    assert (await api.get(f"/api/people/{applicant}/enrolments", "school_a")).json()["trainings"]
+    assert_problem(await api.get("/api/ledger/export", "school_a"), 403)

@@ -554,6 +554,8 @@ async def export(conn: Conn, principal: Principal, vault: Vault, rule: Rule, vil
                  reveal: bool) -> bytes:
     """The ledger of the caller's reach (or one village), ID numbers and phones masked unless the
     caller may read them in full and asked to (which is audited)."""
+    if principal.role == "school":
+        raise Forbidden("学校不能导出台账；学员名单见各培训班的报名名单")
     if village_code is not None and not principal.sees_region(village_code):
         raise NotFound("村不存在或不在您的权限范围内")
     if reveal and principal.role not in ("admin", "surveyor"):

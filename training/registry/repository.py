@@ -22,6 +22,7 @@ Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 class Scope(msgspec.Struct, frozen=True):
     counties: list[str] | None  # None: every county
     village_patterns: list[str] | None  # LIKE patterns of villages in reach; None: the whole county
+    school_id: UUID | None = None  # a school sees only people who applied to or joined its sessions
 
 
 class Rule(msgspec.Struct, frozen=True):
@@ -42,8 +43,17 @@ def _params(scope: Scope, rule: Rule) -> list[Any]:
             rule.female[0], rule.female[1]]
 
 
-_IN_SCOPE = """($1::text[] IS NULL OR h.county_code = ANY($1))
-               AND ($2::text[] IS NULL OR h.village_code LIKE ANY($2))"""
+def _in_scope(school_param: int, *, per_person: bool) -> str:
+    """The scope filter on `h` (households) and, per person, `p`: counties, villages, and for a school
+    only the people with an enrolment at it ($school_param)."""
+    applicant = ("e.person_id = p.id" if per_person else
+                 "e.person_id IN (SELECT m.id FROM people m WHERE m.county_code = h.county_code AND m.household_id = h.id)")
+    return f"""($1::text[] IS NULL OR h.county_code = ANY($1))
+               AND ($2::text[] IS NULL OR h.village_code LIKE ANY($2))
+               AND (${school_param}::uuid IS NULL OR EXISTS (
+                     SELECT 1 FROM enrolments e WHERE e.county_code = h.county_code AND e.school_id = ${school_param}
+                       AND {applicant}))"""
+
 
 _PERSON_SELECT = """
     SELECT p.id, p.county_code, p.household_id, h.village_code, p.name, p.id_masked AS id_number, p.sex,
@@ -84,7 +94,7 @@ async def people(conn: Conn, scope: Scope, rule: Rule, *, person_ids: list[UUID]
                  offset: int = 0) -> list[asyncpg.Record]:
     return await conn.fetch(
         _PERSON_SELECT.replace("SELECT p.id,", "SELECT count(*) OVER () AS total, p.id,", 1)
-        + f""" WHERE {_IN_SCOPE}
+        + f""" WHERE {_in_scope(16, per_person=True)}
                  AND ($9::uuid[] IS NULL OR p.id = ANY($9))
                  AND ($10::uuid[] IS NULL OR p.household_id = ANY($10))
                  AND ($11::text IS NULL OR h.village_code = $11)
@@ -94,6 +104,7 @@ async def people(conn: Conn, scope: Scope, rule: Rule, *, person_ids: list[UUID]
                         (p.relation = '户主') DESC, p.birth_date, p.id
                LIMIT $14 OFFSET $15""",
         *_params(scope, rule), person_ids, household_ids, village_code, lianghousheng, q, limit, offset,
+        scope.school_id,
     )
 
 
@@ -101,12 +112,13 @@ async def households(conn: Conn, scope: Scope, *, household_ids: list[UUID] | No
                      village_code: str | None = None, poverty_status: str | None = None, limit: int = 10_000,
                      offset: int = 0) -> list[asyncpg.Record]:
     return await conn.fetch(
-        _HOUSEHOLD_SELECT + f""" WHERE {_IN_SCOPE}
+        _HOUSEHOLD_SELECT + f""" WHERE {_in_scope(8, per_person=False)}
                AND ($3::uuid[] IS NULL OR h.id = ANY($3))
                AND ($4::text IS NULL OR h.village_code = $4)
                AND ($5::text IS NULL OR h.poverty_status = $5)
              ORDER BY h.village_code, h.household_no NULLS LAST, h.created_at, h.id LIMIT $6 OFFSET $7""",
         scope.counties, scope.village_patterns, household_ids, village_code, poverty_status, limit, offset,
+        scope.school_id,
     )
 
 
@@ -151,11 +163,11 @@ async def possible_duplicates(conn: Conn, scope: Scope, limit: int) -> list[asyn
     return await conn.fetch(
         f"""SELECT p.name, p.birth_date, h.village_code, array_agg(p.id ORDER BY p.created_at) AS person_ids
             FROM people p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
-            WHERE {_IN_SCOPE}
+            WHERE {_in_scope(4, per_person=True)}
             GROUP BY p.county_code, p.name, p.birth_date, h.village_code
             HAVING count(*) > 1
             ORDER BY h.village_code, p.name LIMIT $3""",
-        scope.counties, scope.village_patterns, limit,
+        scope.counties, scope.village_patterns, limit, scope.school_id,
     )
 
 

@@ -3,7 +3,7 @@ per ID number per county, surveys as history, and reading a full number only del
 
 Scope: a surveyor reads and writes households in the assigned villages; an official reads within
 its regions; an admin its county (or all); a school reads only people who applied to or joined its
-sessions (none until enrolment exists).
+sessions (and their households).
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ def scope_for(principal: Principal) -> Scope:
     if principal.role == "admin":
         return Scope(principal.counties, None)
     if principal.role == "school":
-        # Until enrolment exists a school has applicants nowhere: an empty pattern list matches nothing.
-        return Scope(principal.counties, [])
+        return Scope(principal.counties, None, principal.school_id)
     return Scope(principal.counties, [p + "%" for p in principal.region_prefixes])
 
 
