@@ -4,6 +4,7 @@ employment and the subsidy rule."""
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from openpyxl import Workbook
 
 from tests.conftest import Api
 from tests.helpers import assert_problem, fields, published_session, today
@@ -220,3 +222,36 @@ async def test_a_school_reads_only_the_people_who_signed_up_for_its_sessions(api
     assert [p["id"] for p in listed["items"]] == [applicant]
     assert (await api.get(f"/api/people/{applicant}/enrolments", "school_a")).json()["trainings"]
     assert_problem(await api.get("/api/ledger/export", "school_a"), 403)
+
+
+async def test_a_sign_in_sheet_records_attendance_and_names_bad_rows(
+        api: Api, conn: asyncpg.Connection, in_class: tuple[dict[str, Any], list[str]]) -> None:
+    session, entries = in_class
+    rows = await conn.fetch("SELECT en.id, p.name, p.id_enc FROM enrolments en JOIN people p ON p.id = en.person_id "
+                            "WHERE en.id = ANY($1::uuid[]) ORDER BY p.name", [uuid.UUID(e) for e in entries])
+    first_person = (await api.get(f"/api/enrolments/{rows[0]['id']}", "school_a")).json()["person_id"]
+    first_id = (await api.post(f"/api/people/{first_person}/reveal", "admin_a")).json()["id_number"]
+    days = [today() - timedelta(days=n) for n in (5, 4, 3)]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["培训班签到表"])
+    sheet.append(["姓名", "身份证号", "报名编号", *days])
+    sheet.append([rows[0]["name"], first_id, None, "√", "✓", "缺勤"])
+    sheet.append([rows[1]["name"], None, str(rows[1]["id"]), "1", "", "出勤"])
+    sheet.append(["外人", None, str(uuid.uuid4()), "√", "√", "√"])
+    sheet.append([rows[1]["name"], None, str(rows[1]["id"]), "maybe", "√", "√"])
+    out = io.BytesIO()
+    book.save(out)
+    url = f"/api/sessions/{session['id']}/attendance/sheet"
+    files = {"file": ("签到表.xlsx", out.getvalue(), "application/octet-stream")}
+    strict = await api.http.post(url, headers=api.token("school_a"), files=files, data={"mode": "all_or_nothing"})
+    assert [(r["row"], r["column"]) for r in assert_problem(strict, 422)["rejected"]] == [
+        (5, "报名编号"), (6, str(days[0]))]
+    loose = await api.http.post(url, headers=api.token("school_a"), files=files)
+    body = loose.json()
+    assert (loose.status_code, body["written"], body["present_marks"], body["absent_marks"]) == (200, True, 4, 2)
+    assert first_id not in loose.text
+    third_day = await conn.fetchval("SELECT present FROM attendance WHERE enrolment_id = $1 AND day = $2",
+                                    rows[0]["id"], days[2])
+    assert third_day is False
+    assert_problem(await api.http.post(url, headers=api.token("school_b"), files=files), 403)

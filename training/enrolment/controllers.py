@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.datastructures import State, UploadFile
+from litestar.params import FromPath, JSONBody, MultipartBody
 
-from training.core.deps import Caller, Conn, Rules, Today
-from training.enrolment import service
+from training.core.deps import Caller, Conn, Rules, Secrets, Today
+from training.core.errors import FieldError, InvalidInput
+from training.enrolment import service, signin
 from training.enrolment.schemas import (
     AttendanceDay,
     AttendanceResult,
@@ -21,6 +24,7 @@ from training.enrolment.schemas import (
     PersonTrainings,
     Withdrawal,
 )
+from training.enrolment.signin import SheetResult
 
 
 class SessionEnrolmentController(Controller):
@@ -40,6 +44,26 @@ class SessionEnrolmentController(Controller):
     async def attendance(self, conn: Conn, principal: Caller, today: Today, session_id: FromPath[UUID],
                          data: JSONBody[AttendanceDay]) -> AttendanceResult:
         return await service.record_attendance(conn, principal, session_id, data, today)
+
+
+@dataclass
+class SheetUpload:
+    file: UploadFile
+    mode: Literal["valid_only", "all_or_nothing"] = "valid_only"
+
+
+class SignInSheetController(Controller):
+    path = "/api/sessions/{session_id:uuid}/attendance/sheet"
+    tags = ["报名 enrolment"]
+
+    @post("/", status_code=200, request_max_body_size=20 * 1024 * 1024,
+          summary="上传签到表（.xlsx：姓名、身份证号或报名编号，每个培训日一列，√/✓/1/出勤 为出勤）")
+    async def upload(self, conn: Conn, principal: Caller, vault: Secrets, today: Today, session_id: FromPath[UUID],
+                     data: MultipartBody[SheetUpload]) -> SheetResult:
+        content = await data.file.read()
+        if not content:
+            raise InvalidInput([FieldError("file", "请上传签到表（.xlsx）")])
+        return await signin.import_sheet(conn, principal, vault, session_id, content, data.mode, today)
 
 
 class EnrolmentController(Controller):
@@ -82,4 +106,4 @@ class PersonTrainingController(Controller):
         return await service.person_trainings(conn, principal, person_id, today)
 
 
-CONTROLLERS = [SessionEnrolmentController, EnrolmentController, PersonTrainingController]
+CONTROLLERS = [SessionEnrolmentController, SignInSheetController, EnrolmentController, PersonTrainingController]

@@ -9,8 +9,6 @@ few statements, not 100,000 round trips. Re-importing the same file changes noth
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +17,6 @@ from typing import Any, Literal
 import anyio
 import asyncpg
 import msgspec
-import python_calamine
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -28,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from training.core import audit
 from training.core.crypto import Vault, mask
 from training.core.errors import Forbidden, NotFound, Problem
+from training.core.excel import MAX_ROWS, read_sheet
 from training.core.idcard import IdCardError, parse_id_number
 from training.core.security import Principal
 from training.core.text import clean, quoted
@@ -37,7 +35,6 @@ from training.registry.service import scope_for
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 Mode = Literal["valid_only", "all_or_nothing"]
-MAX_ROWS = 200_000
 
 
 class RejectedRow(msgspec.Struct):
@@ -98,59 +95,6 @@ class Parsed:
 
 
 # ------------------------------------------------------------------ reading
-
-
-MAX_COLUMNS = 200
-MAX_UNPACKED = 512 * 1024 * 1024
-_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d{1,7})"')
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
-
-
-def check_workbook_size(content: bytes) -> None:
-    """Refuse a workbook whose sheets reach far beyond a ledger's size before any reader sees it: the
-    reader allocates the whole rectangle up to the last cell, so one cell at XFD1048576 in a 5 KB file
-    would ask for hundreds of gigabytes."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise Problem("无法读取文件：请上传 Excel 工作簿（.xlsx，WPS 或 LibreOffice 另存为 .xlsx 亦可）") from None
-    with archive:
-        members = archive.infolist()
-        if sum(m.file_size for m in members) > MAX_UNPACKED:
-            raise Problem("工作簿解压后过大，请分村或分乡镇导入")
-        for member in members:
-            if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
-                continue
-            max_row = max_column = 0
-            tail = b""
-            with archive.open(member) as stream:
-                while chunk := stream.read(1 << 20):
-                    data = tail + chunk
-                    for letters, row in _CELL_REF.findall(data):
-                        max_row = max(max_row, int(row))
-                        max_column = max(max_column, _column_number(letters))
-                    tail = data[-64:]
-            if max_row > MAX_ROWS + 100 or max_column > MAX_COLUMNS:
-                raise Problem(f"工作表过大（到第 {max_row} 行、第 {max_column} 列）：一次最多导入 {MAX_ROWS} 行、{MAX_COLUMNS} 列；"
-                              "请删除表格远处的空白格式或分批导入")
-
-
-def read_sheet(content: bytes) -> list[list[object]]:
-    check_workbook_size(content)
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheet = workbook.get_sheet_by_index(0)
-        # skip_empty_area=False keeps leading blank rows, so index + 1 is the row number Excel shows.
-        rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
-        return rows
-    except Exception:
-        raise Problem("无法读取文件：请上传 Excel 工作簿（.xlsx，WPS 或 LibreOffice 另存为 .xlsx 亦可）") from None
 
 
 def locate_header(rows: list[list[object]]) -> tuple[int, dict[int, str]]:
