@@ -137,7 +137,7 @@
   }
 
   /** The fetch behind api() and download(): returns the Response when it is 2xx, else throws ApiError. */
-  async function request(method, path, { query, body, form, withAuth = true, accept } = {}) {
+  async function request(method, path, { query, body, form, withAuth = true, accept, headers: extra } = {}) {
     if (withAuth && auth.expired) {
       const problem = { title: "登录已过期", detail: "登录已过期，请重新登录。" };
       sessionExpired(problem);
@@ -155,6 +155,7 @@
     const headers = { Accept: accept || "application/json, application/problem+json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (withAuth && auth.token) headers.Authorization = `Bearer ${auth.token}`;
+    if (extra) Object.assign(headers, extra);
     // A FormData body sets its own multipart Content-Type (with the boundary).
     const payload = form !== undefined ? form : body === undefined ? undefined : JSON.stringify(body);
     let res;
@@ -1081,6 +1082,7 @@
       out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
       try {
         const page = await api("GET", "/api/sessions", { query: { ...this.filters, limit: this.limit, offset: this.offset } });
+        if (auth.role === "school" && !this.me) this.me = await whoAmI().catch(() => null);
         out.replaceChildren(this.render(page));
       } catch (err) {
         out.replaceChildren();
@@ -1104,24 +1106,45 @@
       if (!items.length) return el("div", {}, pager(), el("p", { class: "empty", text: "没有符合条件的培训班。" }));
       const manage = canManage();
       const headers = ["培训班", "学校", "工种", "日期", "地点", "名额", "教师", "状态"];
-      if (manage) headers.push("操作");
+      if (manage || ROSTER_ROLES.includes(auth.role)) headers.push("操作");
       const rows = [];
       for (const s of items) rows.push(...this.row(s, manage, headers.length));
       return el("div", {}, pager(), table(headers, rows, { cls: "cards-on-phone" }), items.length > 10 ? pager() : null);
     },
-    row(s, manage, span) {
-      const resultRow = el("tr", { class: "row-result", hidden: true }, el("td", { colspan: span }));
-      const box = el("div", { class: "msg", role: "alert" });
-      resultRow.firstChild.append(box);
-      let action = null;
-      if (manage) {
-        action = s.status === "draft"
-          ? el("button", {
-            type: "button", class: "btn btn-sm btn-primary", text: "发布",
-            onclick: (e) => this.publish(s, e.currentTarget, resultRow, box),
-          })
-          : el("span", { class: "muted", text: "—" });
+    /** 报名名单: admins and officials, and the school that runs the session. */
+    canRoster(s) {
+      if (auth.role === "admin" || auth.role === "official") return true;
+      return auth.role === "school" && !!this.me && this.me.school_id === s.school_id;
+    },
+    row(s, manage, span, reuse) {
+      const resultRow = reuse || el("tr", { class: "row-result", hidden: true },
+        el("td", { colspan: span }, el("div", { class: "msg", hidden: true, role: "alert" }), el("div", { class: "roster-slot" })));
+      const box = resultRow.querySelector(".msg");
+      const slot = resultRow.querySelector(".roster-slot");
+      const ops = [];
+      if (manage && s.status === "draft") {
+        ops.push(el("button", {
+          type: "button", class: "btn btn-sm btn-primary", text: "发布",
+          onclick: (e) => this.publish(s, e.currentTarget, resultRow, box),
+        }));
       }
+      if (s.status === "published" && this.canRoster(s)) {
+        const rosterButton = el("button", { type: "button", class: "btn btn-sm", text: "报名名单", "aria-expanded": "false" });
+        rosterButton.addEventListener("click", () => {
+          if (slot.childElementCount) {
+            slot.replaceChildren();
+            resultRow.hidden = box.hidden;
+            rosterButton.setAttribute("aria-expanded", "false");
+            return;
+          }
+          slot.append(rosterPanel(s));
+          resultRow.hidden = false;
+          rosterButton.setAttribute("aria-expanded", "true");
+        });
+        ops.push(rosterButton);
+      }
+      const showOps = manage || ROSTER_ROLES.includes(auth.role);
+      const action = ops.length ? el("div", { class: "row-actions" }, ops) : el("span", { class: "muted", text: "—" });
       const row = el("tr", { class: `status-${s.status}` },
         td("培训班", el("div", { class: "cell-title", text: s.course_title }),
           el("div", { class: "cell-sub", text: COURSE_KINDS[s.course_kind] || s.course_kind }),
@@ -1133,7 +1156,7 @@
         td("名额", el("span", { class: s.seats_left <= 0 ? "seats seats-full" : "seats" }, `${s.seats_left}/${s.capacity}`)),
         td("教师", s.teachers && s.teachers.length ? s.teachers.map((t) => t.name).join("、") : el("span", { class: "warn-text", text: "未指定" })),
         td("状态", badge(s.status_label || SESSION_STATUS[s.status] || s.status, `status status-${s.status}`)),
-        manage ? td("操作", action) : null);
+        showOps ? td("操作", action) : null);
       return [row, resultRow];
     },
     async publish(s, button, resultRow, box) {
@@ -1144,7 +1167,7 @@
           const updated = await api("POST", `/api/sessions/${encodeURIComponent(s.id)}/publish`);
           showOk(box, `“${updated.course_title}”（${dateRange(updated.starts_on, updated.ends_on)}）已发布，已进入相关村的培训菜单。`);
           const row = resultRow.previousElementSibling;
-          const fresh = this.row(updated, true, resultRow.firstChild.colSpan)[0];
+          const fresh = this.row(updated, true, resultRow.firstChild.colSpan, resultRow)[0];
           row.replaceWith(fresh);
         } catch (err) {
           showProblem(box, err);
@@ -1281,6 +1304,346 @@
       return details;
     },
   };
+
+  // ---------------------------------------------------------------- 报名名单 / 考勤 / 结业 / 就业 (enrolment)
+
+  const ROSTER_ROLES = ["admin", "official", "school"];
+  const ENROL_STATUS_BADGES = {
+    enrolled: "badge-green", waitlisted: "badge-amber", withdrawn: "", dropped: "badge-red", completed: "badge-blue",
+  };
+  const PLACE_LABELS = { local: "本地就业", migrant: "外出务工" };
+  Object.assign(FIELD_LABELS, {
+    reason: "原因", completed_on: "结业日期", passed: "考核结果", certificate_no: "证书编号", override_reason: "出勤不足结业原因",
+    employed_on: "就业日期", place: "就业地", employer: "就业单位", monthly_income: "月收入", date: "考勤日期",
+    present: "出勤学员", person_id: "人员", source: "报名来源", session_id: "培训班",
+  });
+
+  /** A fresh Idempotency-Key: crypto.randomUUID where the page is a secure context, else from getRandomValues. */
+  function newIdempotencyKey() {
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  function clampDate(value, from, to) {
+    if (from && value < from) return from;
+    if (to && value > to) return to;
+    return value;
+  }
+
+  function attendanceText(e) {
+    if (!e.recorded_days) return "未记考勤";
+    return `${e.attended_days}/${e.recorded_days} 天（${Math.round((e.attended_days / e.recorded_days) * 100)}%）`;
+  }
+
+  function completionCell(e) {
+    if (e.status !== "completed") return [dash()];
+    return [
+      el("div", {}, e.completed_on || "", " ", e.passed ? badge("合格", "badge-green") : badge("不合格", "badge-red")),
+      e.skill_level ? small(SKILL_LEVELS[e.skill_level] || e.skill_level) : null,
+      e.certificate_no ? el("div", {}, code(e.certificate_no)) : null,
+    ];
+  }
+
+  function statusCell(e) {
+    return [badge(e.status_label || e.status, ENROL_STATUS_BADGES[e.status] || ""),
+      e.reason ? el("div", { class: "desc" }, small(`原因：${e.reason}`)) : null];
+  }
+
+  /** The roster of a published session, with the school's actions, 记考勤 and 上传签到表. */
+  function rosterPanel(s) {
+    const base = `/api/sessions/${encodeURIComponent(s.id)}`;
+    const canAct = auth.role === "admin" || auth.role === "school"; // a school only gets here for its own sessions
+    const msg = el("div", { class: "msg", hidden: true, role: "status" });
+    const list = el("div", { class: "roster-list" });
+    const checks = el("div", { class: "attendance-checks" });
+    let items = [];
+
+    async function load(flash) {
+      if (!list.childElementCount) list.append(el("p", { class: "loading", text: "加载中…" }));
+      try {
+        items = await api("GET", `${base}/enrolments`);
+        const names = await villageNames(items.map((e) => e.village_code));
+        list.replaceChildren(render(names));
+        renderChecks();
+        if (flash) showOk(msg, flash); else hideMsg(msg);
+      } catch (err) {
+        list.replaceChildren();
+        showProblem(msg, err);
+      }
+    }
+
+    function render(names) {
+      const counts = {};
+      for (const e of items) counts[e.status] = (counts[e.status] || 0) + 1;
+      const summary = el("p", { class: "roster-summary" },
+        `共 ${items.length} 条报名：`,
+        ["enrolled", "waitlisted", "completed", "withdrawn", "dropped"].filter((k) => counts[k])
+          .map((k, i) => [i ? "，" : "", `${(items.find((e) => e.status === k) || {}).status_label || k} ${counts[k]} 人`]),
+        small(` · 名额 ${s.capacity}`));
+      if (!items.length) return el("div", {}, summary, el("p", { class: "empty", text: "还没有人报名。" }));
+      const headers = ["姓名", "身份证号", "村", "状态", "候补位次", "出勤", "结业/证书", "操作"];
+      const rows = items.flatMap((e) => enrolmentRows(e, names, headers.length));
+      return el("div", {}, summary, table(headers, rows, { cls: "cards-on-phone roster-table" }));
+    }
+
+    function enrolmentRows(e, names, span) {
+      const box = el("div", { class: "msg", hidden: true, role: "alert" });
+      const formSlot = el("div", { class: "survey-slot" });
+      const sub = el("tr", { class: "row-result", hidden: true }, el("td", { colspan: span }, box, formSlot));
+      const buttons = [];
+      const toggle = (button, build) => {
+        const open = formSlot.childElementCount && formSlot.dataset.owner === button.textContent;
+        formSlot.replaceChildren();
+        hideMsg(box);
+        for (const b of buttons) b.setAttribute("aria-expanded", "false");
+        if (open) { sub.hidden = true; return; }
+        formSlot.dataset.owner = button.textContent;
+        formSlot.append(build());
+        sub.hidden = false;
+        button.setAttribute("aria-expanded", "true");
+        const first = formSlot.querySelector("input:not([type=hidden]), select, textarea");
+        if (first) first.focus();
+      };
+      const make = (text, build, cls = "btn btn-sm") => {
+        const b = el("button", { type: "button", class: cls, text, "aria-expanded": "false" });
+        b.addEventListener("click", () => toggle(b, build));
+        buttons.push(b);
+        return b;
+      };
+      const active = e.status === "enrolled" || e.status === "waitlisted";
+      if (canAct && active) {
+        make("退出", () => reasonForm(e, "withdraw"));
+        make("除名", () => reasonForm(e, "drop"), "btn btn-sm btn-danger");
+      }
+      if (canAct && e.status === "enrolled") make("结业", () => completeForm(e));
+      if (canAct && e.status === "completed") make("就业", () => employmentForm(e));
+      make("培训记录", () => trainingsView(e.person_id, e.person_name));
+      const row = el("tr", { class: `enrol-${e.status}`, dataset: { enrolment: e.id } },
+        td("姓名", el("div", { class: "cell-title", text: e.person_name }), small(`报名于 ${dateTime(e.created_at).slice(0, 10)}`)),
+        td("身份证号", el("span", { class: "code id-number", text: e.id_number })),
+        td("村", names.get(e.village_code) || e.village_code),
+        td("状态", statusCell(e)),
+        td("候补位次", e.waitlist_position ? el("span", { class: "seats", text: `第 ${e.waitlist_position} 位` }) : dash()),
+        td("出勤", attendanceText(e)),
+        td("结业/证书", completionCell(e)),
+        td("操作", el("div", { class: "row-actions" }, buttons)));
+      return [row, sub];
+    }
+
+    function reasonForm(e, kind) {
+      const label = kind === "withdraw" ? "退出" : "除名";
+      return makeForm(() => [
+        el("p", { class: "wide form-lead", text: kind === "withdraw"
+          ? `为 ${e.person_name} 办理退出。${e.status === "enrolled" ? "空出的名额会立即给候补第一人。" : ""}`
+          : `将 ${e.person_name} 除名（须写明原因）。${e.status === "enrolled" ? "空出的名额会立即给候补第一人。" : ""}` }),
+        field(`${label}原因`, el("input", { name: "reason", maxlength: 500, placeholder: kind === "withdraw" ? "如：外出务工，无法参训" : "如：连续缺勤" }),
+          { name: "reason", wide: true }),
+      ], async (form) => {
+        const reason = ctl(form, "reason").value.trim();
+        if (!reason) throw localProblem([{ field: "reason", message: `请填写${label}原因` }]);
+        const updated = await api("POST", `/api/enrolments/${encodeURIComponent(e.id)}/${kind}`, { body: { reason } });
+        await load(`${updated.person_name}：${updated.status_label || label}。`);
+      });
+    }
+
+    function completeForm(e) {
+      const today = todayLocal();
+      const overrideField = field("出勤不足结业原因", el("textarea", { name: "override_reason", rows: 2, maxlength: 500 }),
+        { name: "override_reason", wide: true, hint: "出勤率未达标；确需结业请写明原因，将记入审计日志。" });
+      overrideField.hidden = true;
+      return makeForm(() => [
+        el("p", { class: "wide form-lead" }, `为 ${e.person_name} 登记结业。出勤 ${attendanceText(e)}。`),
+        field("结业日期", el("input", { type: "date", name: "completed_on", value: clampDate(today, e.starts_on, e.ends_on < today ? e.ends_on : today), max: today }),
+          { name: "completed_on" }),
+        field("考核结果", select([["true", "合格"], ["false", "不合格"]], { value: "true" }), { name: "passed" }),
+        field("技能等级", select(Object.entries(SKILL_LEVELS), { placeholder: "（不定级）" }), { name: "skill_level" }),
+        field("证书编号", el("input", { name: "certificate_no", maxlength: 22, spellcheck: "false", autocomplete: "off", placeholder: "如 S000000000000000000001" }),
+          { name: "certificate_no", hint: "1 个大写字母 + 21 位数字；未取证可不填。" }),
+        overrideField,
+      ], async (form, box) => {
+        const body = { passed: form.querySelector("[data-field=passed] select").value === "true" };
+        put(body, "completed_on", ctl(form, "completed_on").value);
+        put(body, "skill_level", form.querySelector("[data-field=skill_level] select").value);
+        put(body, "certificate_no", ctl(form, "certificate_no").value.toUpperCase());
+        if (!overrideField.hidden) put(body, "override_reason", ctl(form, "override_reason").value);
+        try {
+          const updated = await api("POST", `/api/enrolments/${encodeURIComponent(e.id)}/complete`, { body });
+          await load(`${updated.person_name} 已登记结业（${updated.passed ? "合格" : "不合格"}）。`);
+        } catch (err) {
+          const rules = (err.problem && Array.isArray(err.problem.rules)) ? err.problem.rules : [];
+          if (err.status === 422 && rules.some((r) => r.rule === "attendance")) {
+            const detail = String(err.problem.detail || "").replace(/，?如确需结业请填写\s*override_reason/, "");
+            err.problem = { ...err.problem, detail: "出勤率未达到结业要求" };
+            showProblem(box, err, form);
+            const wasHidden = overrideField.hidden;
+            overrideField.hidden = false;
+            const hint = overrideField.querySelector(".hint");
+            if (hint && detail) hint.textContent = `${detail}。确需结业请写明原因，将记入审计日志。`;
+            if (wasHidden) box.append(el("p", { text: "如确需结业，请在上方填写“出勤不足结业原因”后再提交。" }));
+            ctl(form, "override_reason").focus();
+            return;
+          }
+          throw err;
+        }
+      });
+    }
+
+    function employmentForm(e) {
+      const today = todayLocal();
+      return makeForm(() => [
+        el("p", { class: "wide form-lead", text: `为 ${e.person_name} 登记培训后就业。` }),
+        field("就业日期", el("input", { type: "date", name: "employed_on", value: today, max: today }), { name: "employed_on" }),
+        field("就业地", select(Object.entries(PLACE_LABELS), { placeholder: "— 选择 —" }), { name: "place" }),
+        field("就业单位", el("input", { name: "employer", maxlength: 200 }), { name: "employer" }),
+        field("月收入（元）", el("input", { type: "number", name: "monthly_income", min: 0, max: 1000000, step: 1, inputmode: "numeric" }),
+          { name: "monthly_income" }),
+      ], async (form) => {
+        const body = {};
+        put(body, "employed_on", ctl(form, "employed_on").value);
+        put(body, "place", form.querySelector("[data-field=place] select").value);
+        put(body, "employer", ctl(form, "employer").value);
+        put(body, "monthly_income", ctl(form, "monthly_income").value, "int");
+        const job = await api("POST", `/api/enrolments/${encodeURIComponent(e.id)}/employment`, { body });
+        await load(`${e.person_name} 已登记就业（${job.employed_on}，${PLACE_LABELS[job.place] || job.place}${job.employer ? `，${job.employer}` : ""}）。`);
+      });
+    }
+
+    function renderChecks() {
+      checks.replaceChildren();
+      const inClass = items.filter((e) => e.status === "enrolled" || e.status === "completed");
+      if (!inClass.length) { checks.append(small("没有在册学员（已报名或已结业）。")); return; }
+      for (const e of inClass) {
+        checks.append(el("label", { class: "check" },
+          el("input", { type: "checkbox", name: "present", value: e.id, checked: true }), ` ${e.person_name}`,
+          small(` ${e.id_number}`)));
+      }
+    }
+
+    function attendanceCard() {
+      const today = todayLocal();
+      const form = makeForm(() => [
+        field("考勤日期", el("input", { type: "date", name: "date", min: s.starts_on, max: s.ends_on < today ? s.ends_on : today,
+          value: clampDate(today, s.starts_on, s.ends_on) }), { name: "date" }),
+        el("div", { class: "field field-actions" },
+          el("button", { type: "button", class: "btn btn-sm", text: "全选", onclick: () => { for (const c of checks.querySelectorAll("input")) c.checked = true; } }),
+          el("button", { type: "button", class: "btn btn-sm", text: "全不选", onclick: () => { for (const c of checks.querySelectorAll("input")) c.checked = false; } })),
+        el("div", { class: "field wide", dataset: { field: "present", label: "出勤学员" } },
+          el("span", { class: "label-like", text: "出勤学员（勾选到课的人，未勾选记缺勤）" }), checks),
+      ], async (form, box) => {
+        const date = ctl(form, "date").value;
+        if (!date) throw localProblem([{ field: "date", message: "请选择考勤日期" }]);
+        const present = [...checks.querySelectorAll("input[name=present]:checked")].map((c) => c.value);
+        const r = await api("POST", `${base}/attendance`, { body: { date, present } });
+        showOk(box, `${r.date} 考勤已记录：出勤 ${r.present} 人，缺勤 ${r.absent} 人。同一天再次提交会覆盖。`);
+        await load();
+      });
+      return el("details", { class: "card form-card roster-tool", open: true }, el("summary", { text: "记考勤（一天）" }), form);
+    }
+
+    function sheetCard() {
+      const resultBox = el("div", {});
+      const file = el("input", { type: "file", name: "file", accept: ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" });
+      const showResult = (r) => {
+        const rejected = Array.isArray(r.rejected) ? r.rejected : [];
+        const parts = [el("p", { class: "import-summary" },
+          `签到表含 ${r.trainees ?? 0} 名学员、${(r.days || []).length} 个培训日`,
+          (r.days || []).length ? small(`（${r.days.join("、")}）`) : null,
+          `；出勤 ${r.present_marks ?? 0} 人次，缺勤 ${r.absent_marks ?? 0} 人次；`,
+          r.written ? "已写入。" : el("b", { class: "warn-text", text: "未写入任何考勤。" }))];
+        if (rejected.length) {
+          parts.push(el("h4", { class: "sub-head", text: `有错误的行（${rejected.length} 处）` }),
+            el("div", { class: "rejected-wrap" }, table(["行号", "列", "原因"], rejected.slice(0, REJECTED_SHOWN).map((x) => el("tr", {},
+              td("行号", el("span", { class: "seats", text: String(x.row) })), td("列", x.column || "—"), td("原因", x.message))),
+            { cls: "rejected-table" })),
+            rejected.length > REJECTED_SHOWN ? small(`仅显示前 ${REJECTED_SHOWN} 处，共 ${rejected.length} 处。`, "hint") : null);
+        }
+        resultBox.replaceChildren(el("div", { class: "import-result" }, parts));
+      };
+      const form = makeForm(() => [
+        field("签到表（.xlsx）", file, { name: "file", wide: true, hint: "列：姓名、身份证号或报名编号，每个培训日一列（√ / ✓ / 1 / 出勤 为出勤）。" }),
+        el("div", { class: "field wide", dataset: { field: "mode", label: "导入方式" } },
+          el("span", { class: "label-like", text: "导入方式" }),
+          el("div", { class: "radios" },
+            el("label", { class: "check" }, el("input", { type: "radio", name: "mode", value: "valid_only", checked: true }), " 只导入无误的行"),
+            el("label", { class: "check" }, el("input", { type: "radio", name: "mode", value: "all_or_nothing" }), " 有任何错误则全部不导入"))),
+      ], async (form, box) => {
+        resultBox.replaceChildren();
+        const chosen = file.files && file.files[0];
+        if (!chosen) throw localProblem([{ field: "file", message: "请选择签到表（.xlsx）" }]);
+        if (chosen.size > 20 * 1024 * 1024) throw localProblem([{ field: "file", message: "文件超过 20 MB" }]);
+        const data = new FormData();
+        data.append("file", chosen, chosen.name);
+        data.append("mode", form.querySelector("input[name=mode]:checked").value);
+        try {
+          const r = await api("POST", `${base}/attendance/sheet`, { form: data });
+          if ((r.rejected || []).length) showInfo(box, `“${chosen.name}”已导入，部分行有错误未导入，见下表。`);
+          else showOk(box, `“${chosen.name}”已全部导入。`);
+          showResult(r);
+          if (r.written) await load();
+        } catch (err) {
+          showProblem(box, err, form);
+          if (err.problem && Array.isArray(err.problem.rejected)) showResult(err.problem);
+        }
+      });
+      return el("details", { class: "card form-card roster-tool" }, el("summary", { text: "上传签到表（Excel）" }), form, resultBox);
+    }
+
+    const root = el("div", { class: "roster" },
+      el("div", { class: "roster-head" }, el("h4", { text: `报名名单 · ${s.course_title}` }),
+        small(`${dateRange(s.starts_on, s.ends_on)} · ${s.school_name || ""}`),
+        el("button", { type: "button", class: "btn btn-sm", text: "刷新", onclick: () => load() })),
+      small(canAct ? "身份证号已打码。退出、除名后空出的名额自动给候补第一人。" : "身份证号已打码。官员只能查看。", "hint"),
+      msg, list,
+      canAct ? el("div", { class: "roster-tools" }, attendanceCard(), sheetCard()) : null);
+    load();
+    return root;
+  }
+
+  /** A person's trainings (GET /api/people/{id}/enrolments): status, dates, certificate, subsidy, employment. */
+  function trainingsView(personId, name) {
+    const msg = el("div", { class: "msg", hidden: true, role: "alert" });
+    const out = el("div", {}, el("p", { class: "loading", text: "加载中…" }));
+    (async () => {
+      try {
+        const t = await api("GET", `/api/people/${encodeURIComponent(personId)}/enrolments`);
+        const summary = el("dl", { class: "facts trainings-facts" },
+          el("dt", { text: "培训人次（结业）" }), el("dd", {}, el("span", { class: "seats", text: String(t.person_times) })),
+          el("dt", { text: "证书" }), el("dd", {}, t.certificates.length ? t.certificates.map((c) => [code(c), " "]) : "—"),
+          el("dt", { text: "本年补贴" }), el("dd", {}, t.subsidy_available_this_year
+            ? badge("本年尚可申领", "badge-green") : badge("本年已有一次可申领的培训，不能再申领", "badge-amber")));
+        if (!t.trainings.length) {
+          out.replaceChildren(summary, el("p", { class: "empty", text: "还没有培训记录。" }));
+          return;
+        }
+        const rows = t.trainings.map((tr) => {
+          const e = tr.enrolment;
+          return el("tr", { class: `enrol-${e.status}` },
+            td("培训班", el("div", { class: "cell-title", text: e.course_title }), el("div", {}, e.trade_name, " ", code(e.trade_code))),
+            td("日期", el("div", { class: "nowrap", text: dateRange(e.starts_on, e.ends_on) })),
+            td("状态", statusCell(e), e.waitlist_position ? small(`候补第 ${e.waitlist_position} 位`) : null),
+            td("出勤", attendanceText(e)),
+            td("结业/证书", completionCell(e)),
+            td("补贴", tr.subsidy_eligible ? badge("可申领", "badge-green") : e.status === "completed" ? badge("不可申领", "") : dash(),
+              tr.subsidy_note ? el("div", {}, small(tr.subsidy_note)) : null),
+            td("就业", tr.employment.length
+              ? tr.employment.map((j) => el("div", {}, `${j.employed_on} ${PLACE_LABELS[j.place] || j.place}`,
+                j.employer ? ` · ${j.employer}` : "", j.monthly_income !== null && j.monthly_income !== undefined ? small(` 月收入 ${j.monthly_income} 元`) : null))
+              : dash()));
+        });
+        out.replaceChildren(summary,
+          table(["培训班", "日期", "状态", "出勤", "结业/证书", "补贴", "就业"], rows, { cls: "cards-on-phone trainings-table" }));
+      } catch (err) {
+        out.replaceChildren();
+        showProblem(msg, err);
+      }
+    })();
+    return el("div", { class: "trainings" }, el("h4", { text: `${name} 的培训记录` }), msg, out,
+      small("补贴：每人每年一次，同一工种同一等级只补一次；只有考核合格的结业可申领。", "hint"));
+  }
 
   async function openSessionCreate(schoolId, courseId) {
     activateTab("sessions");
@@ -1475,6 +1838,27 @@
    * then masked again) and 录入需求调查 (a form in the row below).
    */
   function personActions(p, { idNode, phoneNode, note, resultRow, box, formSlot, onSurveyed }) {
+    const buttons = [];
+    /** One form or view at a time in the row below; a second click on the same button closes it. */
+    const slotButton = (text, build) => {
+      const button = el("button", { type: "button", class: "btn btn-sm", text, "aria-expanded": "false" });
+      button.addEventListener("click", () => {
+        const open = formSlot.childElementCount && formSlot.dataset.owner === text;
+        formSlot.replaceChildren();
+        for (const b of buttons) b.setAttribute("aria-expanded", "false");
+        if (open) { resultRow.hidden = box.hidden; return; }
+        formSlot.dataset.owner = text;
+        formSlot.append(build());
+        resultRow.hidden = false;
+        button.setAttribute("aria-expanded", "true");
+        const first = formSlot.querySelector("input, select");
+        if (first) first.focus();
+      });
+      buttons.push(button);
+      return button;
+    };
+    const trainingsButton = slotButton("培训记录", () => trainingsView(p.id, p.name));
+    if (!canWritePeople()) return el("div", { class: "row-actions" }, trainingsButton);
     let timer = null;
     let left = 0;
     const revealButton = el("button", { type: "button", class: "btn btn-sm", text: "查看完整号码", title: "查看会记入审计日志" });
@@ -1519,26 +1903,64 @@
       }, 1000);
     });
 
-    const surveyButton = el("button", { type: "button", class: "btn btn-sm", text: "录入需求调查", "aria-expanded": "false" });
-    surveyButton.addEventListener("click", () => {
-      if (formSlot.childElementCount) {
-        formSlot.replaceChildren();
-        resultRow.hidden = box.hidden;
-        surveyButton.setAttribute("aria-expanded", "false");
-        return;
+    const surveyButton = slotButton("录入需求调查", () => surveyForm(p, onSurveyed));
+    const enrolButton = slotButton("报名", () => enrolForm(p));
+    enrolButton.classList.add("btn-primary");
+    return el("div", { class: "row-actions" }, revealButton, surveyButton, enrolButton, trainingsButton);
+  }
+
+  /** 报名: pick a published session, POST with an Idempotency-Key that is kept when the same click is retried. */
+  function enrolForm(p) {
+    const sessionSel = select([], { placeholder: "加载中…" });
+    let key = null;
+    let keyFor = "";
+    const form = makeForm(() => [
+      el("p", { class: "wide form-lead", text: `为 ${p.name} 报名已发布的培训班。有名额即录取，满员则按报名先后候补。` }),
+      field("培训班", sessionSel, { name: "session_id", wide: true }),
+    ], async (f, box) => {
+      if (!sessionSel.value) throw localProblem([{ field: "session_id", message: "请选择培训班" }]);
+      if (keyFor !== sessionSel.value || !key) { key = newIdempotencyKey(); keyFor = sessionSel.value; }
+      try {
+        const e = await api("POST", `/api/sessions/${encodeURIComponent(sessionSel.value)}/enrolments`, {
+          body: { person_id: p.id, source: "surveyor" }, headers: { "Idempotency-Key": key },
+        });
+        key = null; // answered: the next click is a new sign-up
+        if (e.status === "waitlisted") {
+          showInfo(box, el("strong", { text: `${e.person_name} 已进入候补：候补第 ${e.waitlist_position} 位` }),
+            el("p", { text: `“${e.course_title}”（${dateRange(e.starts_on, e.ends_on)}）已满员；有人退出时按候补顺序递补。` }));
+        } else {
+          showOk(box, el("strong", { text: `${e.person_name} 已报名` }),
+            el("p", { text: `“${e.course_title}”（${dateRange(e.starts_on, e.ends_on)}），状态：${e.status_label || e.status}。` }));
+        }
+      } catch (err) {
+        // No answer (network) or a server error: keep the key so that retrying cannot sign up twice.
+        if (err.status >= 400 && err.status < 500) key = null;
+        throw err;
       }
-      formSlot.append(surveyForm(p, onSurveyed));
-      resultRow.hidden = false;
-      surveyButton.setAttribute("aria-expanded", "true");
-      const first = formSlot.querySelector("input, select");
-      if (first) first.focus();
     });
-    return el("div", { class: "row-actions" }, revealButton, surveyButton);
+    form.querySelector("button[type=submit]").textContent = "报名";
+    (async () => {
+      try {
+        const page = await api("GET", "/api/sessions", { query: { status: "published", limit: 100 } });
+        const items = page.items || [];
+        sessionSel.replaceChildren(el("option", { value: "", text: items.length ? "— 选择培训班 —" : "（没有已发布的培训班）" }));
+        for (const s of items) {
+          sessionSel.append(el("option", {
+            value: s.id,
+            text: `${s.course_title} · ${s.school_name} · ${dateRange(s.starts_on, s.ends_on)} · ${s.township_name}${s.village_name} · ${s.seats_left > 0 ? `余 ${s.seats_left}/${s.capacity}` : "已满，可候补"}`,
+          }));
+        }
+        if (page.total > items.length) sessionSel.append(el("option", { value: "", disabled: true, text: `……共 ${page.total} 个，仅列出前 ${items.length} 个` }));
+      } catch (err) {
+        sessionSel.replaceChildren(el("option", { value: "", text: "加载失败" }));
+        showProblem(form.querySelector(".msg"), err, form);
+      }
+    })();
+    return form;
   }
 
   /** A row per person plus a hidden row below it for messages and the survey form. */
   function personRows(p, columns, { span, onSurveyed }) {
-    const writer = canWritePeople();
     const idNode = el("span", { class: "code id-number", text: p.id_number });
     const phoneNode = el("span", { class: "code", text: p.phone || "—" });
     const note = el("small", { class: "reveal-note", hidden: true, role: "status" });
@@ -1562,7 +1984,7 @@
     };
     const row = el("tr", { class: p.lianghousheng ? "row-lhs" : "", dataset: { person: p.id } },
       columns.map((c) => (typeof c === "function" ? c(p) : cells[c]())),
-      writer ? td("操作", personActions(p, { idNode, phoneNode, note, resultRow, box, formSlot, onSurveyed })) : null);
+      td("操作", personActions(p, { idNode, phoneNode, note, resultRow, box, formSlot, onSurveyed })));
     return [row, resultRow];
   }
 
@@ -2023,7 +2445,7 @@
       const writer = canWritePeople();
       const columns = ["name", "id", "sex", "age", "relation", "education", "labour", "work", "phone", "lhs", "need"];
       const headers = ["姓名", "身份证号", "性别", "年龄", "与户主关系", "文化程度", "劳动能力", "务工状况", "电话", "两后生", "当前培训需求"];
-      if (writer) headers.push("操作");
+      headers.push("操作");
       const onSurveyed = (text) => this.openHousehold(h.id, { flash: text });
       const rows = h.members.flatMap((p) => personRows(p, columns, { span: headers.length, onSurveyed }));
       return el("div", { class: "card household-card" },
@@ -2072,7 +2494,6 @@
       const head = el("div", { class: "result-head" }, el("h3", { text: "两后生名单" }),
         small("脱贫户、监测户等家庭中初中或高中毕业后未继续升学的子女，宜引导参加劳动预备制培训。", "hint"));
       if (!items.length) return el("div", {}, head, pagerBar(page, "人", go), el("p", { class: "empty", text: "没有符合条件的两后生。" }));
-      const writer = canWritePeople();
       const village = (p) => td("村", names.get(p.village_code) || p.village_code);
       const household = (p) => td("农户", el("button", {
         type: "button", class: "btn btn-sm", text: "查看本户",
@@ -2080,7 +2501,7 @@
       }));
       const columns = ["name", village, "id", "sex", "age", "education", "work", "phone", "reason", "need", household];
       const headers = ["姓名", "村", "身份证号", "性别", "年龄", "文化程度", "务工状况", "电话", "两后生原因", "当前培训需求", "农户"];
-      if (writer) headers.push("操作");
+      headers.push("操作");
       const onSurveyed = async (text) => {
         await this.loadLhs();
         showOk($("#registry-msg"), text);
