@@ -174,9 +174,8 @@ async def create_household(conn: Conn, principal: Principal, vault: Vault, rule:
     phone = data.phone
     async with conn.transaction():
         try:
-            household_id = await repo.insert_household(conn, county, raw | {
-                "head_name": data.head_name.strip(), "phone_enc": vault.encrypt(phone) if phone else None,
-                "phone_masked": mask(phone), "created_by": principal.id})
+            household_id = await repo.insert_household(conn, county, raw | phone_values(vault, phone) | {
+                "head_name": data.head_name.strip(), "created_by": principal.id})
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "households_client":
                 raise Conflict("这个 client_id 的农户已经登记过") from None
@@ -243,6 +242,20 @@ async def _writable_household(conn: Conn, principal: Principal, rule: Rule, hous
     return household
 
 
+def _given(data: HouseholdUpdate | PersonUpdate) -> dict[str, Any]:
+    """The fields a PATCH sets (None means "leave as is")."""
+    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None and k != "version"}
+
+
+def _patched(row: asyncpg.Record, columns: tuple[str, ...], changes: dict[str, Any], vault: Vault) -> dict[str, Any]:
+    """The row's column values with the changes applied; a new phone is encrypted, hashed where the table
+    keeps a hash, and masked."""
+    values = {c: row[c] for c in columns} | {k: v for k, v in changes.items() if k != "phone"}
+    if "phone" in changes:
+        values.update({k: v for k, v in phone_values(vault, changes["phone"]).items() if k in columns})
+    return values
+
+
 def _check_version(row: asyncpg.Record, seen: int | None, what: str) -> None:
     """Optimistic locking: an edit made on an older version is refused, never silently merged."""
     if seen is not None and seen != row["version"]:
@@ -252,14 +265,12 @@ def _check_version(row: asyncpg.Record, seen: int | None, what: str) -> None:
 async def update_household(conn: Conn, principal: Principal, vault: Vault, rule: Rule, household_id: UUID,
                            data: HouseholdUpdate) -> Household:
     current = await _writable_household(conn, principal, rule, household_id)
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None and k != "version"}
+    changes = _given(data)
     async with conn.transaction():
         row = await repo.lock_household(conn, current.county_code, household_id)
         assert row is not None
         _check_version(row, data.version, "农户信息")
-        values = {c: row[c] for c in repo.HOUSEHOLD_COLUMNS} | {k: v for k, v in changes.items() if k != "phone"}
-        if "phone" in changes:
-            values.update(phone_enc=vault.encrypt(changes["phone"]), phone_masked=mask(changes["phone"]))
+        values = _patched(row, repo.HOUSEHOLD_COLUMNS, changes, vault)
         if values["poverty_status"] != "monitored" and "poverty_status" in changes:
             values.update(monitor_type=None, risk_removed=None)
         if values["poverty_status"] != "lifted" and "poverty_status" in changes:
@@ -309,16 +320,14 @@ async def update_person(conn: Conn, principal: Principal, vault: Vault, rule: Ru
     person = await get_person(conn, principal, rule, person_id)
     if principal.role not in WRITERS:
         raise Forbidden("只有调查员和管理员可以修改人员信息")
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None and k != "version"}
+    changes = _given(data)
     if "education" in changes and changes["education"] not in await education_codes(conn):
         raise InvalidInput([FieldError("education", f"{changes['education']} 不是文化程度代码（GB/T 4658）")])
     async with conn.transaction():
         row = await repo.lock_person(conn, person.county_code, person_id)
         assert row is not None
         _check_version(row, data.version, "人员信息")
-        values = {c: row[c] for c in repo.PERSON_COLUMNS} | {k: v for k, v in changes.items() if k != "phone"}
-        if "phone" in changes:
-            values.update(phone_values(vault, changes["phone"]))
+        values = _patched(row, repo.PERSON_COLUMNS, changes, vault)
         if values["left_school_year"] is not None and values["left_school_year"] < row["birth_date"].year + 5:
             raise InvalidInput([FieldError("left_school_year", "离校年份早于入学年龄")])
         if values["in_school"] and values["work_status"] != "student":

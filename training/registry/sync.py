@@ -18,7 +18,7 @@ import asyncpg
 import msgspec
 
 from training.core import audit
-from training.core.crypto import Vault, mask
+from training.core.crypto import Vault
 from training.core.errors import FieldError, Problem, collect_errors
 from training.core.schemas import Body
 from training.core.security import Principal
@@ -145,9 +145,8 @@ async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, ite
         if previous is None:
             if errors := service.household_errors(msgspec.structs.asdict(data)):
                 raise _ItemError("数据不符合要求", errors)
-            household_id = await repo.insert_household(conn, county, msgspec.structs.asdict(data) | {
-                "phone_enc": vault.encrypt(data.phone) if data.phone else None, "phone_masked": mask(data.phone),
-                "client_id": item.client_id, "created_by": principal.id})
+            household_id = await repo.insert_household(conn, county, msgspec.structs.asdict(data) | service.phone_values(
+                vault, data.phone) | {"client_id": item.client_id, "created_by": principal.id})
             await audit.record(conn, principal, "create", "household", household_id, county, {"source": "sync"})
             return county, SyncResult(item.client_id, item.kind, "created", id=household_id, version=1)
         target = await _resolve(conn, "households", counties, item.client_id, "农户")

@@ -267,6 +267,20 @@
     box.hidden = false;
   }
 
+  /** Show 加载中… in `out`, then what `produce` builds (a node or a list of nodes); if it fails, the
+   *  problem in `msg`, with bad fields marked in `form`. Every list and search of the page loads this way. */
+  async function loadInto(out, msg, form, produce) {
+    hideMsg(msg);
+    clearFieldErrors(form);
+    out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
+    try {
+      out.replaceChildren(...[].concat(await produce()));
+    } catch (err) {
+      out.replaceChildren();
+      showProblem(msg, err, form);
+    }
+  }
+
   /** Show an API problem (title, detail, errors[], rules[]) in `box`; mark bad fields of `form`. */
   function showProblem(box, err, form) {
     if (err && err.status === 401 && !form?.matches?.("#login-form")) return; // back at the login form already
@@ -690,18 +704,8 @@
     async load(villageCode, button) {
       const msg = $("#menu-msg");
       const out = $("#menu-result");
-      hideMsg(msg);
-      clearFieldErrors($("#menu-toolbar"));
-      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
-      await withBusy(button, async () => {
-        try {
-          const menu = await api("GET", "/api/menu", { query: { village_code: villageCode } });
-          out.replaceChildren(renderMenu(menu));
-        } catch (err) {
-          out.replaceChildren();
-          showProblem(msg, err);
-        }
-      });
+      await withBusy(button, () => loadInto(out, msg, $("#menu-toolbar"), async () =>
+        renderMenu(await api("GET", "/api/menu", { query: { village_code: villageCode } }))));
     },
   };
 
@@ -1077,17 +1081,11 @@
       const msg = $("#session-msg");
       const out = $("#session-result");
       const form = $("#session-filter");
-      hideMsg(msg);
-      clearFieldErrors(form);
-      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
-      try {
+      await loadInto(out, msg, form, async () => {
         const page = await api("GET", "/api/sessions", { query: { ...this.filters, limit: this.limit, offset: this.offset } });
         if (auth.role === "school" && !this.me) this.me = await whoAmI().catch(() => null);
-        out.replaceChildren(this.render(page));
-      } catch (err) {
-        out.replaceChildren();
-        showProblem(msg, err, form);
-      }
+        return this.render(page);
+      });
     },
     render(page) {
       const items = page.items || [];
@@ -1672,10 +1670,7 @@
       const form = $("#trade-search");
       const msg = $("#trade-msg");
       const out = $("#trade-result");
-      hideMsg(msg);
-      clearFieldErrors(form);
-      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
-      try {
+      await loadInto(out, msg, form, async () => {
         const items = await api("GET", "/api/trades", {
           query: { q: ctl(form, "q").value.trim(), focus: ctl(form, "focus").checked ? "true" : "", limit: 500 },
         });
@@ -1686,14 +1681,11 @@
           td("类别", t.category || "—"),
           td("重点工种", t.focus ? badge("重点", "badge-warn") : el("span", { class: "muted", text: "—" })),
           td("版本", t.edition ? `${t.edition} 版` : "—")));
-        out.replaceChildren(
+        return [
           el("div", { class: "result-head" }, small(`找到 ${items.length} 个工种${items.length >= 500 ? "（仅显示前 500 个）" : ""}`)),
           items.length ? table(["代码", "名称", "类别", "重点工种", "版本"], rows, { cls: "cards-on-phone" })
-            : el("p", { class: "empty", text: "没有找到匹配的工种。" }));
-      } catch (err) {
-        out.replaceChildren();
-        showProblem(msg, err, form);
-      }
+            : el("p", { class: "empty", text: "没有找到匹配的工种。" })];
+      });
     },
   };
 
@@ -2382,15 +2374,8 @@
     async loadHouseholds() {
       const msg = $("#registry-msg");
       const out = $("#registry-result");
-      hideMsg(msg);
-      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
-      try {
-        const page = await api("GET", "/api/households", { query: { ...this.filters, limit: this.limit, offset: this.offset } });
-        out.replaceChildren(this.renderHouseholds(page));
-      } catch (err) {
-        out.replaceChildren();
-        showProblem(msg, err, $("#registry-toolbar"));
-      }
+      await loadInto(out, msg, $("#registry-toolbar"), async () => this.renderHouseholds(
+        await api("GET", "/api/households", { query: { ...this.filters, limit: this.limit, offset: this.offset } })));
     },
     renderHouseholds(page) {
       const items = page.items || [];
@@ -2475,18 +2460,13 @@
     async loadLhs() {
       const msg = $("#registry-msg");
       const out = $("#registry-result");
-      hideMsg(msg);
-      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
-      try {
+      await loadInto(out, msg, $("#registry-toolbar"), async () => {
         const page = await api("GET", "/api/people", {
           query: { lianghousheng: "true", village_code: this.filters.village_code, q: this.filters.q, limit: this.limit, offset: this.offset },
         });
         const names = await villageNames((page.items || []).map((p) => p.village_code));
-        out.replaceChildren(this.renderLhs(page, names));
-      } catch (err) {
-        out.replaceChildren();
-        showProblem(msg, err, $("#registry-toolbar"));
-      }
+        return this.renderLhs(page, names);
+      });
     },
     renderLhs(page, names) {
       const items = page.items || [];
@@ -2748,15 +2728,8 @@
       const msg = $("#audit-msg");
       const out = $("#audit-result");
       const form = $("#audit-filter");
-      hideMsg(msg);
-      out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
-      try {
-        const page = await api("GET", "/api/audit", { query: { ...this.filters, limit: this.limit, offset: this.offset } });
-        out.replaceChildren(this.render(page));
-      } catch (err) {
-        out.replaceChildren();
-        showProblem(msg, err, form);
-      }
+      await loadInto(out, msg, form, async () => this.render(
+        await api("GET", "/api/audit", { query: { ...this.filters, limit: this.limit, offset: this.offset } })));
     },
     render(page) {
       const items = page.items || [];
