@@ -76,6 +76,7 @@ async def seed_world(conn: asyncpg.Connection) -> None:
         ("official_jimi", "official", COUNTY_A, None, [JIMI]),
         ("official_c", "official", COUNTY_C, None, [COUNTY_C + "000000"]),
         ("surveyor_a", "surveyor", COUNTY_A, None, [KEY_VILLAGE, KEY_VILLAGE_2]),
+        ("surveyor_b", "surveyor", COUNTY_A, None, [OTHER_TOWNSHIP_VILLAGE]),
         ("school_a", "school", COUNTY_A, "A", []),
         ("school_b", "school", COUNTY_A, "B", []),
         ("school_c", "school", COUNTY_C, "C", []),

@@ -101,9 +101,9 @@ class PersonTrainingController(Controller):
     tags = ["报名 enrolment"]
 
     @get("/", summary="某人的培训、证书、人次和补贴是否可申领")
-    async def trainings(self, conn: Conn, principal: Caller, today: Today,
+    async def trainings(self, conn: Conn, principal: Caller, rule: Rules, today: Today,
                         person_id: FromPath[UUID]) -> PersonTrainings:
-        return await service.person_trainings(conn, principal, person_id, today)
+        return await service.person_trainings(conn, principal, rule, person_id, today)
 
 
 CONTROLLERS = [SessionEnrolmentController, SignInSheetController, EnrolmentController, PersonTrainingController]

@@ -31,6 +31,7 @@ from training.enrolment.schemas import (
     Training,
     Withdrawal,
 )
+from training.registry import service as registry
 from training.registry.repository import Rule
 
 Conn = repo.Conn
@@ -255,15 +256,12 @@ async def record_employment(conn: Conn, principal: Principal, enrolment_id: UUID
     return Employment(**dict(row))
 
 
-async def person_trainings(conn: Conn, principal: Principal, person_id: UUID, today: date) -> PersonTrainings:
+async def person_trainings(conn: Conn, principal: Principal, rule: Rule, person_id: UUID,
+                           today: date) -> PersonTrainings:
     """A person's trainings, certificates, 人次, and whether each completion can be subsidised: once per
-    person per year, and once per occupation and level."""
+    person per year, and once per occupation and level. Only for a caller who may see the person."""
+    await registry.get_person(conn, principal, rule, person_id)  # 404 outside the caller's scope
     rows = [r for r in await repo.enrolments(conn, principal.counties, person_id=person_id) if _may_read(principal, r)]
-    if not rows:
-        exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM people WHERE id = $1 AND ($2::text[] IS NULL "
-                                     "OR county_code = ANY($2)))", person_id, principal.counties)
-        if not exists:
-            raise NotFound("人员不存在或不在您的权限范围内")
     jobs: dict[UUID, list[Employment]] = {}
     if rows:
         for job in await repo.employment_of_person(conn, rows[0]["county_code"], person_id):
