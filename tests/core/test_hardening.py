@@ -146,3 +146,10 @@ async def test_a_survey_can_be_dated_today(api: Api) -> None:
                               json={"surveyed_on": today().isoformat()})
     assert response.status_code == 201
     assert in_days(0) == today().isoformat()
+
+
+async def test_a_nul_character_in_text_is_named_and_nothing_is_written(api: Api) -> None:
+    son = (await create(api))["members"][1]
+    response = await api.patch(f"/api/people/{son['id']}", "surveyor_a", json={"disability": "a\u0000b"})
+    assert "控制字符" in assert_problem(response, 422)["detail"]
+    assert (await api.get(f"/api/people/{son['id']}", "official_a")).json()["disability"] is None

@@ -306,6 +306,8 @@ def handle_database(_: Request[Any, Any, Any], exc: asyncpg.PostgresError) -> Re
         status, title, detail = 409, "与已有数据冲突", "这条记录已经存在"
     elif isinstance(exc, asyncpg.ForeignKeyViolationError):
         status, title, detail = 422, "数据不符合要求", "引用的对象不存在"
+    elif isinstance(exc, asyncpg.CharacterNotInRepertoireError | asyncpg.UntranslatableCharacterError):
+        status, title, detail = 422, "数据不符合要求", "文本中含有不允许的控制字符（如 NUL），请删除后再提交"
     elif isinstance(exc, asyncpg.IntegrityConstraintViolationError | asyncpg.DataError):
         status, title, detail = 422, "数据不符合要求", "数据超出允许范围或格式不正确"
     else:
