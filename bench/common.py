@@ -14,8 +14,8 @@ import asyncpg
 from training.auth.service import create_user
 from training.core import db
 from training.core.config import Settings
-from training.core.lifecycle import prepare_database
 from training.demo.loader import REGIONS_CSV
+from training.lifecycle import prepare_database
 from training.regions.service import load_csv
 
 ADMIN, ADMIN_PASSWORD = "bench_admin", "bench-password"

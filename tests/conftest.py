@@ -24,7 +24,7 @@ from tests.seed import SEED, seed_world
 from training.app import create_app
 from training.core import db
 from training.core.config import PROJECT_ROOT, Settings
-from training.core.lifecycle import prepare_database
+from training.lifecycle import prepare_database
 
 TEMPLATE = f"training_template_{os.getpid()}"
 

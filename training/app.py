@@ -33,10 +33,10 @@ from training.core.crypto import Vault, load_master_key
 from training.core.deps import DEPENDENCIES
 from training.core.errors import EXCEPTION_HANDLERS
 from training.core.idempotency import idempotency_middleware
-from training.core.lifecycle import prepare_database
 from training.dashboard.controllers import DashboardController
 from training.enrolment.controllers import CONTROLLERS as ENROLMENT
 from training.ledger.controllers import LedgerController
+from training.lifecycle import prepare_database
 from training.regions.controllers import RegionController
 from training.registry.controllers import CONTROLLERS as REGISTRY
 

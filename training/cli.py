@@ -18,7 +18,7 @@ import click
 from training.core import db
 from training.core.config import Settings, load_settings
 from training.core.errors import Problem
-from training.core.lifecycle import prepare_database
+from training.lifecycle import prepare_database
 
 T = TypeVar("T")
 
@@ -258,8 +258,8 @@ def ledger_import(file: Path, username: str, mode: str) -> None:
 def ledger_export(username: str, village_code: str | None, reveal: bool, output: Path) -> None:
     """Export the ledger of the account's reach; ID numbers and phones are masked unless --reveal."""
     from training.core.crypto import Vault, load_master_key
+    from training.core.rules import rule_for
     from training.ledger.service import export
-    from training.registry.repository import rule_for
 
     settings = load_settings()
     vault = Vault(load_master_key(settings.data_dir))

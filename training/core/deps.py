@@ -13,8 +13,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
 from training.core.crypto import Vault
+from training.core.rules import Rule, rule_for
 from training.core.security import Principal
-from training.registry.repository import Rule, rule_for
 
 # Handler parameter types: the parameter's name picks the dependency (conn, principal, today).
 Conn: TypeAlias = NamedDependency[asyncpg.pool.PoolConnectionProxy]

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from training.registry.repository import Rule
+from training.core.rules import Rule
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 

@@ -16,6 +16,7 @@ import msgspec
 
 from training.core import audit
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RuleViolation
+from training.core.rules import Rule
 from training.core.security import Principal
 from training.enrolment import repository as repo
 from training.enrolment.schemas import (
@@ -32,7 +33,6 @@ from training.enrolment.schemas import (
     Withdrawal,
 )
 from training.registry import service as registry
-from training.registry.repository import Rule
 
 Conn = repo.Conn
 ACTIVE = ("enrolled", "waitlisted")

@@ -16,6 +16,7 @@ import anyio
 import msgspec
 
 from training.core import audit
+from training.core import cells as col
 from training.core.crypto import Vault
 from training.core.errors import Forbidden, NotFound, Problem
 from training.core.excel import read_sheet
@@ -23,7 +24,6 @@ from training.core.idcard import IdCardError, parse_id_number
 from training.core.security import Principal
 from training.core.text import clean, quoted
 from training.enrolment import repository as repo
-from training.ledger import columns as col
 
 PRESENT = {"√", "✓", "✔", "1", "出勤", "到", "是", "y", "yes", "v", "○"}
 ABSENT = {"", "×", "✗", "✘", "0", "缺勤", "缺", "否", "n", "no", "请假", "旷课", "-"}

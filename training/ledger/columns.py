@@ -6,12 +6,13 @@ API value, or raises ValueError with a Chinese message for the clerk.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
 from typing import Any
 
-from training.core.text import clean, parse_bool, quoted
+from training.core.cells import a_date, code_text, header_key, months, phone, text_value, year, yes_no
+from training.core.text import clean, quoted
+
+__all__ = ["a_date", "code_text", "header_key", "months", "phone", "text_value", "year", "yes_no"]
 
 HEADERS = ["户编号", "村代码", "户主姓名", "家庭属性", "姓名", "身份证号", "与户主关系", "民族", "文化程度", "是否在校",
            "离校年份", "劳动能力", "务工状况", "联系电话", "意向工种1", "意向工种2", "意向工种3", "培训类型", "可参训月份",
@@ -42,14 +43,6 @@ ALIASES: dict[str, list[str]] = {
     "是否愿意住校": ["愿意住校", "能否住校"],
     "调查日期": ["填表日期", "调查时间"],
 }
-_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
-
-
-def header_key(cell: object) -> str:
-    """A header cell folded to compare: full-width, spaces, stars and notes in brackets removed."""
-    return _BRACKETS.sub("", clean(cell)).replace("*", "").replace("：", "").replace(":", "")
-
-
 CANONICAL: dict[str, str] = {header_key(h): h for h in HEADERS}
 CANONICAL.update({header_key(a): h for h, names in ALIASES.items() for a in names})
 
@@ -107,95 +100,6 @@ def education(cell: object, known_codes: set[str]) -> str | None:
     if code is None:
         raise ValueError(f"不认识的文化程度“{quoted(text)}”，可填代码（如 71）或 初中毕业、高中毕业、中专毕业 等")
     return code
-
-
-def yes_no(cell: object) -> bool | None:
-    if not clean(cell):
-        return None
-    value = parse_bool(cell)
-    if value is None:
-        raise ValueError("应填“是”或“否”")
-    return value
-
-
-def code_text(cell: object) -> str:
-    """A code typed as text or stored as a number (Excel drops nothing under 15 digits)."""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    text = clean(cell)
-    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
-
-
-def year(cell: object) -> int | None:
-    text = code_text(cell)
-    if not text:
-        return None
-    text = text.removesuffix("年")
-    if not (text.isdigit() and len(text) == 4 and 1940 <= int(text) <= 2100):
-        raise ValueError("年份应为 4 位数字，如 2024")
-    return int(text)
-
-
-def months(cell: object) -> list[int]:
-    text = code_text(cell)
-    if not text:
-        return []
-    parts = [p for p in re.split(r"[,，、;；\s/]+", text.replace("月", ",")) if p]
-    values: list[int] = []
-    for part in parts:
-        if not part.isdigit() or not 1 <= int(part) <= 12:
-            raise ValueError("月份应为 1-12 的数字，用逗号或顿号分隔，如 3,4,10 或 3、4、10")
-        values.append(int(part))
-    return sorted(set(values))
-
-
-_EXCEL_EPOCH = date(1899, 12, 30)
-_DATE_FORMS = [re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-               re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")]
-
-
-def a_date(cell: object) -> date | None:
-    value = _a_date(cell)
-    if value is not None and not 2000 <= value.year <= 2100:
-        raise ValueError("日期应在 2000 年至 2100 年之间")
-    return value
-
-
-def _a_date(cell: object) -> date | None:
-    if cell is None or cell == "":
-        return None
-    if isinstance(cell, datetime):
-        return cell.date()
-    if isinstance(cell, date):
-        return cell
-    if isinstance(cell, int | float) and not isinstance(cell, bool):
-        if 20000 < cell < 80000:  # an Excel date serial that lost its date format
-            return _EXCEL_EPOCH + timedelta(days=int(cell))
-        raise ValueError("日期应写成 2026-10-15、2026/10/15 或 2026年10月15日")
-    text = clean(cell)
-    for form in _DATE_FORMS:
-        if m := form.match(text):
-            try:
-                return date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                raise ValueError(f"日期“{quoted(text)}”不存在") from None
-    raise ValueError("日期应写成 2026-10-15、2026/10/15 或 2026年10月15日")
-
-
-def text_value(cell: object, limit: int = 100) -> str | None:
-    text = clean(cell) if not isinstance(cell, float) else code_text(cell)
-    if len(text) > limit:
-        raise ValueError(f"最多 {limit} 个字")
-    return text or None
-
-
-def phone(cell: object) -> str | None:
-    text = code_text(cell).replace("-", "")
-    if not text:
-        return None
-    if not re.fullmatch(r"\+?\d{7,15}", text):
-        raise ValueError("电话号码应为 7-15 位数字")
-    return text
 
 
 Reader = Callable[[object], Any]

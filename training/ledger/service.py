@@ -22,16 +22,16 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from training.auth.policy import scope_for
 from training.core import audit
 from training.core.crypto import Vault, mask
 from training.core.errors import Forbidden, NotFound, Problem
 from training.core.excel import MAX_ROWS, read_sheet
 from training.core.idcard import IdCardError, parse_id_number
+from training.core.rules import Rule
 from training.core.security import Principal
 from training.core.text import clean, quoted
 from training.ledger import columns as col
-from training.registry.repository import Rule
-from training.registry.service import scope_for
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 Mode = Literal["valid_only", "all_or_nothing"]

@@ -7,35 +7,15 @@ lianghousheng columns read the same in every query.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
 import asyncpg
-import msgspec
 
-from training.core.config import Settings
+from training.auth.policy import Scope
+from training.core.rules import Rule
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
-
-
-class Scope(msgspec.Struct, frozen=True):
-    counties: list[str] | None  # None: every county
-    village_patterns: list[str] | None  # LIKE patterns of villages in reach; None: the whole county
-    school_id: UUID | None = None  # a school sees only people who applied to or joined its sessions
-
-
-class Rule(msgspec.Struct, frozen=True):
-    as_of: date
-    years: int
-    male: tuple[int, int]
-    female: tuple[int, int]
-
-
-def rule_for(settings: Settings, today: date) -> Rule:
-    """The 两后生 rule's settings, judged as of `today` in the county."""
-    return Rule(as_of=today, years=settings.lianghousheng_years, male=settings.working_age_male,
-                female=settings.working_age_female)
 
 
 def _params(scope: Scope, rule: Rule) -> list[Any]:

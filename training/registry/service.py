@@ -15,16 +15,17 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from training.auth.policy import Scope, scope_for
 from training.core import audit
 from training.core.crypto import Vault, mask
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from training.core.idcard import IdCardError, parse_id_number
+from training.core.rules import Rule
 from training.core.schemas import Page, paged
 from training.core.security import Principal
 from training.core.text import quoted
 from training.core.types import date_out_of_range
 from training.registry import repository as repo
-from training.registry.repository import Rule, Scope
 from training.registry.schemas import (
     POVERTY_STATUS_LABELS,
     DuplicateGroup,
@@ -41,14 +42,6 @@ from training.registry.schemas import (
 
 Conn = repo.Conn
 WRITERS = ("admin", "surveyor")
-
-
-def scope_for(principal: Principal) -> Scope:
-    if principal.role == "admin":
-        return Scope(principal.counties, None)
-    if principal.role == "school":
-        return Scope(principal.counties, None, principal.school_id)
-    return Scope(principal.counties, [p + "%" for p in principal.region_prefixes])
 
 
 def _person(row: asyncpg.Record) -> Person:

@@ -20,12 +20,12 @@ import msgspec
 from training.core import audit
 from training.core.crypto import Vault
 from training.core.errors import FieldError, Problem, collect_errors
+from training.core.rules import Rule
 from training.core.schemas import Body
 from training.core.security import Principal
 from training.core.types import Name, Phone, RegionCode
 from training.registry import repository as repo
 from training.registry import service
-from training.registry.repository import Rule
 from training.registry.schemas import (
     HouseholdUpdate,
     MemberCreate,
