@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ class Interrupted(Exception):
     """Ctrl-C in the middle of a rotation."""
 
 
-def stop_after(batches: int) -> Any:
+def stop_after(batches: int) -> Callable[[str], None]:
     seen: list[str] = []
 
     def progress(step: str) -> None:
