@@ -377,8 +377,9 @@ def keys_rotate(batch_size: int) -> None:
     click.echo(f"已轮换到密钥 {report.current}：人员 {report.people}，农户 {report.households}（{report.passes} 遍）")
     for person in report.duplicates:
         click.secho(f"  人员 {person} 与另一人员身份证号相同（重复登记），未轮换：请合并后再运行", fg="yellow")
-    for row in report.unreadable:
-        click.secho(f"  {row} 的数据无法解密，未轮换", fg="yellow")
+    if report.unreadable:
+        shown = "、".join(str(row) for row in report.unreadable[:20]) + ("等" if len(report.unreadable) > 20 else "")
+        click.secho(f"  {len(report.unreadable)} 行的数据无法解密，未轮换：{shown}", fg="yellow")
     print_key_status(found, vault.keyring.sources)
     if not report.done:
         click.secho(f"仍有人员 {report.remaining['people']}、农户 {report.remaining['households']} 使用旧密钥"

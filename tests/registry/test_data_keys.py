@@ -415,3 +415,28 @@ def _status_with_bad_key(database: str, data_dir: Path) -> tuple[int, str]:
                             "TRAINING_SECRET_KEY": None}).invoke(
         main, ["keys", "status"])
     return result.exit_code, result.output
+
+
+async def test_a_number_registered_again_by_a_process_without_the_new_key_is_reported_for_merging(
+        service: Api, conn: asyncpg.Connection, admin_vault: Vault, own_settings: Settings) -> None:
+    made = await register(service, 1)
+    stale = Vault(admin_vault.keyring.current.master)  # a process that was never given the new key
+    add_new_key(own_settings.data_dir)
+    assert (await rotate(conn, admin_vault)).done
+    head, number = made[0]["members"][0], numbers(0)[0]
+    # Its duplicate check cannot see the re-hashed row, so it registers the number a second time.
+    twin = await conn.fetchval(
+        """INSERT INTO people (county_code, household_id, name, id_hash, id_enc, id_masked, birth_date, sex, relation,
+                               education, labour_capacity, work_status)
+           SELECT county_code, household_id, '重复', $2, $3, id_masked, birth_date, sex, '其他', education,
+                  labour_capacity, work_status FROM people WHERE id = $1 RETURNING id""",
+        head["id"], bytes(stale.lookup_hash(number)), stale.encrypt(number))
+
+    report = await rotate(conn, admin_vault, batch_size=10)
+
+    assert report.duplicates == [twin] and report.remaining == {"people": 1, "households": 0} and not report.done
+    assert await conn.fetchval("SELECT count(*) FROM people") == 4  # nothing dropped or overwritten
+    assert admin_vault.decrypt(await conn.fetchval("SELECT id_enc FROM people WHERE id = $1", twin)) == number
+    body = assert_problem(await service.post("/api/households", "surveyor_a", json=family(0) | {"household_no": "X"}),
+                          409)
+    assert body["existing_person_id"] in (head["id"], str(twin))
