@@ -9,8 +9,10 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import io
 import logging
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,10 +23,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from openpyxl import Workbook
 
 from tests.cli.test_cli import training
 from tests.conftest import Api, make_settings, serving
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, published_session, today
 from tests.ledger.nasty import ledger, person
 from tests.registry.test_households import household, id_number, member
 from tests.seed import KEY_VILLAGE
@@ -280,6 +283,35 @@ async def test_an_id_number_is_found_before_during_and_after_a_rotation(
     if stage != "before":
         assert (await rotate(conn, admin_vault)).done
         assert await keys_in_use(conn) == {new.label}
+
+
+async def test_a_sign_in_sheet_finds_a_trainee_whose_number_is_still_on_the_old_key(
+        service: Api, conn: asyncpg.Connection, admin_vault: Vault, own_settings: Settings) -> None:
+    son = (await register(service, 1))[0]["members"][1]
+    session = await published_session(service, start=10, length=4)
+    enrolled = await service.post(f"/api/sessions/{session['id']}/enrolments", "surveyor_a",
+                                  json={"person_id": son["id"]})
+    assert enrolled.status_code == 201, enrolled.text
+    days = [today() - timedelta(days=n) for n in (3, 2, 1)]
+    await conn.execute("UPDATE sessions SET starts_on = $2, ends_on = $3 WHERE id = $1", uuid.UUID(session["id"]),
+                       days[0], days[-1])
+    await conn.execute("UPDATE enrolments SET starts_on = $1, ends_on = $2", days[0], days[-1])
+    old, _ = add_new_key(own_settings.data_dir)
+    assert key_label(await conn.fetchval("SELECT id_hash FROM people WHERE id = $1", son["id"])) == old.label
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "身份证号", *days])
+    sheet.append([son["name"], numbers(0)[1], "√", "√", "缺勤"])
+    out = io.BytesIO()
+    book.save(out)
+    response = await service.http.post(f"/api/sessions/{session['id']}/attendance/sheet",
+                                       headers=service.token("school_a"),
+                                       files={"file": ("签到表.xlsx", out.getvalue(), "application/octet-stream")})
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["present_marks"], response.json()["absent_marks"]) == (2, 1)
 
 
 # ---------------------------------------------------------------- writes meanwhile
