@@ -29,6 +29,7 @@ from training.core.crypto import (
 )
 from training.core.errors import Problem
 from training.lifecycle import prepare_database
+from training.registry import keys as registry_keys
 from training.registry.keys import KeyStatus, RotationReport
 
 T = TypeVar("T")
@@ -112,8 +113,10 @@ def serve(host: str, port: int, demo: bool) -> None:
     from training.app import create_app
 
     settings = load_settings()
+    vault = open_vault(settings)
     with database(settings) as dsn:
-        run_with_connection(settings, dsn, lambda conn: asyncio.sleep(0))  # apply pending migrations
+        # Apply pending migrations, and say plainly (not in a traceback) if the data key cannot read the data.
+        run_with_connection(settings, dsn, lambda conn: registry_keys.check_keyring(conn, vault))
         if demo:
             load_demo_data(settings, dsn)
         click.secho(f"服务地址 http://{host}:{port}/   接口文档 http://{host}:{port}/schema   (Ctrl-C 停止)",
@@ -303,14 +306,13 @@ def open_vault(settings: Settings) -> Vault:
 
 
 def print_key_status(found: KeyStatus, sources: dict[str, str]) -> None:
-    from training.registry.keys import COLUMNS
-
-    names = list(COLUMNS.values())
+    names = list(registry_keys.COLUMNS.values())
     click.echo(f"当前数据密钥 {found.current}（{sources.get(found.current, '')}）")
     click.echo("密钥编号   " + "  ".join(names))
     for label in sorted(set(found.known) | set(found.counts), key=lambda k: (k != found.current, k)):
         counts = found.counts.get(label, {})
-        where = "当前" if label == found.current else sources.get(label, "缺失" if label not in found.known else "")
+        where = ("当前" if label == found.current else "早期写入，无密钥编号" if label == LEGACY_LABEL
+                 else sources.get(label, "密钥环中没有这个密钥"))
         click.echo(f"{label:<10} " + "  ".join(f"{counts.get(n, 0):>{len(n) * 2}}" for n in names) + f"  {where}")
     if found.unreadable_format:
         click.secho(f"另有 {found.unreadable_format} 个值的格式无法识别（不是本服务写入的密文）", fg="yellow")
@@ -324,12 +326,10 @@ def print_key_status(found: KeyStatus, sources: dict[str, str]) -> None:
 @keys.command("status")
 def keys_status() -> None:
     """How many stored values each data key made, per column, and which old keys may be retired."""
-    from training.registry.keys import status
-
     settings = load_settings()
     vault = open_vault(settings)
     with database(settings) as dsn:
-        found = run_with_connection(settings, dsn, lambda conn: status(conn, vault))
+        found = run_with_connection(settings, dsn, lambda conn: registry_keys.status(conn, vault))
     print_key_status(found, vault.keyring.sources)
 
 
@@ -360,8 +360,6 @@ def keys_generate() -> None:
 def keys_rotate(batch_size: int) -> None:
     """Re-encrypt and re-hash every value still on an old key, in batches, while the service runs.
     Stopping it loses nothing; running it again continues. Exits 1 if values are left on old keys."""
-    from training.registry.keys import rotate, status
-
     settings = load_settings()
     vault = open_vault(settings)
 
@@ -369,8 +367,8 @@ def keys_rotate(batch_size: int) -> None:
         click.echo(f"  {step}", err=True)
 
     async def job(conn: asyncpg.Connection) -> tuple[RotationReport, KeyStatus]:
-        report = await rotate(conn, vault, batch_size=batch_size, progress=progress)
-        return report, await status(conn, vault)
+        report = await registry_keys.rotate(conn, vault, batch_size=batch_size, progress=progress)
+        return report, await registry_keys.status(conn, vault)
 
     with database(settings) as dsn:
         report, found = run_with_connection(settings, dsn, job)
@@ -393,12 +391,10 @@ def keys_rotate(batch_size: int) -> None:
 @click.argument("key_id")
 def keys_retire(key_id: str) -> None:
     """Delete an old data key from data_keys/ once no stored value uses it (see `keys status`)."""
-    from training.registry.keys import status
-
     settings = load_settings()
     vault = open_vault(settings)
     with database(settings) as dsn:
-        found = run_with_connection(settings, dsn, lambda conn: status(conn, vault))
+        found = run_with_connection(settings, dsn, lambda conn: registry_keys.status(conn, vault))
     refusal = ("这是当前密钥，不能退役" if key_id == found.current else
                f"密钥环中没有密钥 {key_id}" if key_id not in found.known else
                f"仍有 {sum(found.counts[key_id].values())} 个值使用它：先运行 training keys rotate"

@@ -254,8 +254,10 @@ class Vault:
 
     def __init__(self, keyring: Keyring | bytes, *, reload: Callable[[], Keyring] | None = None,
                  watch: Callable[[], object] | None = None) -> None:
-        self._ring = keyring if isinstance(keyring, Keyring) else Keyring(
-            current=(key := DataKey.of(keyring)), keys={key.id: key}, sources={key.label: "memory"})
+        if not isinstance(keyring, Keyring):  # one key given directly: a keyring of just that key
+            key = DataKey.of(keyring)
+            keyring = Keyring(current=key, keys={key.id: key}, sources={key.label: "memory"})
+        self._ring = keyring
         self._reload = reload
         self._watch = watch
         self._seen = watch() if watch is not None else None
@@ -313,9 +315,6 @@ class Vault:
         """The first bytes of every value written with the current key."""
         return self.keyring.current.prefix
 
-    def is_current(self, value: bytes | None) -> bool:
-        return value is None or value[:PREFIX_SIZE] == self.keyring.current.prefix
-
     # ---------------------------------------------------------------- values
 
     def encrypt(self, plain: str) -> bytes:
@@ -353,12 +352,6 @@ class Vault:
         return LookupHash(ring.current.prefix + ring.current.hmac(plain),
                           [*(k.prefix + k.hmac(plain) for k in ring.old),
                            *(bytes([LEGACY]) + k.hmac(plain) for k in ring.keys.values())])
-
-    def key_of(self, value: bytes) -> DataKey | None:
-        """The key a keyed value was made with, if this keyring holds it."""
-        if value[:1] != bytes([KEYED]):
-            return None
-        return self.keyring.keys.get(bytes(value[1:PREFIX_SIZE]))
 
 
 def mask(value: str | None) -> str | None:
