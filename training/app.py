@@ -29,7 +29,7 @@ from training.auth.jwt import make_jwt_auth
 from training.catalogue.controllers import CONTROLLERS as CATALOGUE
 from training.core import db
 from training.core.config import Settings, load_settings
-from training.core.crypto import Vault, load_master_key
+from training.core.crypto import Vault
 from training.core.deps import DEPENDENCIES
 from training.core.errors import EXCEPTION_HANDLERS
 from training.core.idempotency import idempotency_middleware
@@ -39,6 +39,7 @@ from training.ledger.controllers import LedgerController
 from training.lifecycle import prepare_database
 from training.regions.controllers import RegionController
 from training.registry.controllers import CONTROLLERS as REGISTRY
+from training.registry.keys import check_keyring
 
 log = logging.getLogger("training")
 access_log = logging.getLogger("training.access")
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
     """Build the app. The database is `dsn`, else DATABASE_URL, else an embedded server started here."""
     settings = settings or load_settings()
     jwt_auth = make_jwt_auth(settings)
+    vault = Vault.from_data_dir(settings.data_dir)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                 await prepare_database(conn, settings)
         app.state.pool = await db.create_pool(target, min_size=pool_size[0], max_size=pool_size[1])
         try:
+            async with app.state.pool.acquire() as conn:
+                await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
             yield
         finally:
             try:
@@ -143,7 +147,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,
-                     "vault": Vault(load_master_key(settings.data_dir))}),
+                     "vault": vault}),
         request_max_body_size=50 * 1024 * 1024,
     )
     return app

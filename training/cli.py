@@ -17,8 +17,20 @@ import click
 
 from training.core import db
 from training.core.config import Settings, load_settings
+from training.core.crypto import (
+    LEGACY_LABEL,
+    OLD_ENV,
+    OLD_KEYS_DIR,
+    KeyringError,
+    Vault,
+    add_new_key,
+    generate_key,
+    remove_old_key,
+)
 from training.core.errors import Problem
 from training.lifecycle import prepare_database
+from training.registry import keys as registry_keys
+from training.registry.keys import KeyStatus, RotationReport
 
 T = TypeVar("T")
 
@@ -101,8 +113,10 @@ def serve(host: str, port: int, demo: bool) -> None:
     from training.app import create_app
 
     settings = load_settings()
+    vault = open_vault(settings)
     with database(settings) as dsn:
-        run_with_connection(settings, dsn, lambda conn: asyncio.sleep(0))  # apply pending migrations
+        # Apply pending migrations, and say plainly (not in a traceback) if the data key cannot read the data.
+        run_with_connection(settings, dsn, lambda conn: registry_keys.check_keyring(conn, vault))
         if demo:
             load_demo_data(settings, dsn)
         click.secho(f"服务地址 http://{host}:{port}/   接口文档 http://{host}:{port}/schema   (Ctrl-C 停止)",
@@ -218,11 +232,10 @@ def ledger_template(output: Path) -> None:
               help="valid_only writes the good rows; all_or_nothing writes nothing if any row is bad.")
 def ledger_import(file: Path, username: str, mode: str) -> None:
     """Import a ledger .xlsx; prints each stage, the counts and every rejected row (row, column, reason)."""
-    from training.core.crypto import Vault, load_master_key
     from training.ledger.service import LedgerRejected, import_ledger
 
     settings = load_settings()
-    vault = Vault(load_master_key(settings.data_dir))
+    vault = open_vault(settings)
     content = file.read_bytes()
     today = datetime.now(settings.tz).date()
 
@@ -257,12 +270,11 @@ def ledger_import(file: Path, username: str, mode: str) -> None:
               show_default=True)
 def ledger_export(username: str, village_code: str | None, reveal: bool, output: Path) -> None:
     """Export the ledger of the account's reach; ID numbers and phones are masked unless --reveal."""
-    from training.core.crypto import Vault, load_master_key
     from training.core.rules import rule_for
     from training.ledger.service import export
 
     settings = load_settings()
-    vault = Vault(load_master_key(settings.data_dir))
+    vault = open_vault(settings)
     today = datetime.now(settings.tz).date()
     rule = rule_for(settings, today)
 
@@ -273,6 +285,130 @@ def ledger_export(username: str, village_code: str | None, reveal: bool, output:
         content = run_with_connection(settings, dsn, job)
     output.write_bytes(content)
     click.echo(f"已写出 {output}")
+
+
+@main.group()
+def keys() -> None:
+    """Data keys of the ID numbers and phones: status, a new key, rotation, retiring old keys.
+
+    Changing the key: `keys new` (or, with TRAINING_DATA_KEY, `keys generate` and the variables), make
+    sure every service process holds the new key, then `keys rotate` (safe while the service runs; can be
+    stopped and run again), then `keys status`, then `keys retire OLD_ID`.
+    """
+
+
+def open_vault(settings: Settings) -> Vault:
+    try:
+        return Vault.from_data_dir(settings.data_dir)
+    except KeyringError as exc:
+        click.secho(f"错误：{exc}", fg="red", err=True)
+        sys.exit(1)
+
+
+def print_key_status(found: KeyStatus, sources: dict[str, str]) -> None:
+    names = list(registry_keys.COLUMNS.values())
+    click.echo(f"当前数据密钥 {found.current}（{sources.get(found.current, '')}）")
+    click.echo("密钥编号   " + "  ".join(names))
+    for label in sorted(set(found.known) | set(found.counts), key=lambda k: (k != found.current, k)):
+        counts = found.counts.get(label, {})
+        where = ("当前" if label == found.current else "早期写入，无密钥编号" if label == LEGACY_LABEL
+                 else sources.get(label, "密钥环中没有这个密钥"))
+        click.echo(f"{label:<10} " + "  ".join(f"{counts.get(n, 0):>{len(n) * 2}}" for n in names) + f"  {where}")
+    if found.unreadable_format:
+        click.secho(f"另有 {found.unreadable_format} 个值的格式无法识别（不是本服务写入的密文）", fg="yellow")
+    if found.on_old_keys():
+        click.echo(f"仍有 {found.on_old_keys()} 个值使用旧密钥：运行 training keys rotate")
+    unused = [k for k in found.known if k != found.current and k not in found.in_use()]
+    if unused and LEGACY_LABEL not in found.in_use():
+        click.echo("以下旧密钥已没有数据使用，可以退役：" + "、".join(f"training keys retire {k}" for k in unused))
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """How many stored values each data key made, per column, and which old keys may be retired."""
+    settings = load_settings()
+    vault = open_vault(settings)
+    with database(settings) as dsn:
+        found = run_with_connection(settings, dsn, lambda conn: registry_keys.status(conn, vault))
+    print_key_status(found, vault.keyring.sources)
+
+
+@keys.command("new")
+def keys_new() -> None:
+    """Make a new current data key in the data dir; the old one is kept in data_keys/ for reading."""
+    settings = load_settings()
+    open_vault(settings)  # the keyring as it is must be readable first
+    try:
+        old, new = add_new_key(settings.data_dir)
+    except KeyringError as exc:
+        click.secho(f"错误：{exc}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"新数据密钥 {new.label} 已是当前密钥；旧密钥 {old.label} 保存在 {settings.data_dir / OLD_KEYS_DIR} 中，仍可读取。")
+    click.echo("共用此数据目录的服务进程在 1 秒内改用新密钥；其他机器上的服务进程须先拿到新的 data_key 和 data_keys/ "
+               "并重启。然后运行 training keys rotate。")
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a fresh random data key (base64), for TRAINING_DATA_KEY or a secret store. Printed only."""
+    click.echo(generate_key())
+
+
+@keys.command("rotate")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Rows re-encrypted per transaction.")
+def keys_rotate(batch_size: int) -> None:
+    """Re-encrypt and re-hash every value still on an old key, in batches, while the service runs.
+    Stopping it loses nothing; running it again continues. Exits 1 if values are left on old keys."""
+    settings = load_settings()
+    vault = open_vault(settings)
+
+    def progress(step: str) -> None:
+        click.echo(f"  {step}", err=True)
+
+    async def job(conn: asyncpg.Connection) -> tuple[RotationReport, KeyStatus]:
+        report = await registry_keys.rotate(conn, vault, batch_size=batch_size, progress=progress)
+        return report, await registry_keys.status(conn, vault)
+
+    with database(settings) as dsn:
+        report, found = run_with_connection(settings, dsn, job)
+    click.echo(f"已轮换到密钥 {report.current}：人员 {report.people}，农户 {report.households}（{report.passes} 遍）")
+    for person in report.duplicates:
+        click.secho(f"  人员 {person} 与另一人员身份证号相同（重复登记），未轮换：请合并后再运行", fg="yellow")
+    if report.unreadable:
+        shown = "、".join(str(row) for row in report.unreadable[:20]) + ("等" if len(report.unreadable) > 20 else "")
+        click.secho(f"  {len(report.unreadable)} 行的数据无法解密，未轮换：{shown}", fg="yellow")
+    print_key_status(found, vault.keyring.sources)
+    if not report.done:
+        click.secho(f"仍有人员 {report.remaining['people']}、农户 {report.remaining['households']} 使用旧密钥"
+                    "（可能正被长事务锁住，或由尚未拿到新密钥的服务进程写入）：稍后再运行 training keys rotate",
+                    fg="yellow", err=True)
+        sys.exit(1)
+    click.echo("没有数据再使用旧密钥。")
+
+
+@keys.command("retire")
+@click.argument("key_id")
+def keys_retire(key_id: str) -> None:
+    """Delete an old data key from data_keys/ once no stored value uses it (see `keys status`)."""
+    settings = load_settings()
+    vault = open_vault(settings)
+    with database(settings) as dsn:
+        found = run_with_connection(settings, dsn, lambda conn: registry_keys.status(conn, vault))
+    refusal = ("这是当前密钥，不能退役" if key_id == found.current else
+               f"密钥环中没有密钥 {key_id}" if key_id not in found.known else
+               f"仍有 {sum(found.counts[key_id].values())} 个值使用它：先运行 training keys rotate"
+               if key_id in found.in_use() else
+               "仍有早期写入（无密钥编号）的数据，不知道用的是哪个密钥：先运行 training keys rotate"
+               if LEGACY_LABEL in found.in_use() else None)
+    if refusal is not None:
+        click.secho(f"错误：{refusal}", fg="red", err=True)
+        sys.exit(1)
+    removed = remove_old_key(settings.data_dir, key_id)
+    if removed is not None:
+        click.echo(f"已删除 {removed}")
+    if vault.keyring.sources.get(key_id) == OLD_ENV:
+        click.echo(f"密钥 {key_id} 来自 {OLD_ENV}：请从该变量中删除它，并重启服务")
 
 
 if __name__ == "__main__":

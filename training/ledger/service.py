@@ -32,6 +32,7 @@ from training.core.rules import Rule
 from training.core.security import Principal
 from training.core.text import clean, quoted
 from training.ledger import columns as col
+from training.registry import service as registry
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 Mode = Literal["valid_only", "all_or_nothing"]
@@ -247,6 +248,9 @@ async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vaul
     known = {r["code"]: r for r in await conn.fetch(
         "SELECT code, name, level FROM regions WHERE code = ANY($1::text[])", villages)}
     hashed = await anyio.to_thread.run_sync(lambda: [(r, vault.lookup_hash(r.id_number)) for r in parsed.rows])
+    # People still on an old data key are moved to the current one first, so that the checks and the
+    # upsert below, which match on the current hash, find them (during a key rotation).
+    await registry.bring_to_current_key(conn, vault, sorted({v[:6] for v in villages}), [h for _, h in hashed])
     existing = {(r["county_code"], bytes(r["id_hash"])): (r["household_no"], r["village_code"]) for r in await conn.fetch(
         """SELECT p.county_code, p.id_hash, h.household_no, h.village_code FROM people p
            JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id

@@ -13,6 +13,7 @@ from uuid import UUID
 import asyncpg
 
 from training.auth.policy import Scope
+from training.core.crypto import lookup_candidates
 from training.core.rules import Rule
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -103,22 +104,25 @@ async def households(conn: Conn, scope: Scope, *, household_ids: list[UUID] | No
 
 
 async def person_by_id_hash(conn: Conn, county_code: str, id_hash: bytes) -> asyncpg.Record | None:
+    """The person with this ID number's hash, under whichever data key the row was last written with."""
     return await conn.fetchrow(
         """SELECT p.id, p.household_id, p.name, h.village_code FROM people p
            JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
-           WHERE p.county_code = $1 AND p.id_hash = $2""",
-        county_code, id_hash,
+           WHERE p.county_code = $1 AND p.id_hash = ANY($2::bytea[])""",
+        county_code, list(lookup_candidates(id_hash)),
     )
 
 
 async def people_by_id_hashes(conn: Conn, county_code: str, hashes: list[bytes]) -> dict[bytes, asyncpg.Record]:
+    """The people with these hashes (any data key), keyed by the hash as asked for."""
+    asked = {candidate: h for h in hashes for candidate in lookup_candidates(h)}
     rows = await conn.fetch(
         """SELECT p.id, p.id_hash, p.household_id, p.name, h.village_code FROM people p
            JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
            WHERE p.county_code = $1 AND p.id_hash = ANY($2::bytea[])""",
-        county_code, hashes,
+        county_code, list(asked),
     )
-    return {bytes(r["id_hash"]): r for r in rows}
+    return {asked[bytes(r["id_hash"])]: r for r in rows}
 
 
 async def sensitive(conn: Conn, county_code: str, person_id: UUID) -> asyncpg.Record | None:
@@ -240,3 +244,114 @@ async def insert_survey(conn: Conn, county_code: str, person_id: UUID, v: dict[s
 
 HOUSEHOLD_COLUMNS = _HOUSEHOLD_COLUMNS
 PERSON_COLUMNS = _PERSON_COLUMNS
+
+
+# ------------------------------------------------------------------ data keys
+#
+# Each encrypted value and look-up hash starts with the key it was made with: 01 + a 4-byte key id, or
+# 00 for the values written before key ids (see training/core/crypto.py). `$1` below is the current
+# key's 5-byte prefix; a value that does not start with it is "on an old key".
+
+_KEYED = "decode('01', 'hex')"
+_OFF_KEY = """(substring(id_enc FROM 1 FOR 5) <> $1 OR substring(id_hash FROM 1 FOR 5) <> $1
+               OR substring(phone_enc FROM 1 FOR 5) <> $1 OR substring(phone_hash FROM 1 FOR 5) <> $1)"""
+
+
+def _key_of(column: str) -> str:
+    """The key part of a value: the 5-byte prefix of a keyed value, the 00 byte of a legacy one."""
+    return (f"CASE WHEN substring({column} FROM 1 FOR 1) = {_KEYED} THEN substring({column} FROM 1 FOR 5)"
+            f" ELSE substring({column} FROM 1 FOR 1) END")
+
+
+async def key_counts(conn: Conn) -> list[asyncpg.Record]:
+    """How many values of each encrypted column each key made: rows of (tbl, col, prefix, count)."""
+    return await conn.fetch(
+        f"""SELECT 'people' AS tbl, c.col, {_key_of("c.v")} AS prefix, count(*) AS count
+            FROM people p CROSS JOIN LATERAL (VALUES ('id_enc', p.id_enc), ('id_hash', p.id_hash),
+                                                     ('phone_enc', p.phone_enc), ('phone_hash', p.phone_hash)) c(col, v)
+            WHERE c.v IS NOT NULL GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT 'households', 'phone_enc', {_key_of("phone_enc")}, count(*) FROM households
+            WHERE phone_enc IS NOT NULL GROUP BY 1, 2, 3
+            ORDER BY 1, 2, 3""")
+
+
+async def legacy_ciphertext(conn: Conn) -> bytes | None:
+    """One value written before key ids, to check that some key of the keyring still opens them."""
+    value: bytes | None = await conn.fetchval(
+        """(SELECT id_enc FROM people WHERE substring(id_enc FROM 1 FOR 1) = decode('00', 'hex') LIMIT 1)
+           UNION ALL (SELECT phone_enc FROM people WHERE substring(phone_enc FROM 1 FOR 1) = decode('00', 'hex') LIMIT 1)
+           UNION ALL (SELECT phone_enc FROM households
+                      WHERE substring(phone_enc FROM 1 FOR 1) = decode('00', 'hex') LIMIT 1)
+           LIMIT 1""")
+    return value
+
+
+async def count_off_key(conn: Conn, prefix: bytes) -> dict[str, int]:
+    row = await conn.fetchrow(
+        f"""SELECT (SELECT count(*) FROM people WHERE {_OFF_KEY}) AS people,
+                   (SELECT count(*) FROM households WHERE substring(phone_enc FROM 1 FOR 5) <> $1) AS households""",
+        prefix)
+    assert row is not None
+    return {"people": row["people"], "households": row["households"]}
+
+
+async def lock_people_off_key(conn: Conn, prefix: bytes, after: tuple[str, UUID], limit: int) -> list[asyncpg.Record]:
+    """The next `limit` people after `after` (county, id) with a value on an old key, locked; rows another
+    transaction holds are skipped (a later pass takes them), so rotating never waits on the service."""
+    return await conn.fetch(
+        f"""SELECT county_code, id, id_enc, id_hash, phone_enc, phone_hash FROM people
+            WHERE (county_code, id) > ($2, $3) AND {_OFF_KEY}
+            ORDER BY county_code, id LIMIT $4 FOR UPDATE SKIP LOCKED""",
+        prefix, after[0], after[1], limit)
+
+
+async def lock_people_off_key_by_hash(conn: Conn, prefix: bytes, counties: list[str],
+                                      hashes: list[bytes]) -> list[asyncpg.Record]:
+    """The people stored under one of these (old-key) ID hashes, locked (waiting for them)."""
+    return await conn.fetch(
+        f"""SELECT county_code, id, id_enc, id_hash, phone_enc, phone_hash FROM people
+            WHERE county_code = ANY($2::text[]) AND id_hash = ANY($3::bytea[]) AND {_OFF_KEY}
+            ORDER BY county_code, id FOR UPDATE""",
+        prefix, counties, hashes)
+
+
+async def any_people_off_key(conn: Conn, prefix: bytes, counties: list[str]) -> bool:
+    found: bool = await conn.fetchval(
+        f"SELECT EXISTS (SELECT 1 FROM people WHERE county_code = ANY($2::text[]) AND {_OFF_KEY})", prefix, counties)
+    return found
+
+
+async def rewrite_people_keys(conn: Conn, rows: list[tuple[str, UUID, bytes, bytes, bytes | None, bytes | None]]) -> int:
+    """Store re-encrypted values, rows of (county, id, id_enc, id_hash, phone_enc, phone_hash). Not an edit:
+    the version and updated_at stay, so a client's optimistic lock still holds."""
+    if not rows:
+        return 0
+    status: str = await conn.execute(
+        """UPDATE people p SET id_enc = n.id_enc, id_hash = n.id_hash, phone_enc = n.phone_enc, phone_hash = n.phone_hash
+           FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[])
+                AS n(county_code, id, id_enc, id_hash, phone_enc, phone_hash)
+           WHERE p.county_code = n.county_code AND p.id = n.id""",
+        *(list(column) for column in zip(*rows, strict=True)))
+    return int(status.split()[-1])
+
+
+async def lock_households_off_key(conn: Conn, prefix: bytes, after: tuple[str, UUID],
+                                  limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT county_code, id, phone_enc FROM households
+           WHERE (county_code, id) > ($2, $3) AND substring(phone_enc FROM 1 FOR 5) <> $1
+           ORDER BY county_code, id LIMIT $4 FOR UPDATE SKIP LOCKED""",
+        prefix, after[0], after[1], limit)
+
+
+async def rewrite_household_keys(conn: Conn, rows: list[tuple[str, UUID, bytes]]) -> int:
+    """Store re-encrypted phones, rows of (county, id, phone_enc); like people, not an edit."""
+    if not rows:
+        return 0
+    status: str = await conn.execute(
+        """UPDATE households h SET phone_enc = n.phone_enc
+           FROM unnest($1::text[], $2::uuid[], $3::bytea[]) AS n(county_code, id, phone_enc)
+           WHERE h.county_code = n.county_code AND h.id = n.id""",
+        *(list(column) for column in zip(*rows, strict=True)))
+    return int(status.split()[-1])

@@ -26,6 +26,7 @@ from training.core.security import Principal
 from training.core.text import quoted
 from training.core.types import date_out_of_range
 from training.registry import repository as repo
+from training.registry.keys import bring_to_current_key as bring_to_current_key
 from training.registry.schemas import (
     POVERTY_STATUS_LABELS,
     DuplicateGroup,
