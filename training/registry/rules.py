@@ -22,6 +22,7 @@ import msgspec
 
 from training.core.errors import FieldError
 from training.core.idcard import IdCard, IdCardError, parse_id_number
+from training.core.text import quoted
 from training.core.types import date_out_of_range
 
 SEX_LABELS = {"male": "男", "female": "女"}
@@ -131,7 +132,7 @@ def person_errors(record: Mapping[str, Any], reference: Reference,
             errors.append(FieldError("left_school_year", "离校年份早于入学年龄"))
     education = record.get("education")
     if education not in reference.education:
-        errors.append(FieldError("education", f"{education} 不是文化程度代码（GB/T 4658）"))
+        errors.append(FieldError("education", f"{quoted(str(education))} 不是文化程度代码（GB/T 4658）"))
     if record.get("labour_capacity") not in LABOUR_CAPACITIES:
         errors.append(FieldError("labour_capacity", "劳动能力应为 劳动力、弱劳动力、丧失劳动力 或 无劳动力"))
     work = record.get("work_status")
@@ -155,7 +156,7 @@ def survey_errors(record: Mapping[str, Any], reference: Reference) -> list[Field
         errors.append(FieldError("desired_trades", "最多填 3 个意向工种"))
     for i, code in enumerate(trades):
         if not _TRADE.fullmatch(str(code)) or code not in reference.trades:
-            errors.append(FieldError(f"desired_trades[{i}]", f"工种代码 {code} 不在职业分类大典工种表中"))
+            errors.append(FieldError(f"desired_trades[{i}]", f"工种代码 {quoted(str(code))} 不在职业分类大典工种表中"))
     if len(set(trades)) != len(trades):
         errors.append(FieldError("desired_trades", "意向工种重复"))
     kind = record.get("training_kind")
