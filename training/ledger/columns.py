@@ -9,10 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from training.core.cells import a_date, code_text, header_key, months, phone, text_value, year, yes_no
+from training.core.cells import (
+    a_date,
+    any_date,
+    code_text,
+    header_key,
+    months,
+    phone,
+    text_value,
+    year,
+    yes_no,
+)
 from training.core.text import clean, quoted
 
-__all__ = ["a_date", "code_text", "header_key", "months", "phone", "text_value", "year", "yes_no"]
+__all__ = ["a_date", "any_date", "code_text", "header_key", "months", "phone", "text_value", "year", "yes_no"]
 
 HEADERS = ["户编号", "村代码", "户主姓名", "家庭属性", "姓名", "身份证号", "与户主关系", "民族", "文化程度", "是否在校",
            "离校年份", "劳动能力", "务工状况", "联系电话", "意向工种1", "意向工种2", "意向工种3", "培训类型", "可参训月份",

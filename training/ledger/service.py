@@ -197,7 +197,7 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
             "education": read("文化程度", lambda v: col.education(v, education_names)),
             "in_school": read("是否在校", col.yes_no), "left_school_year": read("离校年份", col.year),
             "labour_capacity": read("劳动能力", readers["劳动能力"]), "work_status": read("务工状况", readers["务工状况"]),
-            "sex": read("性别", readers["性别"]), "birth_date": read("出生日期", col.a_date)}
+            "sex": read("性别", readers["性别"]), "birth_date": read("出生日期", col.any_date)}
         masked_phone = _masked(cells.get("联系电话"))
         person["phone"] = None if masked_phone else read("联系电话", col.phone)
         person["in_school"] = bool(person["in_school"])
