@@ -46,8 +46,8 @@ async def people_by_hash(conn: Conn, counties: list[str], hashes: list[bytes]) -
 async def people_by_id(conn: Conn, counties: list[str] | None, ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
     """The stored identity of exported people: what a masked ID number or phone in their row stands for."""
     rows = await conn.fetch(
-        """SELECT p.county_code, p.id, p.id_hash, p.id_enc, p.id_masked, p.birth_date, p.sex, p.phone_enc,
-                  p.phone_hash, p.phone_masked, h.household_no, h.village_code
+        """SELECT p.county_code, p.id, p.id_hash, p.id_enc, p.id_masked, p.phone_enc, p.phone_masked,
+                  h.household_no, h.village_code
            FROM people p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
            WHERE p.id = ANY($2::uuid[]) AND ($1::text[] IS NULL OR p.county_code = ANY($1))""",
         counties, ids)

@@ -85,7 +85,6 @@ class LedgerRow:
     problems: list[RejectedRow] = field(default_factory=list)
     # Filled by the checks: what goes into the staging tables.
     id_hash: bytes = b""
-    stored: asyncpg.Record | None = None
 
 
 @dataclass
@@ -317,8 +316,10 @@ def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vaul
             found.append(RejectedRow(row.row, "联系电话", "打码的电话只能保留导出时的原样；要改电话请填写完整号码"))
         if row.masked_id is not None and stored is not None:
             # The person's own number stands in for its mask: from here on the row is checked and written
-            # exactly like one with the full number typed.
+            # exactly like one with the full number typed (hashed with the current key, as is any row).
             row.person["id_number"] = vault.decrypt(stored["id_enc"])
+        if row.masked_phone is not None and stored is not None and stored["phone_enc"] is not None:
+            row.person["phone"] = vault.decrypt(stored["phone_enc"])
         card, errors = registry.person_errors(row.person, reference)
         if row.masked_id is not None and stored is None:
             errors = [e for e in errors if e.field != "id_number"]  # already told: the row names nobody
@@ -328,7 +329,6 @@ def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vaul
             row.id_hash = vault.lookup_hash(card.number)
             if stored is not None and bytes(stored["id_hash"]) not in lookup_candidates(row.id_hash):
                 found.append(RejectedRow(row.row, "身份证号", "身份证号与本行的人员系统编号不符：台账中不能更改已登记人员的身份证号"))
-        row.stored = stored
         if row.survey is not None:
             report("survey", registry.survey_errors(row.survey, reference))
         row.problems += found
@@ -373,21 +373,17 @@ async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vaul
 
 
 def _staging_records(vault: Vault, rows: list[LedgerRow]) -> tuple[list[Any], list[Any], list[Any]]:
-    """The rows for the three staging tables, ID numbers and phones encrypted (CPU work, run in a thread).
-    A masked number or phone stands for what the register holds."""
+    """The rows for the three staging tables, ID numbers and phones encrypted (CPU work, run in a thread)."""
     households: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         households.setdefault((row.household["village_code"], row.household["household_no"]), row.household)
     people: list[Any] = []
     for r in rows:
-        p, stored = r.person, r.stored
+        p = r.person
         id_enc, id_masked = vault.encrypt(p["id_number"]), mask(p["id_number"])
-        if r.masked_phone is not None and stored is not None:
-            phone = (stored["phone_enc"], stored["phone_hash"], stored["phone_masked"])
-        elif p["phone"]:
-            phone = (vault.encrypt(p["phone"]), vault.lookup_hash(p["phone"]), mask(p["phone"]))
-        else:
-            phone = (None, None, None)
+        phone: tuple[bytes | None, bytes | None, str | None] = (
+            (vault.encrypt(p["phone"]), vault.lookup_hash(p["phone"]), mask(p["phone"])) if p["phone"]
+            else (None, None, None))
         village = r.household["village_code"]
         people.append((village[:6], village, r.household["household_no"], p["name"], r.id_hash, id_enc, id_masked,
                        p["birth_date"], p["sex"], p["relation"], p["ethnicity"], p["education"], p["in_school"],
