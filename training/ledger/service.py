@@ -30,7 +30,6 @@ from training.core import audit
 from training.core.crypto import Vault, lookup_candidates, mask
 from training.core.errors import FieldError, Forbidden, NotFound, Problem
 from training.core.excel import MAX_ROWS, read_sheet
-from training.core.idcard import IdCardError, parse_id_number
 from training.core.rules import Rule
 from training.core.security import Principal
 from training.core.text import clean, quoted
@@ -207,14 +206,11 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
         if clean(cells.get(col.PERSON_ID)):
             row.person_id = read(col.PERSON_ID, _system_id)
 
-        if masked_id is None and id_cell not in (None, ""):
-            try:
-                number = parse_id_number(id_cell).number
-            except IdCardError:
-                number = None  # the person rule says what is wrong with it
-            if number is not None and (earlier := first_id_row.get(number)) is not None:
+        if masked_id is None and isinstance(id_cell, str) and (number := clean(id_cell).upper()):
+            # The number as the person rule will read it (what is wrong with it, the rule says later).
+            if (earlier := first_id_row.get(number)) is not None:
                 problems.append(RejectedRow(row_no, "身份证号", f"与第 {earlier} 行的身份证号重复"))
-            elif number is not None:
+            else:
                 first_id_row[number] = row_no
         elif masked_id is not None and row.person_id is None:
             problems.append(RejectedRow(row_no, "身份证号", "打码的身份证号只能用于导出的台账中的已有人员（保留“人员系统编号”列）；新增人员请填完整号码"))
@@ -283,6 +279,7 @@ def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vaul
     """Every rule of the registry, the same functions the API and the sync call, on every row; then what
     only a ledger row can get wrong (a masked number for someone else, a system id that does not match).
     A rule's error on a column that already has a problem is not repeated."""
+    checked: dict[tuple[tuple[str, Any], ...], list[FieldError]] = {}
     for row in parsed.rows:
         found: list[RejectedRow] = []
 
@@ -303,7 +300,11 @@ def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vaul
             if household["monitor_type"] is None and keep and existing is not None:
                 household["monitor_type"] = existing["monitor_type"]
         row.household = household
-        report("household", registry.household_errors(household, reference))
+        # A household's rows say the same about it: its rules run once per distinct household.
+        key = tuple(household.items())
+        if (household_errors := checked.get(key)) is None:
+            household_errors = checked[key] = registry.household_errors(household, reference)
+        report("household", household_errors)
 
         stored = known.people.get(row.person_id) if row.person_id is not None else None
         if row.person_id is not None and (stored is None or not principal.sees_region(stored["village_code"])):
