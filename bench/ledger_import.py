@@ -41,7 +41,8 @@ from training.ledger.columns import HEADERS  # noqa: E402
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SURNAMES = "阿木 吉克 沙马 俄木 马海 罗洪 王 李 张 刘 陈 杨".split()
 GIVEN = "日哈 拉且 阿呷 石布 伍各 建国 秀英 德明 木呷 阿支 丽 洋 静".split()
-STATUS = ["建档立卡贫困户", "脱贫户", "监测户", "一般农户"]
+# A 监测户 is written as its kind, which gives the 监测类型 every entry path requires.
+STATUS = ["建档立卡贫困户", "脱贫户", "边缘易致贫户", "一般农户"]
 EDU = ["初中毕业", "71", "小学毕业", "61", "未上过学", "初中肄业"]
 LABOUR = ["劳动力", "普通劳动力", "弱劳动力", "丧失劳动力"]
 WORK = ["务农", "本地务工", "外出务工", "无业"]

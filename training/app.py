@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -26,14 +27,16 @@ from training import __version__
 from training.audit.controllers import AuditController
 from training.auth.controllers import AuthController
 from training.auth.jwt import make_jwt_auth
+from training.auth.policy import Scope as ReadScope
 from training.catalogue.controllers import CONTROLLERS as CATALOGUE
 from training.core import db
 from training.core.config import Settings, load_settings
 from training.core.crypto import Vault
-from training.core.deps import DEPENDENCIES
+from training.core.deps import DEPENDENCIES, Caller, Conn
 from training.core.errors import EXCEPTION_HANDLERS
 from training.core.idempotency import idempotency_middleware
 from training.dashboard.controllers import DashboardController
+from training.enrolment import service as enrolment
 from training.enrolment.controllers import CONTROLLERS as ENROLMENT
 from training.ledger.controllers import LedgerController
 from training.lifecycle import prepare_database
@@ -55,6 +58,12 @@ async def health(state: State) -> Response[dict[str, Any]]:
         return Response({"status": "ok", "database": "ok", "version": __version__})
     except Exception:
         return Response({"status": "degraded", "database": "unavailable", "version": __version__}, status_code=503)
+
+
+async def provide_reach(conn: Conn, principal: Caller) -> ReadScope:
+    """The caller's registry scope, once per request. A school's readable people are the enrolment
+    slice's knowledge; wiring it here keeps the imports one way (enrolment uses the registry, never back)."""
+    return await enrolment.registry_scope(conn, principal)
 
 
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
@@ -137,7 +146,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"exclude_from_auth": True},
                                        include_in_schema=False),
         ],
-        dependencies=DEPENDENCIES,
+        dependencies={**DEPENDENCIES, "reach": Provide(provide_reach)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init],

@@ -63,10 +63,16 @@ _DATE_FORMS = [re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4
 
 
 def a_date(cell: object) -> date | None:
+    """A date this service keeps records of (a survey, a session): 2000-2100."""
     value = _a_date(cell)
     if value is not None and not 2000 <= value.year <= 2100:
         raise ValueError("日期应在 2000 年至 2100 年之间")
     return value
+
+
+def any_date(cell: object) -> date | None:
+    """Any date in one of the forms clerks type (a birth date may be long before 2000)."""
+    return _a_date(cell)
 
 
 def _a_date(cell: object) -> date | None:

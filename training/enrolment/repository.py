@@ -189,3 +189,10 @@ async def employment_of_person(conn: Conn, county_code: str, person_id: UUID) ->
            WHERE em.county_code = $1 AND en.person_id = $2 ORDER BY em.employed_on""",
         county_code, person_id,
     )
+
+
+async def people_of_school(conn: Conn, counties: list[str] | None, school_id: UUID) -> list[UUID]:
+    """Everyone who applied to or joined a session of the school."""
+    return [r["person_id"] for r in await conn.fetch(
+        """SELECT DISTINCT person_id FROM enrolments
+           WHERE school_id = $2 AND ($1::text[] IS NULL OR county_code = ANY($1))""", counties, school_id)]

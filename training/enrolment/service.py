@@ -14,6 +14,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from training.auth.policy import Scope, scope_for
 from training.core import audit
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RuleViolation
 from training.core.rules import Rule
@@ -256,11 +257,20 @@ async def record_employment(conn: Conn, principal: Principal, enrolment_id: UUID
     return Employment(**dict(row))
 
 
+async def registry_scope(conn: Conn, principal: Principal) -> Scope:
+    """What the caller may read of the registry: for a school, the people who applied to or joined its
+    sessions (this slice's knowledge, handed to the registry so that it never reads enrolments)."""
+    if principal.role == "school" and principal.school_id is not None:
+        return scope_for(principal, await repo.people_of_school(conn, principal.counties, principal.school_id))
+    return scope_for(principal)
+
+
 async def person_trainings(conn: Conn, principal: Principal, rule: Rule, person_id: UUID,
                            today: date) -> PersonTrainings:
     """A person's trainings, certificates, 人次, and whether each completion can be subsidised: once per
     person per year, and once per occupation and level. Only for a caller who may see the person."""
-    await registry.get_person(conn, principal, rule, person_id)  # 404 outside the caller's scope
+    # 404 outside the caller's scope
+    await registry.get_person(conn, principal, rule, person_id, await registry_scope(conn, principal))
     rows = [r for r in await repo.enrolments(conn, principal.counties, person_id=person_id) if _may_read(principal, r)]
     jobs: dict[UUID, list[Employment]] = {}
     if rows:

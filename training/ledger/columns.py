@@ -9,16 +9,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from training.core.cells import a_date, code_text, header_key, months, phone, text_value, year, yes_no
+from training.core.cells import (
+    a_date,
+    any_date,
+    code_text,
+    header_key,
+    months,
+    phone,
+    text_value,
+    year,
+    yes_no,
+)
 from training.core.text import clean, quoted
 
-__all__ = ["a_date", "code_text", "header_key", "months", "phone", "text_value", "year", "yes_no"]
+__all__ = ["a_date", "any_date", "code_text", "header_key", "months", "phone", "text_value", "year", "yes_no"]
 
 HEADERS = ["户编号", "村代码", "户主姓名", "家庭属性", "姓名", "身份证号", "与户主关系", "民族", "文化程度", "是否在校",
            "离校年份", "劳动能力", "务工状况", "联系电话", "意向工种1", "意向工种2", "意向工种3", "培训类型", "可参训月份",
            "是否愿意住校", "调查日期"]
 SURVEY_HEADERS = ["意向工种1", "意向工种2", "意向工种3", "培训类型", "可参训月份", "是否愿意住校", "调查日期"]
 REQUIRED = ["户编号", "村代码", "户主姓名", "家庭属性", "姓名", "身份证号", "文化程度", "劳动能力", "务工状况"]
+# Columns a ledger may carry besides the template's: the poverty era's fields, sex and birth date (checked
+# against the ID number), and the system's own ids, which an export carries so that its rows can come
+# back with masked ID numbers and still name the household and person they are.
+ERA_HEADERS = ["脱贫年度", "监测类型", "风险是否消除"]
+HOUSEHOLD_ID, PERSON_ID = "户系统编号", "人员系统编号"
+OPTIONAL = ["性别", "出生日期", *ERA_HEADERS, HOUSEHOLD_ID, PERSON_ID]
+EXPORT_HEADERS = [*HEADERS, *ERA_HEADERS, HOUSEHOLD_ID, PERSON_ID]
 
 # Other names the same column goes by in the ledgers counties actually keep.
 ALIASES: dict[str, list[str]] = {
@@ -42,8 +59,15 @@ ALIASES: dict[str, list[str]] = {
     "可参训月份": ["可参训时间", "空闲月份"],
     "是否愿意住校": ["愿意住校", "能否住校"],
     "调查日期": ["填表日期", "调查时间"],
+    "性别": [],
+    "出生日期": ["出生年月日"],
+    "脱贫年度": ["脱贫年份", "脱贫时间"],
+    "监测类型": ["监测对象类型", "监测户类型"],
+    "风险是否消除": ["风险消除", "是否风险消除", "风险是否已消除"],
+    HOUSEHOLD_ID: ["系统户编号"],
+    PERSON_ID: ["系统人员编号"],
 }
-CANONICAL: dict[str, str] = {header_key(h): h for h in HEADERS}
+CANONICAL: dict[str, str] = {header_key(h): h for h in [*HEADERS, *OPTIONAL]}
 CANONICAL.update({header_key(a): h for h, names in ALIASES.items() for a in names})
 
 # ------------------------------------------------------------------ words
@@ -63,6 +87,11 @@ LABOUR = _words({"劳动力": "full", "普通劳动力": "full", "技能劳动�
                  "丧失劳动力": "lost", "无劳动力": "none"})
 WORK = _words({"务农": "farming", "本地务工": "local_work", "县内务工": "local_work", "外出务工": "migrant",
                "县外务工": "migrant", "无业": "unemployed", "待业": "unemployed", "在校学生": "student", "学生": "student"})
+# A 监测户 written as its kind (as the 防返贫监测 system lists them) says both status and type.
+MONITOR = _words({"脱贫不稳定户": "unstable", "不稳定户": "unstable", "边缘易致贫户": "marginal", "边缘户": "marginal",
+                  "突发严重困难户": "sudden_hardship", "严重困难户": "sudden_hardship"})
+POVERTY.update({k: "monitored" for k in MONITOR if not k.isascii()})
+SEX = _words({"男": "male", "男性": "male", "女": "female", "女性": "female"})
 KIND = _words({"长期培训": "long", "学历教育": "long", "短期技能培训": "short", "短期培训": "short",
                "创业培训": "entrepreneurship", "农业实用技术": "practical", "实用技术培训": "practical"})
 EDUCATION = _words({"小学毕业": "81", "小学": "81", "小学肄业": "83", "初中毕业": "71", "初中": "71", "初中肄业": "73",
@@ -86,17 +115,17 @@ def word(mapping: dict[str, str], what: str) -> Callable[[object], str | None]:
     return read
 
 
-def education(cell: object, known_codes: set[str]) -> str | None:
+def education(cell: object, names: dict[str, str]) -> str | None:
+    """A GB/T 4658 code (checked by the registry's person rule, like any entry path's) or its words: the
+    table's own names (`names`, what an export writes) or the short forms clerks type."""
     text = clean(cell)
     if not text:
         return None
     if text.endswith(".0"):
         text = text[:-2]
     if text.isdigit():
-        if text not in known_codes:
-            raise ValueError(f"{quoted(text)} 不是文化程度代码（GB/T 4658），如 71 初中毕业、61 普通高中毕业")
         return text
-    code = EDUCATION.get(text)
+    code = names.get(text) or EDUCATION.get(text)
     if code is None:
         raise ValueError(f"不认识的文化程度“{quoted(text)}”，可填代码（如 71）或 初中毕业、高中毕业、中专毕业 等")
     return code

@@ -9,10 +9,12 @@ few statements, not 100,000 round trips. Re-importing the same file changes noth
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
+from uuid import UUID
 
 import anyio
 import asyncpg
@@ -20,18 +22,19 @@ import msgspec
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from training.auth.policy import scope_for
 from training.core import audit
-from training.core.crypto import Vault, mask
-from training.core.errors import Forbidden, NotFound, Problem
+from training.core.crypto import Vault, lookup_candidates, mask
+from training.core.errors import FieldError, Forbidden, NotFound, Problem
 from training.core.excel import MAX_ROWS, read_sheet
-from training.core.idcard import IdCardError, parse_id_number
 from training.core.rules import Rule
 from training.core.security import Principal
 from training.core.text import clean, quoted
 from training.ledger import columns as col
+from training.ledger import repository as repo
 from training.registry import service as registry
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -68,24 +71,19 @@ class LedgerRejected(Problem):
 
 @dataclass
 class LedgerRow:
+    """One data row as the registry's records (API field names and values), before the rules."""
+
     row: int
-    household_no: str
-    village_code: str
-    head_name: str
-    poverty_status: str
-    name: str
-    id_number: str
-    birth_date: date
-    sex: str
-    relation: str
-    ethnicity: str | None
-    education: str
-    in_school: bool
-    left_school_year: int | None
-    labour_capacity: str
-    work_status: str
-    phone: str | None
-    survey: dict[str, Any] | None = None
+    household: dict[str, Any]
+    person: dict[str, Any]
+    survey: dict[str, Any] | None
+    household_id: UUID | None = None  # 户系统编号, as an export writes it
+    person_id: UUID | None = None  # 人员系统编号
+    masked_id: str | None = None  # a masked ID number: "unchanged" for the person the row names
+    masked_phone: str | None = None
+    problems: list[RejectedRow] = field(default_factory=list)
+    # Filled by the checks: what goes into the staging tables.
+    id_hash: bytes = b""
 
 
 @dataclass
@@ -93,6 +91,25 @@ class Parsed:
     rows: list[LedgerRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     total: int = 0
+    era_columns: bool = False  # the sheet carries 脱贫年度 / 监测类型 / 风险是否消除
+
+
+# Where each field of the registry's records sits in the ledger: the rules answer with field names, and
+# a ledger clerk is told the column.
+HOUSEHOLD_COLUMNS = {"village_code": "村代码", "household_no": "户编号", "head_name": "户主姓名", "poverty_status": "家庭属性",
+                     "lifted_year": "脱贫年度", "monitor_type": "监测类型", "risk_removed": "风险是否消除",
+                     "poverty_causes": "家庭属性", "phone": "联系电话"}
+PERSON_COLUMNS = {"name": "姓名", "id_number": "身份证号", "sex": "性别", "birth_date": "出生日期", "relation": "与户主关系",
+                  "ethnicity": "民族", "education": "文化程度", "in_school": "是否在校", "left_school_year": "离校年份",
+                  "labour_capacity": "劳动能力", "work_status": "务工状况", "phone": "联系电话", "skills": "姓名"}
+SURVEY_COLUMNS = {"surveyed_on": "调查日期", "desired_trades": "意向工种1", "desired_trades[0]": "意向工种1",
+                  "desired_trades[1]": "意向工种2", "desired_trades[2]": "意向工种3", "training_kind": "培训类型",
+                  "available_months": "可参训月份", "can_board": "是否愿意住校"}
+
+
+def column_of(kind: Literal["household", "person", "survey"], error_field: str) -> str:
+    columns = {"household": HOUSEHOLD_COLUMNS, "person": PERSON_COLUMNS, "survey": SURVEY_COLUMNS}[kind]
+    return columns.get(error_field, columns.get(error_field.split("[")[0], error_field))
 
 
 # ------------------------------------------------------------------ reading
@@ -113,17 +130,33 @@ def locate_header(rows: list[list[object]]) -> tuple[int, dict[int, str]]:
     return index, mapping
 
 
-def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education_codes: set[str],
-               today: date) -> Parsed:
-    """Check every data row; a row with any problem is rejected whole, with every problem listed."""
+def _system_id(cell: object) -> UUID:
+    try:
+        return UUID(clean(cell))
+    except ValueError:
+        raise ValueError("系统编号不正确：请保留导出时的原样，新增的人留空") from None
+
+
+def _masked(cell: object) -> str | None:
+    """A masked number as an export writes it (513***********123X): "unchanged"."""
+    text = clean(cell)
+    return text if "*" in text else None
+
+
+def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education_names: dict[str, str]) -> Parsed:
+    """Read every data row into the registry's records; what a cell cannot say (a word that is no
+    choice, a number that is no year) is a problem of that row and column. The rules come later
+    (`check_rows`), once the rows' households and people are looked up."""
     header_index, mapping = locate_header(rows)
     readers: dict[str, Callable[[object], Any]] = {
         "家庭属性": col.word(col.POVERTY, "家庭属性"), "劳动能力": col.word(col.LABOUR, "劳动能力"),
         "务工状况": col.word(col.WORK, "务工状况"), "培训类型": col.word(col.KIND, "培训类型"),
+        "监测类型": col.word(col.MONITOR, "监测类型"), "性别": col.word(col.SEX, "性别"),
     }
-    parsed = Parsed()
+    parsed = Parsed(era_columns=any(h in mapping.values() for h in col.ERA_HEADERS))
     first_id_row: dict[str, int] = {}
-    households: dict[tuple[str, str], tuple[int, str, str, str]] = {}
+    households: dict[tuple[str, str], tuple[int, str, str]] = {}
+    numbers: dict[tuple[str, str], tuple[int, str, str]] = {}
     for index in range(header_index + 1, len(rows)):
         raw = rows[index]
         cells = {name: raw[i] if i < len(raw) else None for i, name in mapping.items()}
@@ -131,6 +164,8 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
             continue  # blank rows between villages are normal
         row_no = index + 1
         parsed.total += 1
+        if parsed.total > MAX_ROWS:
+            raise Problem(f"一次最多导入 {MAX_ROWS} 行，请分村或分乡镇导入")
         problems: list[RejectedRow] = []
 
         def read(column: str, reader: Callable[[object], Any], row_no: int = row_no,
@@ -144,39 +179,42 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
                 problems.append(RejectedRow(row_no, column, f"{column}不能为空"))
             return value
 
-        household_no = read("户编号", col.code_text)
-        village = read("村代码", col.code_text)
-        if village and not (len(village) == 12 and village.isdigit()):
-            problems.append(RejectedRow(row_no, "村代码", "村代码应为 12 位统计用区划代码"))
-        head = read("户主姓名", col.text_value)
-        status = read("家庭属性", readers["家庭属性"])
+        status_word = clean(cells.get("家庭属性"))
+        household = {
+            "household_no": read("户编号", col.code_text), "village_code": read("村代码", col.code_text),
+            "head_name": read("户主姓名", col.text_value), "poverty_status": read("家庭属性", readers["家庭属性"]),
+            "lifted_year": read("脱贫年度", col.year), "monitor_type": read("监测类型", readers["监测类型"])
+            or col.MONITOR.get(status_word.lower()), "risk_removed": read("风险是否消除", col.yes_no)}
         name = read("姓名", col.text_value)
-        card = None
+        masked_id = _masked(cells.get("身份证号"))
         id_cell = cells.get("身份证号")
-        if id_cell in (None, ""):
-            problems.append(RejectedRow(row_no, "身份证号", "身份证号不能为空"))
-        else:
-            try:
-                card = parse_id_number(id_cell)
-            except IdCardError as exc:
-                problems.append(RejectedRow(row_no, "身份证号", str(exc)))
-        if card is not None:
-            if (earlier := first_id_row.get(card.number)) is not None:
+        person = {
+            "name": name, "id_number": None if masked_id else id_cell,
+            "relation": read("与户主关系", col.text_value) or ("户主" if name and name == household["head_name"] else None),
+            "ethnicity": read("民族", lambda v: col.text_value(v, 20)),
+            "education": read("文化程度", lambda v: col.education(v, education_names)),
+            "in_school": read("是否在校", col.yes_no), "left_school_year": read("离校年份", col.year),
+            "labour_capacity": read("劳动能力", readers["劳动能力"]), "work_status": read("务工状况", readers["务工状况"]),
+            "sex": read("性别", readers["性别"]), "birth_date": read("出生日期", col.any_date)}
+        masked_phone = _masked(cells.get("联系电话"))
+        person["phone"] = None if masked_phone else read("联系电话", col.phone)
+        person["in_school"] = bool(person["in_school"])
+        row = LedgerRow(row_no, household, person, None, masked_id=masked_id, masked_phone=masked_phone,
+                        problems=problems)
+        if clean(cells.get(col.HOUSEHOLD_ID)):
+            row.household_id = read(col.HOUSEHOLD_ID, _system_id)
+        if clean(cells.get(col.PERSON_ID)):
+            row.person_id = read(col.PERSON_ID, _system_id)
+
+        if masked_id is None and isinstance(id_cell, str) and (number := clean(id_cell).upper()):
+            # The number as the person rule will read it (what is wrong with it, the rule says later).
+            if (earlier := first_id_row.get(number)) is not None:
                 problems.append(RejectedRow(row_no, "身份证号", f"与第 {earlier} 行的身份证号重复"))
             else:
-                first_id_row[card.number] = row_no
-        relation = read("与户主关系", col.text_value) or ("户主" if name and name == head else None)
-        if not relation:
-            problems.append(RejectedRow(row_no, "与户主关系", "与户主关系不能为空"))
-        education = read("文化程度", lambda v: col.education(v, education_codes))
-        in_school = read("是否在校", col.yes_no)
-        left_year = read("离校年份", col.year)
-        labour = read("劳动能力", readers["劳动能力"])
-        work = read("务工状况", readers["务工状况"])
-        phone = read("联系电话", col.phone)
-        ethnicity = read("民族", lambda v: col.text_value(v, 20))
+                first_id_row[number] = row_no
+        elif masked_id is not None and row.person_id is None:
+            problems.append(RejectedRow(row_no, "身份证号", "打码的身份证号只能用于导出的台账中的已有人员（保留“人员系统编号”列）；新增人员请填完整号码"))
 
-        survey: dict[str, Any] | None = None
         if any(clean(cells.get(h)) for h in col.SURVEY_HEADERS):
             trades: list[str] = []
             for column in ("意向工种1", "意向工种2", "意向工种3"):
@@ -184,47 +222,35 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
                 if not wanted:
                     continue
                 code = trade_lookup.get(wanted) or trade_lookup.get(wanted.lower())
+                if code is None and re.fullmatch(r"\d-\d{2}-\d{2}-\d{2}", wanted):
+                    code = wanted  # a code not in the table: the survey rule says so, as for the API
                 if code is None:
                     problems.append(RejectedRow(row_no, column, f"不认识的工种“{quoted(wanted)}”，请填工种代码（如 6-31-01-03）或名称（如 电工）"))
-                elif code in trades:
-                    problems.append(RejectedRow(row_no, column, "意向工种重复"))
                 else:
                     trades.append(code)
-            surveyed_on = read("调查日期", col.a_date)
-            if surveyed_on is None and not any(p.column == "调查日期" for p in problems):
-                problems.append(RejectedRow(row_no, "调查日期", "填写了培训意向时，调查日期不能为空"))
-            elif surveyed_on is not None and surveyed_on > today:
-                problems.append(RejectedRow(row_no, "调查日期", "调查日期不能晚于今天"))
-            survey = {"surveyed_on": surveyed_on, "desired_trades": trades,
-                      "training_kind": read("培训类型", readers["培训类型"]),
-                      "available_months": read("可参训月份", col.months) or [],
-                      "can_board": read("是否愿意住校", col.yes_no)}
+            row.survey = {"surveyed_on": read("调查日期", col.a_date), "desired_trades": trades,
+                          "training_kind": read("培训类型", readers["培训类型"]),
+                          "available_months": read("可参训月份", col.months) or [],
+                          "can_board": read("是否愿意住校", col.yes_no)}
 
-        if household_no and village and head and status:
-            key = (village[:6], household_no)
-            if key not in households:
-                households[key] = (row_no, head, status, village)
+        village, number, head, status = (household["village_code"], household["household_no"],
+                                         household["head_name"], household["poverty_status"])
+        if number and village and head and status:
+            if (first := households.get((village, number))) is None:
+                households[(village, number)] = (row_no, head, status)
             else:
-                first_row, first_head, first_status, first_village = households[key]
-                if first_village != village:
-                    problems.append(RejectedRow(row_no, "村代码", f"同一户编号在第 {first_row} 行属于另一个村（{first_village}）"))
-                if first_head != head:
-                    problems.append(RejectedRow(row_no, "户主姓名", f"同一户编号在第 {first_row} 行的户主是“{first_head}”"))
-                if first_status != status:
-                    problems.append(RejectedRow(row_no, "家庭属性", f"同一户编号在第 {first_row} 行的家庭属性不同"))
-        if in_school and work not in (None, "student"):
-            problems.append(RejectedRow(row_no, "务工状况", "在校学生的务工状况应为“在校学生”"))
-
-        if problems or card is None:
-            parsed.rejected += problems
-            continue
-        parsed.rows.append(LedgerRow(
-            row=row_no, household_no=household_no, village_code=village, head_name=head, poverty_status=status,
-            name=name, id_number=card.number, birth_date=card.birth_date, sex=card.sex, relation=str(relation),
-            ethnicity=ethnicity, education=education, in_school=bool(in_school), left_school_year=left_year,
-            labour_capacity=labour, work_status=work, phone=phone, survey=survey))
-        if parsed.total > MAX_ROWS:
-            raise Problem(f"一次最多导入 {MAX_ROWS} 行，请分村或分乡镇导入")
+                if first[1] != head:
+                    problems.append(RejectedRow(row_no, "户主姓名", f"同一户编号在第 {first[0]} 行的户主是“{first[1]}”"))
+                if first[2] != status:
+                    problems.append(RejectedRow(row_no, "家庭属性", f"同一户编号在第 {first[0]} 行的家庭属性不同"))
+            # Numbering per village is normal (two villages' "1"); the same number and head in two villages
+            # is one household typed with the wrong village.
+            county_key = (village[:6], number)
+            if (seen := numbers.get(county_key)) is None:
+                numbers[county_key] = (row_no, head, village)
+            elif seen[2] != village and seen[1] == head:
+                problems.append(RejectedRow(row_no, "村代码", f"同一户编号在第 {seen[0]} 行属于另一个村（{seen[2]}）"))
+        parsed.rows.append(row)
     return parsed
 
 
@@ -233,183 +259,166 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
 
 async def trade_lookup(conn: Conn) -> dict[str, str]:
     lookup: dict[str, str] = {}
-    for r in await conn.fetch("SELECT code, name, aliases FROM trades"):
+    for r in await repo.trades(conn):
         for word in (r["code"], r["name"], *r["aliases"]):
             lookup.setdefault(clean(word), r["code"])
             lookup.setdefault(clean(word).lower(), r["code"])
     return lookup
 
 
+@dataclass
+class Known:
+    """What the register holds for the rows' people and households."""
+
+    people: dict[UUID, asyncpg.Record]  # by id: rows naming an exported person
+    households: dict[tuple[str, str], asyncpg.Record]  # by (village, 户编号)
+
+
+def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vault: Vault,
+               principal: Principal) -> None:
+    """Every rule of the registry, the same functions the API and the sync call, on every row; then what
+    only a ledger row can get wrong (a masked number for someone else, a system id that does not match).
+    A rule's error on a column that already has a problem is not repeated."""
+    checked: dict[tuple[tuple[str, Any], ...], list[FieldError]] = {}
+    for row in parsed.rows:
+        found: list[RejectedRow] = []
+
+        def report(kind: Literal["household", "person", "survey"], errors: list[FieldError],
+                   row: LedgerRow = row, found: list[RejectedRow] = found) -> None:
+            flagged = {p.column for p in row.problems}
+            for e in errors:
+                if (column := column_of(kind, e.field)) not in flagged:
+                    found.append(RejectedRow(row.row, column, e.message))
+
+        household = dict(row.household)
+        existing = known.households.get((household["village_code"] or "", household["household_no"] or ""))
+        if not parsed.era_columns:
+            # A ledger without the era's columns keeps what the register holds for the status it names.
+            keep = existing is not None and existing["poverty_status"] == household["poverty_status"]
+            household.update({k: existing[k] if keep and existing is not None else None
+                              for k in ("lifted_year", "risk_removed")})
+            if household["monitor_type"] is None and keep and existing is not None:
+                household["monitor_type"] = existing["monitor_type"]
+        row.household = household
+        # A household's rows say the same about it: its rules run once per distinct household.
+        key = tuple(household.items())
+        if (household_errors := checked.get(key)) is None:
+            household_errors = checked[key] = registry.household_errors(household, reference)
+        report("household", household_errors)
+
+        stored = known.people.get(row.person_id) if row.person_id is not None else None
+        if row.person_id is not None and (stored is None or not principal.sees_region(stored["village_code"])):
+            found.append(RejectedRow(row.row, col.PERSON_ID, "人员系统编号不存在或不在您的权限范围内：请保留导出时的原样，新增的人留空"))
+            stored = None
+        if row.masked_id is not None and stored is not None and row.masked_id != stored["id_masked"]:
+            found.append(RejectedRow(row.row, "身份证号", "打码的身份证号与本行的人员系统编号不符：请保留导出时的原样"))
+            stored = None  # the row is not that person: judge nothing else by what is stored for them
+        if row.masked_phone is not None and (stored is None or row.masked_phone != stored["phone_masked"]):
+            found.append(RejectedRow(row.row, "联系电话", "打码的电话只能保留导出时的原样；要改电话请填写完整号码"))
+        if row.masked_id is not None and stored is not None:
+            # The person's own number stands in for its mask: from here on the row is checked and written
+            # exactly like one with the full number typed (hashed with the current key, as is any row).
+            row.person["id_number"] = vault.decrypt(stored["id_enc"])
+        if row.masked_phone is not None and stored is not None and stored["phone_enc"] is not None:
+            row.person["phone"] = vault.decrypt(stored["phone_enc"])
+        card, errors = registry.person_errors(row.person, reference)
+        if row.masked_id is not None and stored is None:
+            errors = [e for e in errors if e.field != "id_number"]  # already told: the row names nobody
+        report("person", errors)
+        if card is not None:
+            row.person |= {"id_number": card.number, "birth_date": card.birth_date, "sex": card.sex}
+            row.id_hash = vault.lookup_hash(card.number)
+            if stored is not None and bytes(stored["id_hash"]) not in lookup_candidates(row.id_hash):
+                found.append(RejectedRow(row.row, "身份证号", "身份证号与本行的人员系统编号不符：台账中不能更改已登记人员的身份证号"))
+        if row.survey is not None:
+            report("survey", registry.survey_errors(row.survey, reference))
+        row.problems += found
+
+
 async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vault,
-                                   parsed: Parsed) -> list[tuple[LedgerRow, bytes]]:
-    """Reject rows in villages the caller may not write, and people already registered in another
-    household. Returns the good rows with their ID look-up hash."""
-    villages = sorted({r.village_code for r in parsed.rows})
-    known = {r["code"]: r for r in await conn.fetch(
-        "SELECT code, name, level FROM regions WHERE code = ANY($1::text[])", villages)}
-    hashed = await anyio.to_thread.run_sync(lambda: [(r, vault.lookup_hash(r.id_number)) for r in parsed.rows])
+                                   parsed: Parsed) -> list[LedgerRow]:
+    """Reject rows in villages the caller may not write, system ids that name another household, and
+    people already registered in another household. Returns the good rows."""
+    rows = [r for r in parsed.rows if not r.problems]
+    villages = sorted({r.household["village_code"] for r in rows})
+    counties = sorted({v[:6] for v in villages})
+    known = await repo.regions(conn, villages)
     # People still on an old data key are moved to the current one first, so that the checks and the
     # upsert below, which match on the current hash, find them (during a key rotation).
-    await registry.bring_to_current_key(conn, vault, sorted({v[:6] for v in villages}), [h for _, h in hashed])
-    existing = {(r["county_code"], bytes(r["id_hash"])): (r["household_no"], r["village_code"]) for r in await conn.fetch(
-        """SELECT p.county_code, p.id_hash, h.household_no, h.village_code FROM people p
-           JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
-           WHERE p.county_code = ANY($1::text[]) AND p.id_hash = ANY($2::bytea[])""",
-        sorted({v[:6] for v in villages}), [h for _, h in hashed])}
-    counties = sorted({v[:6] for v in villages})
-    numbered = {(r["county_code"], r["household_no"]): r["village_code"] for r in await conn.fetch(
-        """SELECT county_code, household_no, village_code FROM households
-           WHERE county_code = ANY($1::text[]) AND household_no = ANY($2::text[])""",
-        counties, sorted({r.household_no for r in parsed.rows}))}
-    good: list[tuple[LedgerRow, bytes]] = []
-    for row, id_hash in hashed:
-        held_by = numbered.get((row.village_code[:6], row.household_no))
-        region = known.get(row.village_code)
+    await registry.bring_to_current_key(conn, vault, counties, [r.id_hash for r in rows])
+    existing = await repo.people_by_hash(conn, counties, [r.id_hash for r in rows])
+    numbered = await repo.households_by_number(conn, counties, sorted({r.household["household_no"] for r in rows}))
+    good: list[LedgerRow] = []
+    for row in rows:
+        village, number = row.household["village_code"], row.household["household_no"]
+        region = known.get(village)
+        household = numbered.get((village, number))
         if region is None or region["level"] != "village":
-            parsed.rejected.append(RejectedRow(row.row, "村代码", f"{row.village_code} 不是已登记的村级区划代码"))
-        elif not principal.sees_region(row.village_code) or principal.role not in ("admin", "surveyor"):
-            parsed.rejected.append(RejectedRow(row.row, "村代码", f"{region['name']}不在您负责的范围内"))
-        elif held_by is not None and held_by != row.village_code:
-            parsed.rejected.append(RejectedRow(
-                row.row, "户编号", f"户编号 {row.household_no} 已是另一个村（{held_by}）的农户，不能改到本村"))
-        elif (held := existing.get((row.village_code[:6], id_hash), (row.household_no, row.village_code)))[0] != row.household_no:
+            row.problems.append(RejectedRow(row.row, "村代码", f"{village} 不是已登记的村级区划代码"))
+        elif not principal.sees_region(village) or principal.role not in ("admin", "surveyor"):
+            row.problems.append(RejectedRow(row.row, "村代码", f"{region['name']}不在您负责的范围内"))
+        elif row.household_id is not None and (household is None or household["id"] != row.household_id):
+            row.problems.append(RejectedRow(row.row, "户编号", "户编号、村代码与本行的户系统编号不符：台账中不能更改已登记农户的户编号和村"))
+        elif (held := existing.get((village[:6], row.id_hash))) is not None and (
+                held["village_code"], held["household_no"]) != (village, number):
             # Which household holds the person is told only to a caller who may see that village.
-            where = (f"户编号 {held[0] or '（无编号）'} 的农户" if principal.sees_region(held[1])
+            where = (f"户编号 {held['household_no']} 的农户" if principal.sees_region(held["village_code"])
                      else "本县另一户（如有疑问请联系县管理员）")
-            parsed.rejected.append(RejectedRow(row.row, "身份证号", f"此人已登记在{where}中，不能再登记到本户"))
+            row.problems.append(RejectedRow(row.row, "身份证号", f"此人已登记在{where}中，不能再登记到本户"))
         else:
-            good.append((row, id_hash))
+            good.append(row)
     return good
 
 
 # ------------------------------------------------------------------ writing
 
 
-_STAGING = """
-    CREATE TEMP TABLE ledger_households (county_code text, household_no text, village_code text, head_name text,
-                                         poverty_status text) ON COMMIT DROP;
-    CREATE TEMP TABLE ledger_people (county_code text, household_no text, name text, id_hash bytea, id_enc bytea,
-                                     id_masked text, birth_date date, sex text, relation text, ethnicity text,
-                                     education text, in_school boolean, left_school_year smallint,
-                                     labour_capacity text, work_status text, phone_enc bytea, phone_hash bytea,
-                                     phone_masked text) ON COMMIT DROP;
-    CREATE TEMP TABLE ledger_surveys (county_code text, id_hash bytea, surveyed_on date, desired_trades text[],
-                                      training_kind text, available_months smallint[], can_board boolean)
-                                      ON COMMIT DROP;
-"""
-
-_UPSERT_HOUSEHOLDS = """
-    WITH up AS (
-        INSERT INTO households AS h (county_code, village_code, household_no, head_name, poverty_status, created_by)
-        SELECT county_code, village_code, household_no, head_name, poverty_status, $1 FROM ledger_households
-        ON CONFLICT (county_code, household_no) WHERE household_no IS NOT NULL DO UPDATE
-            SET village_code = EXCLUDED.village_code, head_name = EXCLUDED.head_name,
-                poverty_status = EXCLUDED.poverty_status,
-                lifted_year = CASE WHEN EXCLUDED.poverty_status = 'lifted' THEN h.lifted_year END,
-                monitor_type = CASE WHEN EXCLUDED.poverty_status = 'monitored' THEN h.monitor_type END,
-                risk_removed = CASE WHEN EXCLUDED.poverty_status = 'monitored' THEN h.risk_removed END,
-                version = h.version + 1, updated_at = now()
-            WHERE (h.village_code, h.head_name, h.poverty_status)
-                  IS DISTINCT FROM (EXCLUDED.village_code, EXCLUDED.head_name, EXCLUDED.poverty_status)
-        RETURNING h.county_code, h.id, (xmax = 0) AS created
-    ), logged AS (
-        INSERT INTO audit_log (county_code, actor_id, actor_name, action, object_type, object_id, changes)
-        SELECT county_code, $1, $2, CASE WHEN created THEN 'create' ELSE 'update' END, 'household', id::text,
-               '{"source": "ledger"}'::jsonb FROM up
-    )
-    SELECT count(*) FILTER (WHERE created) AS created, count(*) FILTER (WHERE NOT created) AS updated FROM up"""
-
-_PERSON_FIELDS = ("name", "relation", "ethnicity", "education", "in_school", "left_school_year", "labour_capacity",
-                  "work_status", "phone_hash")
-_UPSERT_PEOPLE = f"""
-    WITH up AS (
-        INSERT INTO people AS p (county_code, household_id, name, id_hash, id_enc, id_masked, birth_date, sex,
-                                 relation, ethnicity, education, in_school, left_school_year, labour_capacity,
-                                 work_status, phone_enc, phone_hash, phone_masked, created_by)
-        SELECT s.county_code, h.id, s.name, s.id_hash, s.id_enc, s.id_masked, s.birth_date, s.sex, s.relation,
-               s.ethnicity, s.education, s.in_school, s.left_school_year, s.labour_capacity, s.work_status,
-               s.phone_enc, s.phone_hash, s.phone_masked, $1
-        FROM ledger_people s
-        JOIN households h ON h.county_code = s.county_code AND h.household_no = s.household_no
-        ON CONFLICT (county_code, id_hash) DO UPDATE
-            SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _PERSON_FIELDS)},
-                phone_enc = EXCLUDED.phone_enc, phone_masked = EXCLUDED.phone_masked,
-                version = p.version + 1, updated_at = now()
-            WHERE ({", ".join(f"p.{c}" for c in _PERSON_FIELDS)})
-                  IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _PERSON_FIELDS)})
-        RETURNING p.county_code, p.id, (xmax = 0) AS created
-    ), logged AS (
-        INSERT INTO audit_log (county_code, actor_id, actor_name, action, object_type, object_id, changes)
-        SELECT county_code, $1, $2, CASE WHEN created THEN 'create' ELSE 'update' END, 'person', id::text,
-               '{{"source": "ledger"}}'::jsonb FROM up
-    )
-    SELECT count(*) FILTER (WHERE created) AS created, count(*) FILTER (WHERE NOT created) AS updated FROM up"""
-
-_INSERT_SURVEYS = """
-    WITH ins AS (
-        INSERT INTO surveys (county_code, person_id, surveyed_on, desired_trades, training_kind, available_months,
-                             can_board, surveyor_id, surveyor_name)
-        SELECT p.county_code, p.id, s.surveyed_on, s.desired_trades, s.training_kind, s.available_months,
-               s.can_board, $1, $2
-        FROM ledger_surveys s JOIN people p ON p.county_code = s.county_code AND p.id_hash = s.id_hash
-        WHERE NOT EXISTS (
-            SELECT 1 FROM surveys x WHERE x.county_code = p.county_code AND x.person_id = p.id
-              AND x.surveyed_on = s.surveyed_on AND x.desired_trades = s.desired_trades
-              AND x.training_kind IS NOT DISTINCT FROM s.training_kind AND x.available_months = s.available_months
-              AND x.can_board IS NOT DISTINCT FROM s.can_board)
-        RETURNING county_code, id
-    ), logged AS (
-        INSERT INTO audit_log (county_code, actor_id, actor_name, action, object_type, object_id, changes)
-        SELECT county_code, $1, $2, 'create', 'survey', id::text, '{"source": "ledger"}'::jsonb FROM ins
-    )
-    SELECT count(*) FROM ins"""
-
-
-def _staging_records(vault: Vault, rows: list[tuple[LedgerRow, bytes]]) -> tuple[list[Any], list[Any], list[Any]]:
+def _staging_records(vault: Vault, rows: list[LedgerRow]) -> tuple[list[Any], list[Any], list[Any]]:
     """The rows for the three staging tables, ID numbers and phones encrypted (CPU work, run in a thread)."""
-    households: dict[tuple[str, str], LedgerRow] = {}
-    for row, _ in rows:
-        households.setdefault((row.village_code[:6], row.household_no), row)
+    households: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        households.setdefault((row.household["village_code"], row.household["household_no"]), row.household)
+    people: list[Any] = []
+    for r in rows:
+        p = r.person
+        id_enc, id_masked = vault.encrypt(p["id_number"]), mask(p["id_number"])
+        phone: tuple[bytes | None, bytes | None, str | None] = (
+            (vault.encrypt(p["phone"]), vault.lookup_hash(p["phone"]), mask(p["phone"])) if p["phone"]
+            else (None, None, None))
+        village = r.household["village_code"]
+        people.append((village[:6], village, r.household["household_no"], p["name"], r.id_hash, id_enc, id_masked,
+                       p["birth_date"], p["sex"], p["relation"], p["ethnicity"], p["education"], p["in_school"],
+                       p["left_school_year"], p["labour_capacity"], p["work_status"], *phone))
     return (
-        [(county, number, r.village_code, r.head_name, r.poverty_status) for (county, number), r in households.items()],
-        [(r.village_code[:6], r.household_no, r.name, h, vault.encrypt(r.id_number), mask(r.id_number), r.birth_date,
-          r.sex, r.relation, r.ethnicity, r.education, r.in_school, r.left_school_year, r.labour_capacity,
-          r.work_status, vault.encrypt(r.phone) if r.phone else None,
-          vault.lookup_hash(r.phone) if r.phone else None, mask(r.phone)) for r, h in rows],
-        [(r.village_code[:6], h, r.survey["surveyed_on"], r.survey["desired_trades"], r.survey["training_kind"],
-          r.survey["available_months"], r.survey["can_board"]) for r, h in rows if r.survey],
+        [(village[:6], number, village, h["head_name"], h["poverty_status"], h["lifted_year"], h["monitor_type"],
+          h["risk_removed"]) for (village, number), h in households.items()],
+        people,
+        [(r.household["village_code"][:6], r.id_hash, r.survey["surveyed_on"], r.survey["desired_trades"],
+          r.survey["training_kind"], r.survey["available_months"], r.survey["can_board"]) for r in rows if r.survey],
     )
-
-
-async def _write(conn: Conn, principal: Principal, vault: Vault, rows: list[tuple[LedgerRow, bytes]]) -> dict[str, int]:
-    households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, rows)
-    await conn.execute(_STAGING)
-    await conn.copy_records_to_table("ledger_households", records=households)
-    await conn.copy_records_to_table("ledger_people", records=people)
-    await conn.copy_records_to_table("ledger_surveys", records=surveys)
-    h = await conn.fetchrow(_UPSERT_HOUSEHOLDS, principal.id, principal.username)
-    p = await conn.fetchrow(_UPSERT_PEOPLE, principal.id, principal.username)
-    assert h is not None and p is not None
-    surveys_created = await conn.fetchval(_INSERT_SURVEYS, principal.id, principal.username)
-    return {"households": len(households), "households_created": h["created"], "households_updated": h["updated"],
-            "people": len(rows), "people_created": p["created"], "people_updated": p["updated"],
-            "surveys": len(surveys), "surveys_created": surveys_created}
 
 
 async def import_ledger(conn: Conn, principal: Principal, vault: Vault, content: bytes, mode: Mode,
                         today: date, progress: Callable[[str], None] = lambda _: None) -> ImportResult:
     if principal.role not in ("admin", "surveyor"):
         raise Forbidden("只有调查员和管理员可以导入台账")
-    codes = {r["code"] for r in await conn.fetch("SELECT code FROM education_levels")}
     progress("读取工作簿")
+    reference = await registry.reference(conn, today)
     lookup = await trade_lookup(conn)
+    names = await repo.education_names(conn)
     # Reading and checking 100k rows is seconds of CPU: a worker thread keeps the API answering meanwhile.
     sheet = await anyio.to_thread.run_sync(read_sheet, content)
     progress(f"检查 {len(sheet)} 行")
-    parsed = await anyio.to_thread.run_sync(parse_rows, sheet, lookup, codes, today)
+    parsed = await anyio.to_thread.run_sync(parse_rows, sheet, lookup, names)
+    counties = sorted({v[:6] for r in parsed.rows if len(v := r.household["village_code"] or "") == 12})
+    known = Known(
+        people=await repo.people_by_id(conn, principal.counties, [r.person_id for r in parsed.rows if r.person_id]),
+        households=await repo.households_by_number(
+            conn, counties, sorted({n for r in parsed.rows if (n := r.household["household_no"])})))
+    await anyio.to_thread.run_sync(check_rows, parsed, reference, known, vault, principal)
     progress("核对村、权限和已登记人员")
     good = await _check_places_and_people(conn, principal, vault, parsed)
-    parsed.rejected.sort(key=lambda r: r.row)
+    parsed.rejected = _each_once(parsed.rows)
     rejected_rows = {r.row for r in parsed.rejected}
     empty = ImportResult(mode=mode, written=False, rows=parsed.total, households_created=0, households_updated=0,
                          households_unchanged=0, people_created=0, people_updated=0, people_unchanged=0,
@@ -420,122 +429,162 @@ async def import_ledger(conn: Conn, principal: Principal, vault: Vault, content:
     if not good:
         return empty
     progress(f"写入 {len(good)} 人（{len(parsed.rejected)} 处错误未写入）")
+    households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, good)
     async with conn.transaction():
-        counts = await _write(conn, principal, vault, good)
-        await audit.record(conn, principal, "import", "ledger", None, good[0][0].village_code[:6],
+        counts = await repo.write(conn, principal.id, principal.username, households, people, surveys)
+        await audit.record(conn, principal, "import", "ledger", None, good[0].household["village_code"][:6],
                            {"rows": parsed.total, "rejected_rows": len(rejected_rows), "mode": mode} | counts)
     return ImportResult(
         mode=mode, written=True, rows=parsed.total, households_created=counts["households_created"],
         households_updated=counts["households_updated"],
-        households_unchanged=counts["households"] - counts["households_created"] - counts["households_updated"],
+        households_unchanged=len(households) - counts["households_created"] - counts["households_updated"],
         people_created=counts["people_created"], people_updated=counts["people_updated"],
-        people_unchanged=counts["people"] - counts["people_created"] - counts["people_updated"],
-        surveys_created=counts["surveys_created"], surveys_unchanged=counts["surveys"] - counts["surveys_created"],
+        people_unchanged=len(people) - counts["people_created"] - counts["people_updated"],
+        surveys_created=counts["surveys_created"], surveys_unchanged=len(surveys) - counts["surveys_created"],
         rejected=parsed.rejected)
 
 
+def _each_once(rows: list[LedgerRow]) -> list[RejectedRow]:
+    """Every problem, by row and in the order found, each (column, message) once per row."""
+    out: list[RejectedRow] = []
+    for row in sorted(rows, key=lambda r: r.row):
+        seen: set[tuple[str, str]] = set()
+        for problem in row.problems:
+            if (problem.column, problem.message) not in seen:
+                seen.add((problem.column, problem.message))
+                out.append(problem)
+    return out
+
+
 # ------------------------------------------------------------------ template and export
+# One layout for the template and the export: the same text-formatted code columns, drop-downs and
+# instructions sheet, so an exported ledger is a filled-in template that can be edited and imported back.
 
 _CHOICES = {
     "家庭属性": "建档立卡贫困户,脱贫户,监测户,一般农户", "是否在校": "是,否", "是否愿意住校": "是,否",
     "劳动能力": "劳动力,弱劳动力,丧失劳动力,无劳动力", "务工状况": "务农,本地务工,外出务工,无业,在校学生",
-    "培训类型": "长期培训,短期技能培训,创业培训,农业实用技术",
+    "培训类型": "长期培训,短期技能培训,创业培训,农业实用技术", "监测类型": "脱贫不稳定户,边缘易致贫户,突发严重困难户",
+    "风险是否消除": "是,否", "性别": "男,女",
 }
-_TEXT_COLUMNS = {"户编号", "村代码", "身份证号", "联系电话", "意向工种1", "意向工种2", "意向工种3", "可参训月份"}
+_TEXT_COLUMNS = {"户编号", "村代码", "身份证号", "联系电话", "意向工种1", "意向工种2", "意向工种3", "可参训月份",
+                 col.HOUSEHOLD_ID, col.PERSON_ID}
 _GUIDE = [
-    ("户编号", "同一户的成员填同一个户编号"), ("村代码", "12 位统计用区划代码，如 513435103201"),
-    ("家庭属性", "建档立卡贫困户 / 脱贫户 / 监测户（监测对象）/ 一般农户"),
-    ("身份证号", "18 位，末位可为 X；请保持本列为“文本”格式，否则 Excel 会吞掉末尾几位"),
+    ("户编号", "同一户的成员填同一个户编号；可以按村编号（各村都从 1 开始），同一村内不能重复。"
+              "网上登记时没填户编号的农户，系统给的编号是“村代码-4 位序号”，如 513435103201-0007"),
+    ("村代码", "12 位统计用区划代码，如 513435103201"),
+    ("家庭属性", "建档立卡贫困户 / 脱贫户 / 监测户（监测对象）/ 一般农户；监测户也可直接填监测类型，如 边缘易致贫户"),
+    ("身份证号", "18 位，末位可为 X；请保持本列为“文本”格式，否则 Excel 会吞掉末尾几位。"
+                "导出的台账里打码的号码（如 513***********123X）表示“不变”，不要改动"),
     ("文化程度", "代码（如 71）或文字：小学毕业、初中毕业、初中肄业、普通高中毕业、中专毕业、职高毕业、技工学校毕业、大学专科毕业、大学本科毕业、未上过学"),
     ("是否在校 / 是否愿意住校", "是 / 否"), ("劳动能力", "劳动力（普通劳动力）/ 弱劳动力（半劳动力）/ 丧失劳动力 / 无劳动力"),
     ("务工状况", "务农 / 本地务工 / 外出务工（外出 3 个月以上）/ 无业 / 在校学生"),
+    ("联系电话", "导出的台账里打码的电话表示“不变”；要改电话请填写完整号码"),
     ("培训类型", "长期培训（学历教育）/ 短期技能培训 / 创业培训 / 农业实用技术"),
     ("意向工种1-3", "工种代码（如 6-31-01-03）或名称（如 电工）"),
     ("可参训月份", "用逗号或顿号分隔的月份，如 3,4,10 或 3、4、10；空着表示任何月份"),
     ("调查日期", "2026-10-15、2026/10/15 或 2026年10月15日"),
+    ("脱贫年度、监测类型、风险是否消除（可选列）", "脱贫户填脱贫年度；监测户填监测类型（脱贫不稳定户 / 边缘易致贫户 / 突发严重困难户）"
+                                         "和风险是否消除（是 / 否）。没有这几列时保留系统中已有的值"),
+    ("性别、出生日期（可选列）", "填了就须与身份证号一致"),
+    ("户系统编号、人员系统编号", "导出时由系统填写，用来认出已登记的农户和人员：请不要改动；新增的人留空"),
 ]
+
+
+def _lay_out(workbook: Workbook, sheet: Any, headers: list[str], rows: int) -> None:
+    """Column widths, drop-downs on the choice columns for `rows` data rows, and the instructions sheet."""
+    for index, header in enumerate(headers, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = (22 if header in ("身份证号", col.HOUSEHOLD_ID, col.PERSON_ID)
+                                                 else max(10, len(header) * 2 + 2))
+        if header in _CHOICES:
+            rule = DataValidation(type="list", formula1=f'"{_CHOICES[header]}"', allow_blank=True)
+            rule.add(f"{letter}2:{letter}{rows + 1}")
+            sheet.data_validations.append(rule)
+    sheet.freeze_panes = "A2"
+    guide = workbook.create_sheet("填写说明")
+    guide.column_dimensions["A"].width = 24
+    guide.column_dimensions["B"].width = 100
+    guide.append(["列", "怎么填"])
+    for item in _GUIDE:
+        guide.append(list(item))
+
+
+def _header(sheet: Any, headers: list[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for name in headers:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center")
+        cells.append(cell)
+    return cells
+
+
+def _workbook(headers: list[str], rows: list[list[object]], blank_rows: int) -> bytes:
+    """Write-only: constant memory however many people; text format on the code columns, for the rows
+    written and the blank rows below them where clerks type."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("培训台账")
+    _lay_out(workbook, sheet, headers, len(rows) + blank_rows)
+    sheet.append(_header(sheet, headers))
+    text_columns = [i for i, name in enumerate(headers) if name in _TEXT_COLUMNS]
+    blank: list[list[object]] = [[None] * len(headers) for _ in range(blank_rows)]
+    for values in [*rows, *blank]:
+        out = list(values)
+        for i in text_columns:
+            cell = WriteOnlyCell(sheet, value=None if out[i] is None else str(out[i]))
+            cell.number_format = "@"  # so Excel keeps every digit of an ID number
+            out[i] = cell
+        sheet.append(out)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def template() -> bytes:
     """An empty ledger: headers, text-formatted code columns, drop-downs, and a sheet of instructions."""
-    blank_rows = 1000
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "培训台账"
-    sheet.append(col.HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center")
-    for index, header in enumerate(col.HEADERS, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = 22 if header == "身份证号" else max(10, len(header) * 2 + 2)
-        if header in _TEXT_COLUMNS:
-            # Text format so Excel keeps every digit of an ID number.
-            for row in range(2, blank_rows + 2):
-                sheet.cell(row=row, column=index).number_format = "@"
-        if header in _CHOICES:
-            rule = DataValidation(type="list", formula1=f'"{_CHOICES[header]}"', allow_blank=True)
-            rule.add(f"{letter}2:{letter}{blank_rows + 1}")
-            sheet.add_data_validation(rule)
-    sheet.freeze_panes = "A2"
-    guide = workbook.create_sheet("填写说明")
-    guide.append(["列", "怎么填"])
-    for item in _GUIDE:
-        guide.append(list(item))
-    guide.column_dimensions["A"].width = 24
-    guide.column_dimensions["B"].width = 100
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return _workbook(col.HEADERS, [], 1000)
 
 
 _LABELS = {
     "poverty": {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"},
+    "monitor": {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden_hardship": "突发严重困难户"},
     "labour": {"full": "劳动力", "weak": "弱劳动力", "lost": "丧失劳动力", "none": "无劳动力"},
     "work": {"farming": "务农", "local_work": "本地务工", "migrant": "外出务工", "unemployed": "无业", "student": "在校学生"},
     "kind": {"long": "长期培训", "short": "短期技能培训", "entrepreneurship": "创业培训", "practical": "农业实用技术"},
 }
 
 
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("是" if value else "否")
+
+
 async def export(conn: Conn, principal: Principal, vault: Vault, rule: Rule, village_code: str | None,
                  reveal: bool) -> bytes:
     """The ledger of the caller's reach (or one village), ID numbers and phones masked unless the
-    caller may read them in full and asked to (which is audited)."""
+    caller may read them in full and asked to (which is audited). Names, not codes, in the cells, and
+    the system ids of households and people, so the file can be edited and imported back."""
     if principal.role == "school":
         raise Forbidden("学校不能导出台账；学员名单见各培训班的报名名单")
     if village_code is not None and not principal.sees_region(village_code):
         raise NotFound("村不存在或不在您的权限范围内")
     if reveal and principal.role not in ("admin", "surveyor"):
         raise Forbidden("只有管理员和本村调查员可以导出完整的身份证号和电话")
-    scope = scope_for(principal)
-    records = await conn.fetch(
-        """SELECT h.household_no, h.village_code, h.head_name, h.poverty_status, p.name, p.id_masked, p.id_enc,
-                  p.relation, p.ethnicity, p.education, p.in_school, p.left_school_year, p.labour_capacity,
-                  p.work_status, p.phone_masked, p.phone_enc, p.county_code, s.desired_trades, s.training_kind,
-                  s.available_months, s.can_board, s.surveyed_on
-           FROM people p
-           JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
-           LEFT JOIN LATERAL (SELECT * FROM surveys x WHERE x.county_code = p.county_code AND x.person_id = p.id
-                              ORDER BY x.surveyed_on DESC, x.created_at DESC LIMIT 1) s ON true
-           WHERE ($1::text[] IS NULL OR h.county_code = ANY($1)) AND ($2::text[] IS NULL OR h.village_code LIKE ANY($2))
-             AND ($3::text IS NULL OR h.village_code = $3)
-           ORDER BY h.village_code, h.household_no NULLS LAST, h.id, (p.relation = '户主') DESC, p.birth_date""",
-        scope.counties, scope.village_patterns, village_code,
-    )
+    records = await repo.export_rows(conn, scope_for(principal), village_code)
     rows: list[list[object]] = []
     for r in records:
-        trades = [*(r["desired_trades"] or []), None, None, None]
+        trades = [*(r["trade_names"] or []), None, None, None]
         rows.append([
             r["household_no"], r["village_code"], r["head_name"], _LABELS["poverty"][r["poverty_status"]], r["name"],
-            vault.decrypt(r["id_enc"]) if reveal else r["id_masked"], r["relation"], r["ethnicity"], r["education"],
-            "是" if r["in_school"] else "否", r["left_school_year"], _LABELS["labour"][r["labour_capacity"]],
-            _LABELS["work"][r["work_status"]],
+            vault.decrypt(r["id_enc"]) if reveal else r["id_masked"], r["relation"], r["ethnicity"],
+            r["education_name"], _yes_no(r["in_school"]), r["left_school_year"],
+            _LABELS["labour"][r["labour_capacity"]], _LABELS["work"][r["work_status"]],
             (vault.decrypt(r["phone_enc"]) if reveal and r["phone_enc"] else r["phone_masked"]),
             trades[0], trades[1], trades[2], _LABELS["kind"].get(r["training_kind"] or ""),
-            "、".join(str(m) for m in r["available_months"] or []) or None,
-            None if r["can_board"] is None else ("是" if r["can_board"] else "否"),
+            "、".join(str(m) for m in r["available_months"] or []) or None, _yes_no(r["can_board"]),
             r["surveyed_on"].isoformat() if r["surveyed_on"] else None,
+            r["lifted_year"], _LABELS["monitor"].get(r["monitor_type"] or ""), _yes_no(r["risk_removed"]),
+            str(r["household_id"]), str(r["person_id"]),
         ])
     if reveal and records:
         async with conn.transaction():
@@ -543,29 +592,4 @@ async def export(conn: Conn, principal: Principal, vault: Vault, rule: Rule, vil
                 await audit.record(conn, principal, "reveal", "ledger_export", village_code, county,
                                    {"people": sum(1 for r in records if r["county_code"] == county),
                                     "fields": ["id_number", "phone"]})
-    return await anyio.to_thread.run_sync(_export_workbook, rows)
-
-
-def _export_workbook(rows: list[list[object]]) -> bytes:
-    """Write-only: constant memory however many people, text format on the code columns."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("培训台账")
-    sheet.freeze_panes = "A2"
-    header = []
-    for name in col.HEADERS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    text_columns = [i for i, name in enumerate(col.HEADERS) if name in _TEXT_COLUMNS]
-    for values in rows:
-        out: list[object] = list(values)
-        for i in text_columns:
-            if out[i] is not None:
-                cell = WriteOnlyCell(sheet, value=str(out[i]))
-                cell.number_format = "@"
-                out[i] = cell
-        sheet.append(out)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return await anyio.to_thread.run_sync(_workbook, col.EXPORT_HEADERS, rows, 200)

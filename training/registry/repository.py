@@ -24,16 +24,16 @@ def _params(scope: Scope, rule: Rule) -> list[Any]:
             rule.female[0], rule.female[1]]
 
 
-def _in_scope(school_param: int, *, per_person: bool) -> str:
+def _in_scope(people_param: int, *, per_person: bool) -> str:
     """The scope filter on `h` (households) and, per person, `p`: counties, villages, and for a school
-    only the people with an enrolment at it ($school_param)."""
-    applicant = ("e.person_id = p.id" if per_person else
-                 "e.person_id IN (SELECT m.id FROM people m WHERE m.county_code = h.county_code AND m.household_id = h.id)")
+    only the people it may read ($people_param: the ids the composition root found in the enrolment
+    slice; NULL for every other role). The registry never reads another slice's tables."""
+    readable = (f"p.id = ANY(${people_param}::uuid[])" if per_person else
+                f"""EXISTS (SELECT 1 FROM people m WHERE m.county_code = h.county_code AND m.household_id = h.id
+                             AND m.id = ANY(${people_param}::uuid[]))""")
     return f"""($1::text[] IS NULL OR h.county_code = ANY($1))
                AND ($2::text[] IS NULL OR h.village_code LIKE ANY($2))
-               AND (${school_param}::uuid IS NULL OR EXISTS (
-                     SELECT 1 FROM enrolments e WHERE e.county_code = h.county_code AND e.school_id = ${school_param}
-                       AND {applicant}))"""
+               AND (${people_param}::uuid[] IS NULL OR {readable})"""
 
 
 _PERSON_SELECT = """
@@ -85,7 +85,7 @@ async def people(conn: Conn, scope: Scope, rule: Rule, *, person_ids: list[UUID]
                         (p.relation = '户主') DESC, p.birth_date, p.id
                LIMIT $14 OFFSET $15""",
         *_params(scope, rule), person_ids, household_ids, village_code, lianghousheng, q, limit, offset,
-        scope.school_id,
+        scope.person_ids,
     )
 
 
@@ -99,7 +99,7 @@ async def households(conn: Conn, scope: Scope, *, household_ids: list[UUID] | No
                AND ($5::text IS NULL OR h.poverty_status = $5)
              ORDER BY h.village_code, h.household_no NULLS LAST, h.created_at, h.id LIMIT $6 OFFSET $7""",
         scope.counties, scope.village_patterns, household_ids, village_code, poverty_status, limit, offset,
-        scope.school_id,
+        scope.person_ids,
     )
 
 
@@ -151,7 +151,7 @@ async def possible_duplicates(conn: Conn, scope: Scope, limit: int) -> list[asyn
             GROUP BY p.county_code, p.name, p.birth_date, h.village_code
             HAVING count(*) > 1
             ORDER BY h.village_code, p.name LIMIT $3""",
-        scope.counties, scope.village_patterns, limit, scope.school_id,
+        scope.counties, scope.village_patterns, limit, scope.person_ids,
     )
 
 
@@ -165,16 +165,96 @@ async def surveys(conn: Conn, county_code: str, person_id: UUID) -> list[asyncpg
     )
 
 
+async def reference_codes(conn: Conn) -> tuple[list[str], list[str]]:
+    """The 文化程度 codes and the trade codes the rules accept."""
+    education = [r["code"] for r in await conn.fetch("SELECT code FROM education_levels")]
+    trades = [r["code"] for r in await conn.fetch("SELECT code FROM trades")]
+    return education, trades
+
+
+async def region(conn: Conn, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT level, county_code, name FROM regions WHERE code = $1", code)
+
+
+async def household_place(conn: Conn, counties: list[str] | None, household_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT county_code, id, village_code FROM households
+           WHERE id = $2 AND ($1::text[] IS NULL OR county_code = ANY($1))""", counties, household_id)
+
+
+async def household_by_ref(conn: Conn, counties: list[str] | None, ref: UUID) -> asyncpg.Record | None:
+    """A household by the device's client_id or the server's id."""
+    return await conn.fetchrow(
+        """SELECT county_code, id, village_code, version FROM households
+           WHERE (client_id = $2 OR id = $2) AND ($1::text[] IS NULL OR county_code = ANY($1)) LIMIT 1""",
+        counties, ref)
+
+
+async def person_by_ref(conn: Conn, counties: list[str] | None, ref: UUID) -> asyncpg.Record | None:
+    """A person by the device's client_id or the server's id."""
+    return await conn.fetchrow(
+        """SELECT p.county_code, p.id, h.village_code, p.version FROM people p
+           JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+           WHERE (p.client_id = $2 OR p.id = $2) AND ($1::text[] IS NULL OR p.county_code = ANY($1)) LIMIT 1""",
+        counties, ref)
+
+
+# ------------------------------------------------------------------ offline sync's memory
+
+
+async def lock_sync_item(conn: Conn, client_id: UUID) -> None:
+    """Two resends of one batch racing each other: the second waits, then replays the first."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 5134350002))", str(client_id))
+
+
+async def sync_item(conn: Conn, counties: list[str] | None, client_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT county_code, kind, body_hash, result, actor_id FROM sync_items
+           WHERE client_id = $2 AND ($1::text[] IS NULL OR county_code = ANY($1))""",
+        counties, client_id,
+    )
+
+
+async def save_sync_item(conn: Conn, county_code: str, client_id: UUID, kind: str, body_hash: bytes,
+                         result: Any, actor_id: UUID) -> None:
+    await conn.execute(
+        """INSERT INTO sync_items (county_code, client_id, kind, body_hash, result, actor_id)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (county_code, client_id) DO UPDATE SET body_hash = EXCLUDED.body_hash,
+                                                            result = EXCLUDED.result""",
+        county_code, client_id, kind, body_hash, result, actor_id)
+
+
 # ------------------------------------------------------------------ writes
 
 
+def assigned_household_no(village_code: str, sequence: int) -> str:
+    """The 户编号 given to a household registered without one: the village's 12-digit code, a hyphen and
+    a 4-digit sequence within the village (513435103201-0007). Text, never a number Excel would round;
+    unique within the village whatever numbering the county keeps alongside (its own numbers never
+    look like this)."""
+    return f"{village_code}-{sequence:04d}"
+
+
+async def next_household_no(conn: Conn, county_code: str, village_code: str) -> str:
+    """The next assigned 户编号 of a village; the caller's transaction holds the village's lock until it
+    inserts, so two registrations at once cannot take the same number."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 5134350006))", village_code)
+    last: int = await conn.fetchval(
+        """SELECT coalesce(max(substr(household_no, 14)::integer), 0) FROM households
+           WHERE county_code = $1 AND village_code = $2 AND household_no ~ ('^' || $2 || '-[0-9]{4,9}$')""",
+        county_code, village_code)
+    return assigned_household_no(village_code, last + 1)
+
+
 async def insert_household(conn: Conn, county_code: str, v: dict[str, Any]) -> UUID:
+    number = v["household_no"] or await next_household_no(conn, county_code, v["village_code"])
     household_id: UUID = await conn.fetchval(
         """INSERT INTO households (county_code, village_code, household_no, head_name, phone_enc, phone_masked,
                                    poverty_status, lifted_year, monitor_type, risk_removed, poverty_causes,
                                    client_id, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id""",
-        county_code, v["village_code"], v["household_no"], v["head_name"], v["phone_enc"], v["phone_masked"],
+        county_code, v["village_code"], number, v["head_name"], v["phone_enc"], v["phone_masked"],
         v["poverty_status"], v["lifted_year"], v["monitor_type"], v["risk_removed"], v["poverty_causes"],
         v["client_id"], v["created_by"],
     )

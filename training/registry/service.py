@@ -19,14 +19,20 @@ from training.auth.policy import Scope, scope_for
 from training.core import audit
 from training.core.crypto import Vault, mask
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from training.core.idcard import IdCardError, parse_id_number
 from training.core.rules import Rule
 from training.core.schemas import Page, paged
 from training.core.security import Principal
 from training.core.text import quoted
-from training.core.types import date_out_of_range
 from training.registry import repository as repo
 from training.registry.keys import bring_to_current_key as bring_to_current_key
+
+# The rules are the registry's public face too: the ledger checks its rows with the very same functions.
+from training.registry.rules import Identity as Identity
+from training.registry.rules import Reference as Reference
+from training.registry.rules import at as at
+from training.registry.rules import household_errors as household_errors
+from training.registry.rules import person_errors as person_errors
+from training.registry.rules import survey_errors as survey_errors
 from training.registry.schemas import (
     POVERTY_STATUS_LABELS,
     DuplicateGroup,
@@ -58,9 +64,15 @@ def _survey(row: asyncpg.Record) -> Survey:
 # ------------------------------------------------------------------ checks
 
 
-async def _village_for_write(conn: Conn, principal: Principal, village_code: str, field: str) -> str:
+async def reference(conn: Conn, today: date) -> Reference:
+    """The code tables every rule of `training.registry.rules` checks against, as of `today`."""
+    education, trades = await repo.reference_codes(conn)
+    return Reference(education=frozenset(education), trades=frozenset(trades), today=today)
+
+
+async def village_for_write(conn: Conn, principal: Principal, village_code: str, field: str) -> str:
     """The county of a village the caller may register households in."""
-    region = await conn.fetchrow("SELECT level, county_code, name FROM regions WHERE code = $1", village_code)
+    region = await repo.region(conn, village_code)
     if region is None or region["level"] != "village":
         raise InvalidInput([FieldError(field, f"{village_code} 不是已登记的村级区划代码")])
     if principal.role not in WRITERS:
@@ -72,57 +84,26 @@ async def _village_for_write(conn: Conn, principal: Principal, village_code: str
 
 
 def member_values(vault: Vault, member: MemberCreate | dict[str, Any], path: str,
-                  education_codes: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
-    """Check one member and turn it into column values (ID and phone encrypted)."""
+                  codes: Reference) -> tuple[dict[str, Any], list[FieldError]]:
+    """Check one member (`rules.person_errors`) and turn it into column values (ID and phone encrypted)."""
     m = msgspec.structs.asdict(member) if isinstance(member, MemberCreate) else member
-    errors: list[FieldError] = []
     values: dict[str, Any] = {k: m.get(k) for k in ("name", "relation", "ethnicity", "education", "in_school",
                                                    "left_school_year", "labour_capacity", "disability",
                                                    "work_status", "client_id")}
     values["name"] = (m.get("name") or "").strip()
     values["skills"] = list(m.get("skills") or [])
-    try:
-        card = parse_id_number(m.get("id_number"))
-    except IdCardError as exc:
-        errors.append(FieldError(f"{path}id_number", str(exc)))
-        card = None
+    card, errors = person_errors(m, codes)
     if card is not None:
-        if m.get("sex") and m["sex"] != card.sex:
-            errors.append(FieldError(f"{path}sex", f"与身份证号不符：身份证号显示为{'男' if card.sex == 'male' else '女'}"))
-        if m.get("birth_date") and m["birth_date"] != card.birth_date:
-            errors.append(FieldError(f"{path}birth_date", f"与身份证号不符：身份证号显示出生于 {card.birth_date}"))
-        if m.get("left_school_year") and m["left_school_year"] < card.birth_date.year + 5:
-            errors.append(FieldError(f"{path}left_school_year", "离校年份早于入学年龄"))
         values.update(id_hash=vault.lookup_hash(card.number), id_enc=vault.encrypt(card.number),
                       id_masked=mask(card.number), birth_date=card.birth_date, sex=card.sex, _number=card.number)
-    if m.get("education") not in education_codes:
-        errors.append(FieldError(f"{path}education", f"{m.get('education')} 不是文化程度代码（GB/T 4658）"))
-    if m.get("in_school") and m.get("work_status") not in (None, "student"):
-        errors.append(FieldError(f"{path}work_status", "在校学生的务工状况应为“在校学生”"))
     values.update(phone_values(vault, m.get("phone")))
-    return values, errors
+    return values, at(path, errors)
 
 
 def phone_values(vault: Vault, phone: str | None) -> dict[str, Any]:
     if not phone:
         return {"phone_enc": None, "phone_hash": None, "phone_masked": None}
     return {"phone_enc": vault.encrypt(phone), "phone_hash": vault.lookup_hash(phone), "phone_masked": mask(phone)}
-
-
-def household_errors(h: dict[str, Any]) -> list[FieldError]:
-    errors: list[FieldError] = []
-    status = h.get("poverty_status")
-    if h.get("lifted_year") is not None and status != "lifted":
-        errors.append(FieldError("lifted_year", "只有脱贫户填写脱贫年度"))
-    if status == "monitored" and not h.get("monitor_type"):
-        errors.append(FieldError("monitor_type", "监测户须填写监测类型（unstable/marginal/sudden_hardship）"))
-    if status != "monitored" and (h.get("monitor_type") or h.get("risk_removed") is not None):
-        errors.append(FieldError("monitor_type", "只有监测户填写监测类型和风险是否消除"))
-    return errors
-
-
-async def education_codes(conn: Conn) -> set[str]:
-    return {r["code"] for r in await conn.fetch("SELECT code FROM education_levels")}
 
 
 def already_registered(principal: Principal, existing: asyncpg.Record | None, where: str = "",
@@ -150,13 +131,43 @@ async def _refuse_known_numbers(conn: Conn, principal: Principal, county: str, m
 
 # ------------------------------------------------------------------ households
 
+HOUSEHOLD_FIELDS = ("village_code", "household_no", "head_name", "phone", "poverty_status", "lifted_year",
+                    "monitor_type", "risk_removed", "poverty_causes")
+
+
+async def register_household(conn: Conn, principal: Principal, vault: Vault, rule: Rule, record: dict[str, Any],
+                             *, path: str = "", client_id: UUID | None = None,
+                             source: str | None = None) -> tuple[str, UUID]:
+    """Check and insert one household without its members (the caller is in a transaction); a 户编号
+    is assigned when none was typed. Returns (county, id)."""
+    county = await village_for_write(conn, principal, record["village_code"], f"{path}village_code")
+    if errors := household_errors(record, await reference(conn, rule.as_of)):
+        raise InvalidInput(at(path, errors))
+    values = {k: record.get(k) for k in HOUSEHOLD_FIELDS} | phone_values(vault, record.get("phone")) | {
+        "head_name": record["head_name"].strip(), "poverty_causes": list(record.get("poverty_causes") or []),
+        "client_id": client_id, "created_by": principal.id}
+    values["household_no"] = (values["household_no"] or "").strip() or None
+    try:
+        async with conn.transaction():
+            household_id = await repo.insert_household(conn, county, values)
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "households_client":
+            raise Conflict("这个 client_id 的农户已经登记过") from None
+        message = f"户编号“{quoted(values['household_no'] or '')}”在本村已存在"
+        raise Conflict(message, errors=[FieldError(f"{path}household_no", message)]) from None
+    changes: dict[str, Any] = {"fields": sorted(k for k, v in record.items()
+                                                if v not in (None, [], "") and k in HOUSEHOLD_FIELDS)}
+    await audit.record(conn, principal, "create", "household", household_id, county,
+                       changes | ({"source": source} if source else {}))
+    return county, household_id
+
 
 async def create_household(conn: Conn, principal: Principal, vault: Vault, rule: Rule,
-                           data: HouseholdCreate) -> Household:
-    county = await _village_for_write(conn, principal, data.village_code, "village_code")
+                           data: HouseholdCreate, scope: Scope | None = None) -> Household:
+    await village_for_write(conn, principal, data.village_code, "village_code")
     raw = msgspec.structs.asdict(data)
-    errors = household_errors(raw)
-    codes = await education_codes(conn)
+    codes = await reference(conn, rule.as_of)
+    errors = household_errors(raw, codes)
     members: list[dict[str, Any]] = []
     for i, item in enumerate(data.members):
         values, member_errors = member_values(vault, item, f"members[{i}].", codes)
@@ -164,26 +175,17 @@ async def create_household(conn: Conn, principal: Principal, vault: Vault, rule:
         errors += member_errors
     if errors:
         raise InvalidInput(errors)
+    county = data.village_code[:6]
     await _refuse_known_numbers(conn, principal, county, members)
-    phone = data.phone
     async with conn.transaction():
-        try:
-            household_id = await repo.insert_household(conn, county, raw | phone_values(vault, phone) | {
-                "head_name": data.head_name.strip(), "created_by": principal.id})
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == "households_client":
-                raise Conflict("这个 client_id 的农户已经登记过") from None
-            raise Conflict(f"户编号“{quoted(data.household_no or '')}”在本县已存在") from None
+        county, household_id = await register_household(conn, principal, vault, rule, raw, client_id=data.client_id)
         for values in members:
             await _insert_member(conn, county, household_id, values, principal)
-        await audit.record(conn, principal, "create", "household", household_id, county,
-                           {"fields": sorted(k for k, v in raw.items() if v not in (None, [], "") and k != "members"),
-                            "members": len(members)})
-    return await get_household(conn, principal, rule, household_id)
+    return await get_household(conn, principal, rule, household_id, scope)
 
 
 async def _insert_member(conn: Conn, county: str, household_id: UUID, member: dict[str, Any],
-                         principal: Principal) -> UUID:
+                         principal: Principal, source: str | None = None) -> UUID:
     try:
         async with conn.transaction():
             person_id = await repo.insert_person(conn, county, household_id, member | {"created_by": principal.id})
@@ -191,14 +193,32 @@ async def _insert_member(conn: Conn, county: str, household_id: UUID, member: di
         if exc.constraint_name == "people_client":
             raise Conflict("这个 client_id 的人员已经登记过") from None
         raise already_registered(principal, await repo.person_by_id_hash(conn, county, member["id_hash"])) from None
+    changes: dict[str, Any] = {"household_id": str(household_id),
+                               "fields": sorted(k for k, v in member.items()
+                                                if v not in (None, [], "") and not k.startswith("_"))}
     await audit.record(conn, principal, "create", "person", person_id, county,
-                       {"household_id": str(household_id),
-                        "fields": sorted(k for k, v in member.items() if v not in (None, [], "") and not k.startswith("_"))})
+                       changes | ({"source": source} if source else {}))
     return person_id
 
 
-async def get_household(conn: Conn, principal: Principal, rule: Rule, household_id: UUID) -> Household:
-    scope = scope_for(principal)
+async def register_member(conn: Conn, principal: Principal, vault: Vault, rule: Rule, household_id: UUID,
+                          data: MemberCreate, *, path: str = "", source: str | None = None) -> UUID:
+    """Check and insert one member of a household the caller may write (the caller is in a transaction)."""
+    owner = await repo.household_place(conn, principal.counties, household_id)
+    if owner is None:
+        raise NotFound("农户不存在或不在您的权限范围内")
+    await village_for_write(conn, principal, owner["village_code"], "household")
+    values, errors = member_values(vault, data, path, await reference(conn, rule.as_of))
+    if errors:
+        raise InvalidInput(errors)
+    if (known := await repo.person_by_id_hash(conn, owner["county_code"], values["id_hash"])) is not None:
+        raise already_registered(principal, known)
+    return await _insert_member(conn, owner["county_code"], household_id, values, principal, source)
+
+
+async def get_household(conn: Conn, principal: Principal, rule: Rule, household_id: UUID,
+                        scope: Scope | None = None) -> Household:
+    scope = scope or scope_for(principal)
     rows = await repo.households(conn, scope, household_ids=[household_id], limit=1)
     if not rows:
         raise NotFound("农户不存在或不在您的权限范围内")
@@ -217,20 +237,22 @@ async def _with_members(conn: Conn, scope: Scope, rule: Rule, rows: list[asyncpg
 
 
 async def list_households(conn: Conn, principal: Principal, rule: Rule, village_code: str | None,
-                          poverty_status: str | None, limit: int, offset: int) -> Page[Household]:
-    scope = scope_for(principal)
+                          poverty_status: str | None, limit: int, offset: int,
+                          scope: Scope | None = None) -> Page[Household]:
+    read = scope or scope_for(principal)
 
     async def fetch(n: int, skip: int) -> list[asyncpg.Record]:
-        return await repo.households(conn, scope, village_code=village_code, poverty_status=poverty_status,
+        return await repo.households(conn, read, village_code=village_code, poverty_status=poverty_status,
                                      limit=n, offset=skip)
 
     page = await paged(fetch, lambda r: r, limit, offset)
-    return Page(items=await _with_members(conn, scope, rule, page.items) if page.items else [], total=page.total,
+    return Page(items=await _with_members(conn, read, rule, page.items) if page.items else [], total=page.total,
                 limit=limit, offset=offset)
 
 
-async def _writable_household(conn: Conn, principal: Principal, rule: Rule, household_id: UUID) -> Household:
-    household = await get_household(conn, principal, rule, household_id)
+async def _writable_household(conn: Conn, principal: Principal, rule: Rule, household_id: UUID,
+                              scope: Scope | None) -> Household:
+    household = await get_household(conn, principal, rule, household_id, scope)
     if principal.role not in WRITERS:
         raise Forbidden("只有调查员和管理员可以修改农户信息")
     return household
@@ -257,9 +279,10 @@ def _check_version(row: asyncpg.Record, seen: int | None, what: str) -> None:
 
 
 async def update_household(conn: Conn, principal: Principal, vault: Vault, rule: Rule, household_id: UUID,
-                           data: HouseholdUpdate) -> Household:
-    current = await _writable_household(conn, principal, rule, household_id)
+                           data: HouseholdUpdate, *, path: str = "", scope: Scope | None = None) -> Household:
+    current = await _writable_household(conn, principal, rule, household_id, scope)
     changes = _given(data)
+    codes = await reference(conn, rule.as_of)
     async with conn.transaction():
         row = await repo.lock_household(conn, current.county_code, household_id)
         assert row is not None
@@ -269,81 +292,80 @@ async def update_household(conn: Conn, principal: Principal, vault: Vault, rule:
             values.update(monitor_type=None, risk_removed=None)
         if values["poverty_status"] != "lifted" and "poverty_status" in changes:
             values["lifted_year"] = None
-        if errors := household_errors(values):
-            raise InvalidInput(errors)
+        record = values | {"village_code": row["village_code"], "household_no": row["household_no"],
+                           "phone": changes.get("phone")}
+        if errors := household_errors(record, codes):
+            raise InvalidInput(at(path, errors))
         await repo.update_household(conn, current.county_code, household_id, values)
         await audit.record(conn, principal, "update", "household", household_id, current.county_code,
                            {"fields": sorted(changes)})
-    return await get_household(conn, principal, rule, household_id)
+    return await get_household(conn, principal, rule, household_id, scope)
 
 
 async def add_member(conn: Conn, principal: Principal, vault: Vault, rule: Rule, household_id: UUID,
-                     data: MemberCreate) -> Person:
-    household = await _writable_household(conn, principal, rule, household_id)
-    values, errors = member_values(vault, data, "", await education_codes(conn))
-    if errors:
-        raise InvalidInput(errors)
-    existing = await repo.person_by_id_hash(conn, household.county_code, values["id_hash"])
-    if existing is not None:
-        raise already_registered(principal, existing)
+                     data: MemberCreate, scope: Scope | None = None) -> Person:
+    await _writable_household(conn, principal, rule, household_id, scope)
     async with conn.transaction():
-        person_id = await _insert_member(conn, household.county_code, household_id, values, principal)
-    return await get_person(conn, principal, rule, person_id)
+        person_id = await register_member(conn, principal, vault, rule, household_id, data)
+    return await get_person(conn, principal, rule, person_id, scope)
 
 
 # ------------------------------------------------------------------ people
 
 
-async def get_person(conn: Conn, principal: Principal, rule: Rule, person_id: UUID) -> Person:
-    rows = await repo.people(conn, scope_for(principal), rule, person_ids=[person_id], limit=1)
+async def get_person(conn: Conn, principal: Principal, rule: Rule, person_id: UUID,
+                     scope: Scope | None = None) -> Person:
+    rows = await repo.people(conn, scope or scope_for(principal), rule, person_ids=[person_id], limit=1)
     if not rows:
         raise NotFound("人员不存在或不在您的权限范围内")
     return _person(rows[0])
 
 
 async def list_people(conn: Conn, principal: Principal, rule: Rule, *, village_code: str | None,
-                      lianghousheng: bool | None, q: str | None, limit: int, offset: int) -> Page[Person]:
-    scope = scope_for(principal)
-    return await paged(lambda n, skip: repo.people(conn, scope, rule, village_code=village_code,
+                      lianghousheng: bool | None, q: str | None, limit: int, offset: int,
+                      scope: Scope | None = None) -> Page[Person]:
+    read = scope or scope_for(principal)
+    return await paged(lambda n, skip: repo.people(conn, read, rule, village_code=village_code,
                                                    lianghousheng=lianghousheng, q=q, limit=n, offset=skip),
                        _person, limit, offset)
 
 
 async def update_person(conn: Conn, principal: Principal, vault: Vault, rule: Rule, person_id: UUID,
-                        data: PersonUpdate) -> Person:
-    person = await get_person(conn, principal, rule, person_id)
+                        data: PersonUpdate, *, path: str = "", scope: Scope | None = None) -> Person:
+    person = await get_person(conn, principal, rule, person_id, scope)
     if principal.role not in WRITERS:
         raise Forbidden("只有调查员和管理员可以修改人员信息")
     changes = _given(data)
-    if "education" in changes and changes["education"] not in await education_codes(conn):
-        raise InvalidInput([FieldError("education", f"{changes['education']} 不是文化程度代码（GB/T 4658）")])
+    codes = await reference(conn, rule.as_of)
     async with conn.transaction():
         row = await repo.lock_person(conn, person.county_code, person_id)
         assert row is not None
         _check_version(row, data.version, "人员信息")
         values = _patched(row, repo.PERSON_COLUMNS, changes, vault)
-        if values["left_school_year"] is not None and values["left_school_year"] < row["birth_date"].year + 5:
-            raise InvalidInput([FieldError("left_school_year", "离校年份早于入学年龄")])
-        if values["in_school"] and values["work_status"] != "student":
-            raise InvalidInput([FieldError("work_status", "在校学生的务工状况应为“在校学生”")])
+        _, errors = person_errors(values | {"phone": changes.get("phone")}, codes,
+                                  Identity(birth_date=row["birth_date"], sex=row["sex"]))
+        if errors:
+            raise InvalidInput(at(path, errors))
         await repo.update_person(conn, person.county_code, person_id, values)
         await audit.record(conn, principal, "update", "person", person_id, person.county_code,
                            {"fields": sorted(changes)})
-    return await get_person(conn, principal, rule, person_id)
+    return await get_person(conn, principal, rule, person_id, scope)
 
 
-async def possible_duplicates(conn: Conn, principal: Principal, rule: Rule, limit: int) -> list[DuplicateGroup]:
-    scope = scope_for(principal)
-    groups = await repo.possible_duplicates(conn, scope, limit)
+async def possible_duplicates(conn: Conn, principal: Principal, rule: Rule, limit: int,
+                              scope: Scope | None = None) -> list[DuplicateGroup]:
+    read = scope or scope_for(principal)
+    groups = await repo.possible_duplicates(conn, read, limit)
     ids = [pid for g in groups for pid in g["person_ids"]]
-    people = {r["id"]: _person(r) for r in await repo.people(conn, scope, rule, person_ids=ids)} if ids else {}
+    people = {r["id"]: _person(r) for r in await repo.people(conn, read, rule, person_ids=ids)} if ids else {}
     return [DuplicateGroup(name=g["name"], birth_date=g["birth_date"], village_code=g["village_code"],
                            people=[people[i] for i in g["person_ids"] if i in people]) for g in groups]
 
 
-async def reveal(conn: Conn, principal: Principal, vault: Vault, rule: Rule, person_id: UUID) -> Revealed:
+async def reveal(conn: Conn, principal: Principal, vault: Vault, rule: Rule, person_id: UUID,
+                 scope: Scope | None = None) -> Revealed:
     """Full ID number and phone, for admins and the surveyor of the person's village; always audited."""
-    person = await get_person(conn, principal, rule, person_id)
+    person = await get_person(conn, principal, rule, person_id, scope)
     allowed = principal.role == "admin" or (principal.role == "surveyor" and principal.sees_region(person.village_code))
     if not allowed:
         raise Forbidden("只有管理员和本村调查员可以查看完整的身份证号和电话")
@@ -359,31 +381,14 @@ async def reveal(conn: Conn, principal: Principal, vault: Vault, rule: Rule, per
 # ------------------------------------------------------------------ surveys
 
 
-async def survey_errors(conn: Conn, data: dict[str, Any], today: date) -> list[FieldError]:
-    errors: list[FieldError] = []
-    trades = data.get("desired_trades") or []
-    known = {r["code"] for r in await conn.fetch("SELECT code FROM trades WHERE code = ANY($1::text[])", trades)}
-    errors += [FieldError(f"desired_trades[{i}]", f"工种代码 {c} 不在职业分类大典工种表中")
-               for i, c in enumerate(trades) if c not in known]
-    if len(set(trades)) != len(trades):
-        errors.append(FieldError("desired_trades", "意向工种重复"))
-    if data["surveyed_on"] > today:
-        errors.append(FieldError("surveyed_on", "调查日期不能晚于今天"))
-    elif date_out_of_range(data["surveyed_on"]):
-        errors.append(FieldError("surveyed_on", "调查日期应在 2000 年以后"))
-    months = data.get("available_months") or []
-    if len(set(months)) != len(months):
-        errors.append(FieldError("available_months", "月份重复"))
-    return errors
-
-
-async def add_survey(conn: Conn, principal: Principal, rule: Rule, person_id: UUID, data: SurveyCreate) -> Survey:
-    person = await get_person(conn, principal, rule, person_id)
+async def add_survey(conn: Conn, principal: Principal, rule: Rule, person_id: UUID, data: SurveyCreate, *,
+                     path: str = "", scope: Scope | None = None) -> Survey:
+    person = await get_person(conn, principal, rule, person_id, scope)
     if principal.role not in WRITERS:
         raise Forbidden("只有调查员和管理员可以录入培训需求调查")
     raw = msgspec.structs.asdict(data)
-    if errors := await survey_errors(conn, raw, rule.as_of):
-        raise InvalidInput(errors)
+    if errors := survey_errors(raw, await reference(conn, rule.as_of)):
+        raise InvalidInput(at(path, errors))
     async with conn.transaction():
         survey_id = await repo.insert_survey(conn, person.county_code, person_id, raw | {
             "available_months": sorted(data.available_months), "surveyor_id": principal.id,
@@ -391,9 +396,10 @@ async def add_survey(conn: Conn, principal: Principal, rule: Rule, person_id: UU
         await audit.record(conn, principal, "create", "survey", survey_id, person.county_code,
                            {"person_id": str(person_id), "surveyed_on": data.surveyed_on.isoformat(),
                             "desired_trades": data.desired_trades})
-    return next(s for s in await list_surveys(conn, principal, rule, person_id) if s.id == survey_id)
+    return next(s for s in await list_surveys(conn, principal, rule, person_id, scope) if s.id == survey_id)
 
 
-async def list_surveys(conn: Conn, principal: Principal, rule: Rule, person_id: UUID) -> list[Survey]:
-    person = await get_person(conn, principal, rule, person_id)
+async def list_surveys(conn: Conn, principal: Principal, rule: Rule, person_id: UUID,
+                       scope: Scope | None = None) -> list[Survey]:
+    person = await get_person(conn, principal, rule, person_id, scope)
     return [_survey(r) for r in await repo.surveys(conn, person.county_code, person_id)]

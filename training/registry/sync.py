@@ -17,7 +17,6 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from training.core import audit
 from training.core.crypto import Vault
 from training.core.errors import FieldError, Problem, collect_errors
 from training.core.rules import Rule
@@ -107,74 +106,49 @@ async def _resolve(conn: Conn, table: Literal["households", "people"], counties:
     """A household or person named by the device's client_id or by the server's id."""
     if ref is None:
         raise _ItemError(f"缺少所属{what}")
-    if table == "households":
-        row = await conn.fetchrow(
-            """SELECT county_code, id, village_code, version FROM households
-               WHERE (client_id = $2 OR id = $2) AND ($1::text[] IS NULL OR county_code = ANY($1)) LIMIT 1""",
-            counties, ref)
-    else:
-        row = await conn.fetchrow(
-            """SELECT p.county_code, p.id, h.village_code, p.version FROM people p
-               JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
-               WHERE (p.client_id = $2 OR p.id = $2) AND ($1::text[] IS NULL OR p.county_code = ANY($1)) LIMIT 1""",
-            counties, ref)
+    row = await (repo.household_by_ref if table == "households" else repo.person_by_ref)(conn, counties, ref)
     if row is None:
         raise _ItemError(f"找不到所属{what}：请先同步{what}")
     return row
-
-
-async def _existing(conn: Conn, counties: list[str] | None, client_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """SELECT county_code, kind, body_hash, result, actor_id FROM sync_items
-           WHERE client_id = $2 AND ($1::text[] IS NULL OR county_code = ANY($1))""",
-        counties, client_id,
-    )
 
 
 async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, item: SyncItem,
                  previous: asyncpg.Record | None) -> tuple[str, SyncResult]:
     """Create (no previous) or edit (previous, content changed) one item. Returns (county, result).
     An edit is checked against the version the device last saw: `base_version`, else the version this
-    server answered the last time the item came."""
+    server answered the last time the item came. Every rule is the service's, as for the API; errors
+    name fields under `data.`."""
     counties = principal.counties
     seen_version = item.base_version if item.base_version is not None else (
         previous["result"].get("version") if previous is not None else None)
     if item.kind == "household":
         data = _validated(HouseholdData, item.data)
-        county = await service._village_for_write(conn, principal, data.village_code, "data.village_code")
         if previous is None:
-            if errors := service.household_errors(msgspec.structs.asdict(data)):
-                raise _ItemError("数据不符合要求", errors)
-            household_id = await repo.insert_household(conn, county, msgspec.structs.asdict(data) | service.phone_values(
-                vault, data.phone) | {"client_id": item.client_id, "created_by": principal.id})
-            await audit.record(conn, principal, "create", "household", household_id, county, {"source": "sync"})
+            county, household_id = await service.register_household(
+                conn, principal, vault, rule, msgspec.structs.asdict(data), path="data.", client_id=item.client_id,
+                source="sync")
             return county, SyncResult(item.client_id, item.kind, "created", id=household_id, version=1)
         target = await _resolve(conn, "households", counties, item.client_id, "农户")
+        await service.village_for_write(conn, principal, data.village_code, "data.village_code")
         update = HouseholdUpdate(**{k: getattr(data, k) for k in ("head_name", "phone", "poverty_status",
                                                                    "lifted_year", "monitor_type", "risk_removed",
                                                                    "poverty_causes")}, version=seen_version)
-        changed = await service.update_household(conn, principal, vault, rule, target["id"], update)
-        return county, SyncResult(item.client_id, item.kind, "updated", id=changed.id, version=changed.version)
+        changed = await service.update_household(conn, principal, vault, rule, target["id"], update, path="data.")
+        return changed.county_code, SyncResult(item.client_id, item.kind, "updated", id=changed.id,
+                                               version=changed.version)
 
     if item.kind == "person":
         data = _validated(MemberCreate, item.data)
         if previous is None:
             owner = await _resolve(conn, "households", counties, item.household, "农户")
-            await service._village_for_write(conn, principal, owner["village_code"], "household")
-            values, errors = service.member_values(vault, data, "data.", await service.education_codes(conn))
-            if errors:
-                raise _ItemError("数据不符合要求", errors)
-            if (known := await repo.person_by_id_hash(conn, owner["county_code"], values["id_hash"])) is not None:
-                raise service.already_registered(principal, known)
-            person_id = await repo.insert_person(conn, owner["county_code"], owner["id"],
-                                                 values | {"client_id": item.client_id, "created_by": principal.id})
-            await audit.record(conn, principal, "create", "person", person_id, owner["county_code"],
-                               {"source": "sync"})
+            person_id = await service.register_member(conn, principal, vault, rule, owner["id"],
+                                                      msgspec.structs.replace(data, client_id=item.client_id),
+                                                      path="data.", source="sync")
             return owner["county_code"], SyncResult(item.client_id, item.kind, "created", id=person_id, version=1)
         target = await _resolve(conn, "people", counties, item.client_id, "人员")
         fields = {k: getattr(data, k) for k in PersonUpdate.__struct_fields__ if k != "version" and hasattr(data, k)}
         edited = await service.update_person(conn, principal, vault, rule, target["id"],
-                                             PersonUpdate(**fields, version=seen_version))
+                                             PersonUpdate(**fields, version=seen_version), path="data.")
         return target["county_code"], SyncResult(item.client_id, item.kind, "updated", id=edited.id,
                                                  version=edited.version)
 
@@ -183,7 +157,7 @@ async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, ite
         raise _ItemError("调查记录提交后不能修改；如需更正请新增一次调查")
     subject = await _resolve(conn, "people", counties, item.person, "人员")
     survey = await service.add_survey(conn, principal, rule, subject["id"],
-                                      msgspec.structs.replace(data, client_id=item.client_id))
+                                      msgspec.structs.replace(data, client_id=item.client_id), path="data.")
     return subject["county_code"], SyncResult(item.client_id, item.kind, "created", id=survey.id)
 
 
@@ -194,9 +168,8 @@ async def sync(conn: Conn, principal: Principal, vault: Vault, rule: Rule, batch
         try:
             async with conn.transaction():
                 # Two resends of one batch racing each other: the second waits, then replays the first.
-                await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 5134350002))",
-                                   str(item.client_id))
-                previous = await _existing(conn, principal.counties, item.client_id)
+                await repo.lock_sync_item(conn, item.client_id)
+                previous = await repo.sync_item(conn, principal.counties, item.client_id)
                 if previous is not None and previous["actor_id"] not in (None, principal.id):
                     raise _ItemError("client_id 已被其他账号使用，请在设备上重新生成")
                 if previous is not None and bytes(previous["body_hash"]) == fingerprint:
@@ -205,12 +178,8 @@ async def sync(conn: Conn, principal: Principal, vault: Vault, rule: Rule, batch
                     raise _ItemError("client_id 已用于另一类记录")
                 else:
                     county, result = await _apply(conn, principal, vault, rule, item, previous)
-                    await conn.execute(
-                        """INSERT INTO sync_items (county_code, client_id, kind, body_hash, result, actor_id)
-                           VALUES ($1, $2, $3, $4, $5, $6)
-                           ON CONFLICT (county_code, client_id) DO UPDATE SET body_hash = EXCLUDED.body_hash,
-                                                                            result = EXCLUDED.result""",
-                        county, item.client_id, item.kind, fingerprint, msgspec.to_builtins(result), principal.id)
+                    await repo.save_sync_item(conn, county, item.client_id, item.kind, fingerprint,
+                                              msgspec.to_builtins(result), principal.id)
         except _ItemError as exc:
             result = SyncResult(item.client_id, item.kind, "error", message=exc.message, errors=exc.errors)
         except Problem as exc:
