@@ -112,7 +112,6 @@ def test_sql_lives_in_repositories() -> None:
     assert found == []
 
 
-@pytest.mark.xfail(reason="issue 7: SQL and private calls still being moved into repositories/services", strict=False)
 def test_no_private_names_of_other_modules() -> None:
     """`module._helper` from another module is a private rule leaking: make it public in its service."""
     found: list[str] = []
