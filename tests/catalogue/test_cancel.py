@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import Api
 from tests.enrolment.checks import assert_seat_invariant
 from tests.enrolment.test_enrolment import enrol, people
-from tests.helpers import assert_problem, draft_session, published_session
+from tests.helpers import assert_problem, draft_session, published_session, today
 
 REASON = {"reason": "授课教师生病，改期另行通知"}
 
@@ -53,6 +53,21 @@ async def test_a_cancelled_session_takes_no_sign_ups_and_is_not_cancelled_twice(
     assert_problem(await api.post(f"/api/sessions/{session['id']}/cancel", "school_a", json=REASON), 409)
     assert_problem(await enrol(api, session, spare), 409)
     assert_problem(await api.post(f"/api/sessions/{session['id']}/publish", "school_a"), 409)
+
+
+async def test_a_session_someone_completed_has_run_and_cannot_be_cancelled(
+        api: Api, conn: asyncpg.Connection) -> None:
+    session, entries, _ = await full_session(api)
+    await conn.execute("UPDATE sessions SET starts_on = $2 WHERE id = $1", uuid.UUID(session["id"]), today())
+    await conn.execute("UPDATE enrolments SET starts_on = $1", today())
+    done = await api.post(f"/api/enrolments/{entries[0]['id']}/complete", "school_a", json={
+        "completed_on": today().isoformat(), "passed": True, "override_reason": "补课后结业"})
+    assert done.status_code == 200, done.text
+    assert "结业" in assert_problem(await api.post(f"/api/sessions/{session['id']}/cancel", "school_a", json=REASON),
+                                  409)["detail"]
+    assert (await api.get(f"/api/sessions/{session['id']}", "school_a")).json()["status"] == "published"
+    assert (await api.get(f"/api/enrolments/{entries[1]['id']}", "school_a")).json()["status"] == "waitlisted"
+    await assert_seat_invariant(api, conn, session["id"])
 
 
 async def test_a_draft_can_be_cancelled(api: Api) -> None:

@@ -236,7 +236,11 @@ async def session_enrolments(conn: Conn, principal: Principal, session_id: UUID,
 async def cancel_session_enrolments(conn: Conn, principal: Principal, county: str, session_id: UUID,
                                     reason: str) -> None:
     """The session was just cancelled (in this transaction, under its lock): everyone still in it is
-    cancelled too, each by the guarded transition, and their seats released (nobody is promoted)."""
+    cancelled too, each by the guarded transition, and their seats released (nobody is promoted). A
+    session someone has already completed has run: it cannot be cancelled (the whole change rolls back)."""
+    _, by_status = (await _counts(conn, [(county, session_id)]))[session_id]
+    if by_status.get("completed"):
+        raise Conflict(f"已有 {by_status['completed']} 人结业，培训班已举办，不能取消")
     for enrolment_id in await repo.active_ids(conn, county, session_id):
         await _move(conn, principal, county, session_id, enrolment_id, ACTIVE, "cancelled", "cancel",
                     reason=reason, changes={"reason": reason})
