@@ -40,19 +40,13 @@ from bench.common import ADMIN, ADMIN_PASSWORD, open_bench_database  # noqa: E40
 from training.app import create_app  # noqa: E402
 from training.core import db  # noqa: E402
 from training.core.config import load_settings  # noqa: E402
+from training.enrolment import repository as enrolment_repo  # noqa: E402
 
 COUNTY = "513435"
 VILLAGE = "513435103201"  # 拉莫村
 TRADE = "6-31-01-03"  # 电工
 POOL = 10
 
-SEAT = """UPDATE sessions SET enrolled_count = enrolled_count + 1
-          WHERE county_code = $1 AND id = $2 AND enrolled_count < capacity RETURNING enrolled_count"""
-WAITLIST = """UPDATE sessions SET waitlist_seq = waitlist_seq + 1
-              WHERE county_code = $1 AND id = $2 RETURNING waitlist_seq"""
-INSERT = """INSERT INTO enrolments (county_code, session_id, person_id, school_id, status, source, waitlist_seq,
-                                    starts_on, ends_on, created_by)
-            VALUES ($1, $2, $3, $4, $5, 'surveyor', $6, $7, $8, $9) RETURNING id"""
 
 
 def today() -> date:
@@ -170,13 +164,16 @@ async def raw_burst(dsn: str, session: asyncpg.Record, people: list[UUID], creat
     async def decide(person: UUID) -> None:
         started = time.perf_counter()
         try:
+            # The service's own seat decision and insert, without HTTP, checks, audit or response.
             async with pool.acquire() as conn, conn.transaction():
-                seated = await conn.fetchval(SEAT, county, session_id)
-                number = None if seated is not None else await conn.fetchval(WAITLIST, county, session_id)
-                await conn.fetchval(INSERT, county, session_id, person, session["school_id"],
-                                    "enrolled" if number is None else "waitlisted", number, session["starts_on"],
-                                    session["ends_on"], created_by)
-            outcomes["enrolled" if number is None else "waitlisted"] += 1
+                place = await enrolment_repo.seat_or_queue(conn, county, session_id)
+                assert place is not None
+                status = "enrolled" if place["seated"] else "waitlisted"
+                await enrolment_repo.insert(conn, county, {
+                    "session_id": session_id, "person_id": person, "school_id": session["school_id"],
+                    "status": status, "source": "surveyor", "waitlist_seq": place["waitlist_seq"],
+                    "starts_on": session["starts_on"], "ends_on": session["ends_on"], "created_by": created_by})
+            outcomes[status] += 1
         except Exception as error:  # counted, not raised: the run reports every failure
             outcomes[type(error).__name__] += 1
         finally:

@@ -52,12 +52,9 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 @get("/health", opt={"exclude_from_auth": True}, tags=["系统 system"], summary="服务与数据库是否正常")
 async def health(state: State) -> Response[dict[str, Any]]:
-    try:
-        async with state.pool.acquire(timeout=2) as conn:
-            await conn.fetchval("SELECT 1")
+    if await db.answers(state.pool, within=2):
         return Response({"status": "ok", "database": "ok", "version": __version__})
-    except Exception:
-        return Response({"status": "degraded", "database": "unavailable", "version": __version__}, status_code=503)
+    return Response({"status": "degraded", "database": "unavailable", "version": __version__}, status_code=503)
 
 
 async def provide_reach(conn: Conn, principal: Caller) -> ReadScope:
@@ -146,7 +143,11 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"exclude_from_auth": True},
                                        include_in_schema=False),
         ],
-        dependencies={**DEPENDENCIES, "reach": Provide(provide_reach)},
+        # The catalogue shows seat figures and cancels sessions, and the registry scopes a school's people,
+        # without importing enrolment: wired here.
+        dependencies={**DEPENDENCIES, "reach": Provide(provide_reach),
+                      "seat_counts": Provide(lambda: enrolment.seat_counts, sync_to_thread=False),
+                      "cancel_enrolments": Provide(lambda: enrolment.cancel_session_enrolments, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init],

@@ -63,7 +63,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     """The response is an RFC 9457 problem with this status."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert isinstance(body["title"], str) and body["title"]
     assert isinstance(body["detail"], str) and body["detail"]
@@ -221,7 +221,7 @@ async def test_every_api_route_answers_401_problem_without_a_valid_token(reader:
             "Authorization": "Bearer " + reader.app.state.jwt_auth.create_token(identifier=str(uuid.uuid4()))},
     }
     params = {"village_code": KEY_VILLAGE} if path == "/api/menu" else None
-    json = {} if method in ("POST", "PATCH", "PUT") else None
+    json: dict[str, Any] | None = {} if method in ("POST", "PATCH", "PUT") else None
     for case, headers in bad_headers.items():
         response = await reader.http.request(method, path, headers=headers, json=json, params=params)
         assert response.status_code == 401, f"{case}: {response.status_code} {response.text}"

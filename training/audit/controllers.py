@@ -11,6 +11,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
+from training.audit import repository
 from training.auth.guards import roles
 from training.core.deps import Caller, Conn, PageLimit, PageOffset
 from training.core.schemas import Page, paged
@@ -47,15 +48,6 @@ class AuditController(Controller):
         limit: PageLimit = 50, offset: PageOffset = 0,
     ) -> Page[AuditEntry]:
 
-        async def fetch(n: int, skip: int) -> list[asyncpg.Record]:
-            return await conn.fetch(
-                """SELECT *, count(*) OVER () AS total FROM audit_log
-                   WHERE ($1::text[] IS NULL OR county_code = ANY($1))
-                     AND ($2::text IS NULL OR object_type = $2) AND ($3::text IS NULL OR object_id = $3)
-                     AND ($4::text IS NULL OR actor_name = $4) AND ($5::text IS NULL OR action = $5)
-                     AND ($6::date IS NULL OR at >= $6) AND ($7::date IS NULL OR at < $7::date + 1)
-                   ORDER BY at DESC, id DESC LIMIT $8 OFFSET $9""",
-                principal.counties, object_type, object_id, actor, action, since, until, n, skip,
-            )
-
-        return await paged(fetch, _entry, limit, offset)
+        return await paged(lambda n, skip: repository.entries(
+            conn, principal.counties, object_type=object_type, object_id=object_id, actor=actor, action=action,
+            since=since, until=until, limit=n, offset=skip), _entry, limit, offset)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeAlias
 from uuid import UUID
 
 from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from training.auth.guards import roles
@@ -28,6 +29,7 @@ from training.catalogue.schemas import (
     SchoolDetail,
     SchoolKind,
     Session,
+    SessionCancel,
     SessionCreate,
     SessionStatus,
     SessionUpdate,
@@ -38,6 +40,10 @@ from training.catalogue.schemas import (
 from training.core.deps import Caller, Conn, PageLimit, PageOffset, Today
 from training.core.schemas import Page
 from training.core.types import RegionCode, TradeCode
+
+# Given by the composition root (training/app.py): the enrolment slice's counts and cancellations.
+Seats: TypeAlias = NamedDependency[service.SeatCounts]
+CancelEnrolments: TypeAlias = NamedDependency[service.CancelEnrolments]
 
 Township = Annotated[str | None, QueryParameter(pattern=r"^\d{12}$", description="乡镇 12 位区划代码")]
 Village = Annotated[str | None, QueryParameter(pattern=r"^\d{12}$", description="村 12 位区划代码")]
@@ -132,9 +138,9 @@ class CourseController(Controller):
         return await service.get_course(conn, principal, course_id)
 
     @post("/{course_id:uuid}/sessions", guards=[roles("admin", "school")], summary="亮时间表：新建培训班（草稿）")
-    async def create_session(self, conn: Conn, principal: Caller, course_id: FromPath[UUID],
+    async def create_session(self, conn: Conn, principal: Caller, seat_counts: Seats, course_id: FromPath[UUID],
                              data: JSONBody[SessionCreate]) -> Session:
-        return await service.create_session(conn, principal, course_id, data)
+        return await service.create_session(conn, principal, course_id, data, seats=seat_counts)
 
 
 class SessionController(Controller):
@@ -143,7 +149,7 @@ class SessionController(Controller):
 
     @get("/", summary="培训班列表（可按村、乡镇、工种、状态、日期筛选）")
     async def list_(
-        self, conn: Conn, principal: Caller, village_code: Village = None,
+        self, conn: Conn, principal: Caller, seat_counts: Seats, village_code: Village = None,
         township_code: Township = None,
         trade_code: Annotated[str | None, QueryParameter(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")] = None,
         status: FromQuery[SessionStatus | None] = None,
@@ -154,20 +160,29 @@ class SessionController(Controller):
         filters = {"village_code": village_code, "township_code": township_code, "trade_code": trade_code,
                    "status": status, "starts_from": starts_from, "starts_to": starts_to, "school_id": school_id,
                    "course_id": course_id}
-        return await service.list_sessions(conn, principal, filters, limit, offset)
+        return await service.list_sessions(conn, principal, filters, limit, offset, seats=seat_counts)
 
-    @get("/{session_id:uuid}", summary="培训班详情")
-    async def detail(self, conn: Conn, principal: Caller, session_id: FromPath[UUID]) -> Session:
-        return await service.get_session(conn, principal, session_id)
+    @get("/{session_id:uuid}", summary="培训班详情（含剩余名额、报名与候补人数）")
+    async def detail(self, conn: Conn, principal: Caller, seat_counts: Seats, session_id: FromPath[UUID]) -> Session:
+        return await service.get_session(conn, principal, session_id, seats=seat_counts)
 
     @patch("/{session_id:uuid}", guards=[roles("admin", "school")], summary="修改草稿培训班")
-    async def update(self, conn: Conn, principal: Caller, session_id: FromPath[UUID], data: JSONBody[SessionUpdate]) -> Session:
-        return await service.update_session(conn, principal, session_id, data)
+    async def update(self, conn: Conn, principal: Caller, seat_counts: Seats, session_id: FromPath[UUID],
+                     data: JSONBody[SessionUpdate]) -> Session:
+        return await service.update_session(conn, principal, session_id, data, seats=seat_counts)
 
     @post("/{session_id:uuid}/publish", guards=[roles("admin", "school")], status_code=200,
           summary="发布培训班（检查日期、人数、师资）")
-    async def publish(self, conn: Conn, principal: Caller, session_id: FromPath[UUID], today: Today) -> Session:
-        return await service.publish_session(conn, principal, session_id, today)
+    async def publish(self, conn: Conn, principal: Caller, seat_counts: Seats, session_id: FromPath[UUID],
+                      today: Today) -> Session:
+        return await service.publish_session(conn, principal, session_id, today, seats=seat_counts)
+
+    @post("/{session_id:uuid}/cancel", guards=[roles("admin", "school")], status_code=200,
+          summary="取消培训班（开班学校或管理员，须写明原因）：已报名和候补的人一并取消，名额释放")
+    async def cancel(self, conn: Conn, principal: Caller, seat_counts: Seats, cancel_enrolments: CancelEnrolments,
+                     session_id: FromPath[UUID], data: JSONBody[SessionCancel]) -> Session:
+        return await service.cancel_session(conn, principal, session_id, data, seats=seat_counts,
+                                            cancel_enrolments=cancel_enrolments)
 
 
 class PackageController(Controller):
@@ -193,9 +208,9 @@ class MenuController(Controller):
     tags = ["培训菜单 menu"]
 
     @get("/", summary="某村的培训菜单：未开班的已发布培训班，重点村的资源包优先，由近及远")
-    async def menu(self, conn: Conn, principal: Caller, today: Today,
+    async def menu(self, conn: Conn, principal: Caller, seat_counts: Seats, today: Today,
                    village_code: Annotated[RegionCode, QueryParameter(pattern=r"^\d{12}$")]) -> Menu:
-        return await service.menu(conn, principal, village_code, today)
+        return await service.menu(conn, principal, village_code, today, seats=seat_counts)
 
 
 CONTROLLERS = [TradeController, EducationLevelController, SchoolController, CourseController, SessionController, PackageController,

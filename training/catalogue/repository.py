@@ -210,13 +210,13 @@ async def list_school_courses(conn: Conn, county_code: str, school_id: UUID) -> 
 
 # ------------------------------------------------------------------ sessions
 
-# Seats left is the capacity until enrolment exists; the enrolment slice counts its enrolled rows here.
+# No figure that depends on enrolments here: seats left, enrolled and waitlisted come from the enrolment
+# slice (catalogue.service.SeatCounts).
 _SESSION_SELECT = """
     SELECT se.id, se.county_code, se.course_id, c.title AS course_title, c.kind AS course_kind,
            se.school_id, sc.name AS school_name, c.trade_code, t.name AS trade_name,
            se.starts_on, se.ends_on, se.village_code, v.name AS village_name,
-           tw.code AS township_code, tw.name AS township_name, se.venue, se.capacity,
-           se.capacity AS seats_left, se.schedule, se.status, se.published_at, se.created_at,
+           tw.code AS township_code, tw.name AS township_name, se.venue, se.capacity, se.schedule, se.status, se.published_at, se.created_at,
            COALESCE((SELECT jsonb_agg(jsonb_build_object('id', te.id, 'name', te.name) ORDER BY te.name, te.id)
                      FROM session_teachers st
                      JOIN teachers te ON te.county_code = st.county_code AND te.id = st.teacher_id
@@ -318,6 +318,19 @@ async def publish_session(conn: Conn, county_code: str, session_id: UUID) -> Non
     )
 
 
+async def cancel_session(conn: Conn, county_code: str, session_id: UUID) -> str | None:
+    """Draft or published -> cancelled, guarded on the status; the status it left, or None if it was
+    already cancelled. The UPDATE holds the session row's lock to the end of the transaction."""
+    previous: str | None = await conn.fetchval(
+        """UPDATE sessions se SET status = 'cancelled'
+           FROM (SELECT id, status FROM sessions WHERE county_code = $1 AND id = $2 FOR NO KEY UPDATE) old
+           WHERE se.county_code = $1 AND se.id = old.id AND old.status IN ('draft', 'published')
+           RETURNING old.status""",
+        county_code, session_id,
+    )
+    return previous
+
+
 async def sessions_in_county(conn: Conn, county_code: str, session_ids: list[UUID]) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT id, school_id, status FROM sessions WHERE county_code = $1 AND id = ANY($2::uuid[])",
@@ -386,8 +399,7 @@ async def menu(conn: Conn, village_code: str, today: date) -> list[asyncpg.Recor
            SELECT se.id AS session_id, se.course_id, c.title AS course_title, c.kind AS course_kind, c.hours,
                   c.certificate, c.skill_level, se.school_id, sc.name AS school_name, c.trade_code,
                   t.name AS trade_name, se.starts_on, se.ends_on, se.village_code, v.name AS village_name,
-                  tw.name AS township_name, COALESCE(se.venue, sc.name) AS venue, se.capacity,
-                  se.capacity AS seats_left,
+                  tw.name AS township_name, COALESCE(se.venue, sc.name) AS venue, se.capacity, se.county_code,
                   CASE WHEN se.village_code = target.code THEN 'same_village'
                        WHEN v.parent_code = target.parent_code THEN 'same_township'
                        ELSE 'same_county' END AS nearness,

@@ -196,6 +196,19 @@ class SessionUpdate(Body):
     venue: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
+class SeatFigures(msgspec.Struct):
+    """The figures of a session that depend on its enrolments. The catalogue shows them but never
+    counts them: they come from the enrolment slice (see `catalogue.service.SeatCounts`)."""
+
+    seats_left: int
+    enrolled: int  # holding a seat: enrolled or completed
+    waitlisted: int
+
+
+class SessionCancel(Body):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500, description="取消原因")]
+
+
 class TeacherRef(msgspec.Struct):
     id: UUID
     name: str
@@ -221,6 +234,8 @@ class Session(msgspec.Struct):
     venue: str | None
     capacity: int
     seats_left: int
+    enrolled: int
+    waitlisted: int
     schedule: str | None
     status: str
     status_label: str
@@ -283,6 +298,8 @@ class MenuItem(msgspec.Struct):
     venue: str
     capacity: int
     seats_left: int
+    enrolled: int
+    waitlisted: int
     nearness: Nearness
     in_package: bool
     package_names: list[str]

@@ -6,6 +6,7 @@ Reads are scoped to the caller's counties; writes to a school's records need tha
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -34,7 +35,9 @@ from training.catalogue.schemas import (
     School,
     SchoolCreate,
     SchoolDetail,
+    SeatFigures,
     Session,
+    SessionCancel,
     SessionCreate,
     SessionUpdate,
     Teacher,
@@ -50,6 +53,15 @@ from training.core.security import Principal
 from training.core.types import date_out_of_range
 
 Conn = repo.Conn
+
+SeatCounts = Callable[[Conn, Sequence[tuple[str, UUID]]], Awaitable[Mapping[UUID, SeatFigures]]]
+"""Seats left, enrolled and waitlisted of sessions given as (county_code, id). Counting enrolments is the
+enrolment slice's job, and the catalogue may not import it: the composition root hands this in
+(`enrolment.service.seat_counts`), so every screen shows the one count."""
+
+CancelEnrolments = Callable[[Conn, Principal, str, UUID, str], Awaitable[None]]
+"""Cancels everyone still signed up to a session (conn, caller, county, session id, reason), run in the
+transaction that cancels the session; the composition root hands in `enrolment.service.cancel_session_enrolments`."""
 
 # ------------------------------------------------------------------ row mapping
 
@@ -86,12 +98,18 @@ def _course(row: asyncpg.Record) -> Course:
     return Course(kind_label=COURSE_KIND_LABELS[row["kind"]], **values)
 
 
-def _session(row: asyncpg.Record) -> Session:
+def _session(row: asyncpg.Record, seats: SeatFigures) -> Session:
     values = {k: row[k] for k in Session.__struct_fields__
-              if k not in ("status_label", "teachers", "course_kind_label")}
+              if k not in ("status_label", "teachers", "course_kind_label", *SeatFigures.__struct_fields__)}
     return Session(status_label=SESSION_STATUS_LABELS[row["status"]],
                    course_kind_label=COURSE_KIND_LABELS[row["course_kind"]],
-                   teachers=msgspec.convert(row["teachers"], list[TeacherRef]), **values)
+                   teachers=msgspec.convert(row["teachers"], list[TeacherRef]), **values,
+                   **msgspec.structs.asdict(seats))
+
+
+async def _figures(conn: Conn, seats: SeatCounts, rows: Sequence[asyncpg.Record],
+                   id_column: str = "id") -> Mapping[UUID, SeatFigures]:
+    return await seats(conn, [(r["county_code"], r[id_column]) for r in rows])
 
 
 # ------------------------------------------------------------------ checks shared by the writes
@@ -142,6 +160,11 @@ async def search_trades(conn: Conn, q: str | None, category: str | None, focus: 
     rows = await repo.search_trades(conn, (q or "").strip() or None, category, focus, limit)
     return [Trade(code=r["code"], name=r["name"], edition=r["edition"], category=r["category"],
                   focus=r["focus"], aliases=list(r["aliases"])) for r in rows]
+
+
+async def trade_exists(conn: Conn, code: str) -> bool:
+    """Whether a code is in the occupation table (职业分类大典)."""
+    return bool(await repo.known_trades(conn, [code]))
 
 
 async def education_levels(conn: Conn) -> list[EducationLevel]:
@@ -289,7 +312,8 @@ def _check_session_dates(values: dict[str, Any]) -> None:
         raise InvalidInput(errors)
 
 
-async def create_session(conn: Conn, principal: Principal, course_id: UUID, data: SessionCreate) -> Session:
+async def create_session(conn: Conn, principal: Principal, course_id: UUID, data: SessionCreate, *,
+                         seats: SeatCounts) -> Session:
     _check_session_dates(msgspec.structs.asdict(data))
     course = await repo.get_course(conn, principal.counties, course_id)
     if course is None:
@@ -304,7 +328,7 @@ async def create_session(conn: Conn, principal: Principal, course_id: UUID, data
         await audit.record(conn, principal, "create", "session", session_id, county,
                            {"course_id": str(course_id), "starts_on": data.starts_on.isoformat(),
                             "ends_on": data.ends_on.isoformat(), "capacity": data.capacity})
-    return await get_session(conn, principal, session_id)
+    return await get_session(conn, principal, session_id, seats=seats)
 
 
 async def _session_row(conn: Conn, principal: Principal, session_id: UUID) -> asyncpg.Record:
@@ -315,11 +339,13 @@ async def _session_row(conn: Conn, principal: Principal, session_id: UUID) -> as
     return row
 
 
-async def get_session(conn: Conn, principal: Principal, session_id: UUID) -> Session:
-    return _session(await _session_row(conn, principal, session_id))
+async def get_session(conn: Conn, principal: Principal, session_id: UUID, *, seats: SeatCounts) -> Session:
+    row = await _session_row(conn, principal, session_id)
+    return _session(row, (await _figures(conn, seats, [row]))[session_id])
 
 
-async def update_session(conn: Conn, principal: Principal, session_id: UUID, data: SessionUpdate) -> Session:
+async def update_session(conn: Conn, principal: Principal, session_id: UUID, data: SessionUpdate, *,
+                         seats: SeatCounts) -> Session:
     current = await _session_row(conn, principal, session_id)
     county, school_id = current["county_code"], current["school_id"]
     await _writable_school(conn, principal, school_id)
@@ -339,10 +365,11 @@ async def update_session(conn: Conn, principal: Principal, session_id: UUID, dat
         if "teacher_ids" in changes:
             await repo.set_session_teachers(conn, county, session_id, changes["teacher_ids"])
         await audit.record(conn, principal, "update", "session", session_id, county, msgspec.to_builtins(changes))
-    return await get_session(conn, principal, session_id)
+    return await get_session(conn, principal, session_id, seats=seats)
 
 
-async def publish_session(conn: Conn, principal: Principal, session_id: UUID, today: date) -> Session:
+async def publish_session(conn: Conn, principal: Principal, session_id: UUID, today: date, *,
+                          seats: SeatCounts) -> Session:
     """Publish a draft if it is coherent; otherwise say every rule it breaks."""
     current = await _session_row(conn, principal, session_id)
     county = current["county_code"]
@@ -367,16 +394,36 @@ async def publish_session(conn: Conn, principal: Principal, session_id: UUID, to
                                 [msgspec.structs.asdict(f) for f in failures])
         await repo.publish_session(conn, county, session_id)
         await audit.record(conn, principal, "publish", "session", session_id, county)
-    return await get_session(conn, principal, session_id)
+    return await get_session(conn, principal, session_id, seats=seats)
 
 
 async def list_sessions(conn: Conn, principal: Principal, filters: dict[str, Any], limit: int,
-                        offset: int) -> Page[Session]:
+                        offset: int, *, seats: SeatCounts) -> Page[Session]:
     if filters["starts_from"] and filters["starts_to"] and filters["starts_from"] > filters["starts_to"]:
         raise InvalidInput([FieldError("starts_to", "结束日期不能早于开始日期", "query")])
-    return await paged(lambda n, skip: repo.list_sessions(
+    page = await paged(lambda n, skip: repo.list_sessions(
         conn, principal.counties, sees_drafts=_sees_drafts(principal), school_id=principal.school_id,
-        filters=filters, limit=n, offset=skip), _session, limit, offset)
+        filters=filters, limit=n, offset=skip), lambda r: r, limit, offset)
+    figures = await _figures(conn, seats, page.items)
+    return Page(items=[_session(r, figures[r["id"]]) for r in page.items], total=page.total, limit=page.limit,
+                offset=page.offset)
+
+
+async def cancel_session(conn: Conn, principal: Principal, session_id: UUID, data: SessionCancel, *,
+                         seats: SeatCounts, cancel_enrolments: CancelEnrolments) -> Session:
+    """Cancel a draft or published session (its school or an admin): in one transaction the session
+    becomes cancelled and everyone signed up to it is cancelled and their seats released."""
+    current = await _session_row(conn, principal, session_id)
+    county = current["county_code"]
+    await _writable_school(conn, principal, current["school_id"])
+    async with conn.transaction():
+        previous = await repo.cancel_session(conn, county, session_id)
+        if previous is None:
+            raise Conflict("培训班已取消")
+        await audit.record(conn, principal, "cancel", "session", session_id, county,
+                           {"from": previous, "to": "cancelled", "reason": data.reason})
+        await cancel_enrolments(conn, principal, county, session_id, data.reason)
+    return await get_session(conn, principal, session_id, seats=seats)
 
 
 # ------------------------------------------------------------------ packages and the menu
@@ -442,15 +489,18 @@ async def list_packages(conn: Conn, principal: Principal, village_code: str | No
                        _package, limit, offset)
 
 
-async def menu(conn: Conn, principal: Principal, village_code: str, today: date) -> Menu:
+async def menu(conn: Conn, principal: Principal, village_code: str, today: date, *, seats: SeatCounts) -> Menu:
     village = await repo.region(conn, village_code)
     if village is None or village["level"] != "village" or not principal.sees_region(village_code):
         raise NotFound("村不存在或不在您的权限范围内")
     rows = await repo.menu(conn, village_code, today)
+    figures = await _figures(conn, seats, rows, "session_id")
     items = [MenuItem(course_kind_label=COURSE_KIND_LABELS[r["course_kind"]], in_package=bool(r["package_names"]),
                       package_names=list(r["package_names"]),
+                      **msgspec.structs.asdict(figures[r["session_id"]]),
                       **{k: r[k] for k in MenuItem.__struct_fields__
-                         if k not in ("course_kind_label", "in_package", "package_names")})
+                         if k not in ("course_kind_label", "in_package", "package_names",
+                                      *SeatFigures.__struct_fields__)})
              for r in rows]
     return Menu(village_code=village_code, village_name=village["name"], key_poverty=village["key_poverty"],
                 items=items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -72,6 +73,16 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asy
     )
     assert pool is not None
     return pool
+
+
+async def answers(pool: asyncpg.Pool, *, within: float) -> bool:
+    """Whether the database answers a trivial query within `within` seconds (the health check)."""
+    try:
+        async with asyncio.timeout(within), pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+        return True
+    except Exception:
+        return False
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ from training.catalogue.schemas import (
     TeacherCreate,
 )
 from training.core.security import Principal
+from training.enrolment import service as enrolment
 from training.regions import service as regions
 
 COUNTY = "513435"
@@ -197,10 +198,10 @@ async def load_demo(conn: asyncpg.Connection, today: date,
                         starts_on=starts, ends_on=starts + timedelta(days=length - 1), village_code=venue,
                         capacity=30 if kind != "long" else 45, teacher_ids=[teacher_ids[trade]],
                         schedule="每天 9:00-12:00、14:00-17:00" if kind != "practical" else "农闲时段，每天 9:00-16:00",
-                        venue=None))
+                        venue=None), seats=enrolment.seat_counts)
                     # The second run of every fourth course stays a draft, as a school's work in progress.
                     if not (run == 1 and day % 4 == 0):
-                        await catalogue.publish_session(conn, admin, session.id, today)
+                        await catalogue.publish_session(conn, admin, session.id, today, seats=enrolment.seat_counts)
                         sessions_by_trade.setdefault(trade, []).append(session.id)
             password = _password()
             username = f"school{index}"

@@ -10,7 +10,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.params import FromPath, JSONBody, MultipartBody
 
-from training.core.deps import Caller, Conn, Rules, Secrets, Today
+from training.core.deps import Caller, Conn, PageLimit, PageOffset, Rules, Secrets, Today
 from training.core.errors import FieldError, InvalidInput
 from training.enrolment import service, signin
 from training.enrolment.schemas import (
@@ -22,6 +22,7 @@ from training.enrolment.schemas import (
     Enrolment,
     EnrolmentCreate,
     PersonTrainings,
+    Roster,
     Withdrawal,
 )
 from training.enrolment.signin import SheetResult
@@ -36,9 +37,10 @@ class SessionEnrolmentController(Controller):
                     data: JSONBody[EnrolmentCreate]) -> Enrolment:
         return await service.enrol(conn, principal, rule, session_id, data)
 
-    @get("/enrolments", summary="培训班报名名单（开班学校、管理员、官员；身份证号打码）")
-    async def list_(self, conn: Conn, principal: Caller, session_id: FromPath[UUID]) -> list[Enrolment]:
-        return await service.session_enrolments(conn, principal, session_id)
+    @get("/enrolments", summary="培训班报名名单（分页；开班学校、管理员、官员；身份证号打码），附名额、报名、候补人数")
+    async def list_(self, conn: Conn, principal: Caller, session_id: FromPath[UUID], limit: PageLimit = 50,
+                    offset: PageOffset = 0) -> Roster:
+        return await service.session_enrolments(conn, principal, session_id, limit, offset)
 
     @post("/attendance", status_code=200, summary="记一天的考勤：present 为出勤学员的报名编号，其余记缺勤")
     async def attendance(self, conn: Conn, principal: Caller, today: Today, session_id: FromPath[UUID],

@@ -1,7 +1,9 @@
-"""Enrolment in SQL. Seat counting happens in one UPDATE on the session row."""
+"""Enrolment in SQL. Seats are counted on the session row under its lock; every change of an
+enrolment's status is one guarded UPDATE (`transition`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -40,22 +42,25 @@ async def person_for_enrolment(conn: Conn, county_code: str, person_id: UUID, ru
     )
 
 
-async def take_seat(conn: Conn, county_code: str, session_id: UUID) -> bool:
-    """One seat if any is left: check and count in one statement, under the session row's lock."""
-    row = await conn.fetchval(
-        """UPDATE sessions SET enrolled_count = enrolled_count + 1
-           WHERE county_code = $1 AND id = $2 AND enrolled_count < capacity RETURNING enrolled_count""",
-        county_code, session_id,
-    )
-    return row is not None
+# Statuses that hold one of the session's seats (a completed trainee keeps the place they took), and
+# the statuses still in play. sessions.enrolled_count always equals the number of SEATED rows.
+SEATED = ("enrolled", "completed")
+ACTIVE = ("enrolled", "waitlisted")
 
 
-async def next_waitlist_number(conn: Conn, county_code: str, session_id: UUID) -> int:
-    number: int = await conn.fetchval(
-        "UPDATE sessions SET waitlist_seq = waitlist_seq + 1 WHERE county_code = $1 AND id = $2 RETURNING waitlist_seq",
+async def seat_or_queue(conn: Conn, county_code: str, session_id: UUID) -> asyncpg.Record | None:
+    """A seat if one is left, else the next waitlist number: decided and counted under the session
+    row's lock, which stays held to the end of the transaction. None when the session is not (or no
+    longer) published, so a sign-up racing a cancellation cannot land in a cancelled session."""
+    return await conn.fetchrow(
+        """WITH s AS (SELECT enrolled_count < capacity AS seated FROM sessions
+                      WHERE county_code = $1 AND id = $2 AND status = 'published' FOR NO KEY UPDATE)
+           UPDATE sessions se SET enrolled_count = se.enrolled_count + s.seated::integer,
+                                  waitlist_seq = se.waitlist_seq + (NOT s.seated)::integer
+           FROM s WHERE se.county_code = $1 AND se.id = $2
+           RETURNING s.seated, CASE WHEN s.seated THEN NULL ELSE se.waitlist_seq END AS waitlist_seq""",
         county_code, session_id,
     )
-    return number
 
 
 async def insert(conn: Conn, county_code: str, values: dict[str, Any]) -> UUID:
@@ -69,65 +74,134 @@ async def insert(conn: Conn, county_code: str, values: dict[str, Any]) -> UUID:
     return enrolment_id
 
 
-_SELECT = """
+async def holds_active_place(conn: Conn, county_code: str, session_id: UUID, person_id: UUID) -> bool:
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM enrolments WHERE county_code = $1 AND session_id = $2
+                          AND person_id = $3 AND status IN ('enrolled', 'waitlisted'))""",
+        county_code, session_id, person_id,
+    ))
+
+
+# One query for every list of enrolments, set-based: the attendance of the listed enrolments, the
+# recorded days of their sessions and the waitlist positions are each aggregated once and joined,
+# never counted again for every row (a roster of 1,600 took 4 s that way).
+ENROLMENTS = """
+    WITH picked AS (
+        SELECT en.county_code, en.id, en.session_id FROM enrolments en
+        WHERE ($1::text[] IS NULL OR en.county_code = ANY($1)) AND ($2::uuid IS NULL OR en.id = $2)
+          AND ($3::uuid IS NULL OR en.session_id = $3) AND ($4::uuid IS NULL OR en.person_id = $4)),
+    picked_sessions AS (SELECT DISTINCT county_code, session_id FROM picked),
+    queue AS (
+        SELECT w.county_code, w.id,
+               row_number() OVER (PARTITION BY w.county_code, w.session_id ORDER BY w.waitlist_seq) AS position
+        FROM picked_sessions ps
+        JOIN enrolments w ON w.county_code = ps.county_code AND w.session_id = ps.session_id
+        WHERE w.status = 'waitlisted'),
+    days AS (
+        SELECT ps.county_code, ps.session_id, count(DISTINCT a.day) AS recorded
+        FROM picked_sessions ps
+        JOIN enrolments o ON o.county_code = ps.county_code AND o.session_id = ps.session_id
+        JOIN attendance a ON a.county_code = o.county_code AND a.enrolment_id = o.id
+        GROUP BY ps.county_code, ps.session_id),
+    attended AS (
+        SELECT a.county_code, a.enrolment_id, count(*) FILTER (WHERE a.present) AS present
+        FROM picked JOIN attendance a ON a.county_code = picked.county_code AND a.enrolment_id = picked.id
+        GROUP BY a.county_code, a.enrolment_id)
     SELECT en.id, en.county_code, en.session_id, c.title AS course_title, c.trade_code, t.name AS trade_name,
            en.school_id, en.starts_on, en.ends_on, en.person_id, p.name AS person_name, p.id_masked AS id_number,
            h.village_code, en.status, en.source, en.reason, en.completed_on, en.passed, en.skill_level,
-           en.certificate_no, en.created_at,
-           CASE WHEN en.status = 'waitlisted' THEN
-               (SELECT count(*) FROM enrolments w WHERE w.county_code = en.county_code AND w.session_id = en.session_id
-                  AND w.status = 'waitlisted' AND w.waitlist_seq <= en.waitlist_seq)::integer END AS waitlist_position,
-           (SELECT count(*) FROM attendance a WHERE a.county_code = en.county_code AND a.enrolment_id = en.id
-              AND a.present)::integer AS attended_days,
-           (SELECT count(DISTINCT a.day) FROM attendance a JOIN enrolments o ON o.county_code = a.county_code
-              AND o.id = a.enrolment_id WHERE o.county_code = en.county_code
-              AND o.session_id = en.session_id)::integer AS recorded_days
-    FROM enrolments en
+           en.certificate_no, en.created_at, q.position::integer AS waitlist_position,
+           COALESCE(att.present, 0)::integer AS attended_days, COALESCE(d.recorded, 0)::integer AS recorded_days,
+           count(*) OVER () AS total
+    FROM picked
+    JOIN enrolments en ON en.county_code = picked.county_code AND en.id = picked.id
     JOIN sessions se ON se.county_code = en.county_code AND se.id = en.session_id
     JOIN courses c ON c.county_code = se.county_code AND c.id = se.course_id
     JOIN trades t ON t.code = c.trade_code
     JOIN people p ON p.county_code = en.county_code AND p.id = en.person_id
-    JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id"""
+    JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+    LEFT JOIN queue q ON q.county_code = en.county_code AND q.id = en.id
+    LEFT JOIN attended att ON att.county_code = en.county_code AND att.enrolment_id = en.id
+    LEFT JOIN days d ON d.county_code = en.county_code AND d.session_id = en.session_id
+    ORDER BY en.status = 'waitlisted', en.waitlist_seq, en.created_at, en.id
+    LIMIT $5 OFFSET $6"""
 
 
 async def enrolments(conn: Conn, counties: list[str] | None, *, enrolment_id: UUID | None = None,
-                     session_id: UUID | None = None, person_id: UUID | None = None) -> list[asyncpg.Record]:
+                     session_id: UUID | None = None, person_id: UUID | None = None, limit: int | None = None,
+                     offset: int = 0) -> list[asyncpg.Record]:
+    """Enrolments by id, session or person; a page of them when `limit` is given (rows carry the total)."""
+    return await conn.fetch(ENROLMENTS, counties, enrolment_id, session_id, person_id, limit, offset)
+
+
+async def status_counts(conn: Conn, sessions: Sequence[tuple[str, UUID]]) -> list[asyncpg.Record]:
+    """The one count of enrolments by session and status, with each session's capacity and status:
+    every figure that depends on enrolments (seats left, enrolled, waitlisted) derives from this."""
     return await conn.fetch(
-        _SELECT + """ WHERE ($1::text[] IS NULL OR en.county_code = ANY($1))
-                        AND ($2::uuid IS NULL OR en.id = $2) AND ($3::uuid IS NULL OR en.session_id = $3)
-                        AND ($4::uuid IS NULL OR en.person_id = $4)
-                      ORDER BY en.status = 'waitlisted', en.waitlist_seq, en.created_at, en.id""",
-        counties, enrolment_id, session_id, person_id,
+        """SELECT se.county_code, se.id AS session_id, se.capacity, se.status AS session_status,
+                  COALESCE(jsonb_object_agg(en.status, en.n) FILTER (WHERE en.status IS NOT NULL), '{}')
+                      AS by_status
+           FROM unnest($1::text[], $2::uuid[]) AS k(county_code, id)
+           JOIN sessions se ON se.county_code = k.county_code AND se.id = k.id
+           LEFT JOIN LATERAL (SELECT e.status, count(*)::integer AS n FROM enrolments e
+                              WHERE e.county_code = se.county_code AND e.session_id = se.id
+                              GROUP BY e.status) en ON true
+           GROUP BY se.county_code, se.id""",
+        [county for county, _ in sessions], [session_id for _, session_id in sessions],
     )
 
 
-async def lock_session(conn: Conn, county_code: str, session_id: UUID) -> None:
-    await conn.execute("SELECT 1 FROM sessions WHERE county_code = $1 AND id = $2 FOR UPDATE", county_code, session_id)
-
-
-async def lock_enrolment(conn: Conn, county_code: str, enrolment_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM enrolments WHERE county_code = $1 AND id = $2 FOR UPDATE",
-                               county_code, enrolment_id)
-
-
-async def leave(conn: Conn, county_code: str, enrolment_id: UUID, status: str, reason: str) -> None:
-    await conn.execute(
-        """UPDATE enrolments SET status = $3, reason = $4, waitlist_seq = NULL, updated_at = now()
-           WHERE county_code = $1 AND id = $2""",
-        county_code, enrolment_id, status, reason,
-    )
-
-
-async def promote_first_waitlisted(conn: Conn, county_code: str, session_id: UUID) -> asyncpg.Record | None:
-    """Give a freed seat to the first on the waitlist (the session row is already locked)."""
+async def lock_session(conn: Conn, county_code: str, session_id: UUID) -> asyncpg.Record | None:
+    """Every change of seats or of the waitlist happens under this lock (taken before any enrolment
+    row's, so two transitions never wait on each other in opposite orders)."""
     return await conn.fetchrow(
-        """UPDATE enrolments SET status = 'enrolled', waitlist_seq = NULL, updated_at = now()
-           WHERE county_code = $1 AND id = (
-               SELECT id FROM enrolments WHERE county_code = $1 AND session_id = $2 AND status = 'waitlisted'
-               ORDER BY waitlist_seq LIMIT 1)
-           RETURNING id, person_id""",
+        "SELECT status, capacity, enrolled_count FROM sessions WHERE county_code = $1 AND id = $2 "
+        "FOR NO KEY UPDATE", county_code, session_id)
+
+
+async def transition(conn: Conn, county_code: str, enrolment_id: UUID, from_statuses: Sequence[str],
+                     to_status: str, *, reason: str | None = None,
+                     completion: Mapping[str, Any] | None = None) -> asyncpg.Record | None:
+    """THE state change of an enrolment: from one of `from_statuses` to `to_status`, or nothing at all
+    if the row is no longer in one of them (someone else moved it first); the caller turns None into
+    a 409. Returns the status it left, with the session and person."""
+    done = completion or {}
+    return await conn.fetchrow(
+        """UPDATE enrolments en
+           SET status = $4,
+               waitlist_seq = CASE WHEN $4 = 'waitlisted' THEN en.waitlist_seq END,
+               reason = COALESCE($5, en.reason),
+               completed_on = CASE WHEN $4 = 'completed' THEN $6 ELSE en.completed_on END,
+               passed = CASE WHEN $4 = 'completed' THEN $7 ELSE en.passed END,
+               skill_level = CASE WHEN $4 = 'completed' THEN $8 ELSE en.skill_level END,
+               certificate_no = CASE WHEN $4 = 'completed' THEN $9 ELSE en.certificate_no END,
+               override_reason = CASE WHEN $4 = 'completed' THEN $10 ELSE en.override_reason END,
+               updated_at = now()
+           FROM (SELECT id, status FROM enrolments WHERE county_code = $1 AND id = $2 FOR NO KEY UPDATE) old
+           WHERE en.county_code = $1 AND en.id = old.id AND old.status = ANY($3::text[])
+           RETURNING old.status AS from_status, en.session_id, en.person_id""",
+        county_code, enrolment_id, list(from_statuses), to_status, reason, done.get("completed_on"),
+        done.get("passed"), done.get("skill_level"), done.get("certificate_no"), done.get("override_reason"),
+    )
+
+
+async def first_waitlisted(conn: Conn, county_code: str, session_id: UUID) -> UUID | None:
+    """The first in line (call under the session's lock)."""
+    found: UUID | None = await conn.fetchval(
+        """SELECT id FROM enrolments WHERE county_code = $1 AND session_id = $2 AND status = 'waitlisted'
+           ORDER BY waitlist_seq LIMIT 1""",
         county_code, session_id,
     )
+    return found
+
+
+async def active_ids(conn: Conn, county_code: str, session_id: UUID) -> list[UUID]:
+    rows = await conn.fetch(
+        """SELECT id FROM enrolments WHERE county_code = $1 AND session_id = $2
+             AND status IN ('enrolled', 'waitlisted') ORDER BY status, waitlist_seq, created_at, id""",
+        county_code, session_id,
+    )
+    return [r["id"] for r in rows]
 
 
 async def release_seat(conn: Conn, county_code: str, session_id: UUID) -> None:
@@ -158,16 +232,6 @@ async def active_in_session(conn: Conn, county_code: str, session_id: UUID) -> s
     return {r["id"] for r in rows}
 
 
-async def complete(conn: Conn, county_code: str, enrolment_id: UUID, values: dict[str, Any]) -> None:
-    await conn.execute(
-        """UPDATE enrolments SET status = 'completed', completed_on = $3, passed = $4, skill_level = $5,
-                                 certificate_no = $6, override_reason = $7, updated_at = now()
-           WHERE county_code = $1 AND id = $2""",
-        county_code, enrolment_id, values["completed_on"], values["passed"], values["skill_level"],
-        values["certificate_no"], values["override_reason"],
-    )
-
-
 async def insert_employment(conn: Conn, county_code: str, enrolment_id: UUID, values: dict[str, Any],
                             created_by: UUID) -> asyncpg.Record:
     row = await conn.fetchrow(
@@ -196,3 +260,24 @@ async def people_of_school(conn: Conn, counties: list[str] | None, school_id: UU
     return [r["person_id"] for r in await conn.fetch(
         """SELECT DISTINCT person_id FROM enrolments
            WHERE school_id = $2 AND ($1::text[] IS NULL OR county_code = ANY($1))""", counties, school_id)]
+
+
+async def trainees_for_sheet(conn: Conn, county_code: str, session_id: UUID) -> list[asyncpg.Record]:
+    """Who may be marked on a sign-in sheet: the session's enrolled and completed trainees."""
+    return await conn.fetch(
+        """SELECT en.id, p.id_hash, p.name FROM enrolments en
+           JOIN people p ON p.county_code = en.county_code AND p.id = en.person_id
+           WHERE en.county_code = $1 AND en.session_id = $2 AND en.status IN ('enrolled', 'completed')""",
+        county_code, session_id,
+    )
+
+
+async def record_marks(conn: Conn, county_code: str, marks: Sequence[tuple[UUID, date, bool]],
+                       recorded_by: UUID) -> None:
+    await conn.executemany(
+        """INSERT INTO attendance (county_code, enrolment_id, day, present, recorded_by)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (county_code, enrolment_id, day) DO UPDATE
+               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = now()""",
+        [(county_code, enrolment_id, day, present, recorded_by) for enrolment_id, day, present in marks],
+    )

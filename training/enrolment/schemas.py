@@ -13,7 +13,7 @@ from training.core.types import SkillLevel, TradeCode
 
 Source = Literal["recommended", "surveyor", "school", "self"]
 STATUS_LABELS = {"enrolled": "已报名", "waitlisted": "候补", "withdrawn": "已退出", "dropped": "已除名",
-                 "completed": "已结业"}
+                 "completed": "已结业", "cancelled": "已取消"}
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
 
@@ -109,3 +109,17 @@ class PersonTrainings(msgspec.Struct):
     subsidy_used_this_year: bool
     subsidy_available_this_year: bool
     trainings: list[Training]
+
+
+class Roster(msgspec.Struct):
+    """A page of a session's enrolments, and the session's figures (all of it, not just this page)."""
+
+    items: list[Enrolment]
+    total: int
+    limit: int
+    offset: int
+    capacity: int
+    seats_left: int
+    enrolled: int  # holding a seat: 已报名 and 已结业
+    waitlisted: int
+    by_status: dict[str, int]

@@ -7,6 +7,7 @@ person's village. Officials read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -15,9 +16,12 @@ import asyncpg
 import msgspec
 
 from training.auth.policy import Scope, scope_for
+from training.catalogue import service as catalogue
+from training.catalogue.schemas import SeatFigures
 from training.core import audit
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RuleViolation
 from training.core.rules import Rule
+from training.core.schemas import paged
 from training.core.security import Principal
 from training.enrolment import repository as repo
 from training.enrolment.schemas import (
@@ -30,13 +34,15 @@ from training.enrolment.schemas import (
     Enrolment,
     EnrolmentCreate,
     PersonTrainings,
+    Roster,
     Training,
     Withdrawal,
 )
 from training.registry import service as registry
 
 Conn = repo.Conn
-ACTIVE = ("enrolled", "waitlisted")
+ACTIVE = repo.ACTIVE
+ACTION_LABELS = {"withdraw": "再退出", "drop": "再除名", "complete": "登记结业", "cancel": "取消"}
 POOR = ("registered_poor", "lifted", "monitored")
 
 
@@ -97,12 +103,14 @@ async def enrol(conn: Conn, principal: Principal, rule: Rule, session_id: UUID, 
     if failures := eligibility_failures(session, person, rule):
         raise RuleViolation("不符合报名条件：" + "；".join(f["message"] for f in failures), failures)
     async with conn.transaction():
-        seated = await repo.take_seat(conn, county, session_id)
+        place = await repo.seat_or_queue(conn, county, session_id)
+        if place is None:  # cancelled since it was read above
+            raise Conflict("培训班尚未发布或已取消，不能报名")
         values: dict[str, Any] = {
             "session_id": session_id, "person_id": data.person_id, "school_id": session["school_id"],
-            "status": "enrolled" if seated else "waitlisted", "source": data.source,
-            "waitlist_seq": None if seated else await repo.next_waitlist_number(conn, county, session_id),
-            "starts_on": session["starts_on"], "ends_on": session["ends_on"], "created_by": principal.id}
+            "status": "enrolled" if place["seated"] else "waitlisted", "source": data.source,
+            "waitlist_seq": place["waitlist_seq"], "starts_on": session["starts_on"], "ends_on": session["ends_on"],
+            "created_by": principal.id}
         try:
             async with conn.transaction():
                 enrolment_id = await repo.insert(conn, county, values)
@@ -110,10 +118,7 @@ async def enrol(conn: Conn, principal: Principal, rule: Rule, session_id: UUID, 
             raise Conflict(f"{person['name']}已报名本培训班") from None
         except asyncpg.ExclusionViolationError:
             # The overlap rule also catches a second place on the same session: say which it is.
-            same = await conn.fetchval(
-                """SELECT EXISTS (SELECT 1 FROM enrolments WHERE county_code = $1 AND session_id = $2
-                                  AND person_id = $3 AND status IN ('enrolled', 'waitlisted'))""",
-                county, session_id, data.person_id)
+            same = await repo.holds_active_place(conn, county, session_id, data.person_id)
             raise Conflict(f"{person['name']}已报名本培训班" if same
                            else f"{person['name']}已报名另一个日期重叠的培训班") from None
         await audit.record(conn, principal, "create", "enrolment", enrolment_id, county,
@@ -134,46 +139,111 @@ def _may_read(principal: Principal, row: asyncpg.Record) -> bool:
                                                       row["village_code"])
 
 
-async def _free_seat(conn: Conn, principal: Principal, enrolment_id: UUID, status: str, reason: str,
-                     schools_only: bool) -> Enrolment:
+async def _move(conn: Conn, principal: Principal, county: str, session_id: UUID, enrolment_id: UUID,
+                from_statuses: Sequence[str], to_status: str, action: str, *, reason: str | None = None,
+                completion: Mapping[str, Any] | None = None, changes: Mapping[str, Any] | None = None) -> None:
+    """Every state change of an existing enrolment goes through here: under the session's lock, one
+    guarded UPDATE (`repo.transition`); if it left a seat, the seat goes to the first waitlisted at
+    once (itself a transition) or back to the session. Audited with where it came from and went to.
+    A transition that lost a race (the row already moved on) is a 409 and changes nothing."""
+    async with conn.transaction():
+        session = await repo.lock_session(conn, county, session_id)
+        assert session is not None
+        try:
+            moved = await repo.transition(conn, county, enrolment_id, from_statuses, to_status, reason=reason,
+                                          completion=completion)
+        except asyncpg.UniqueViolationError:
+            raise Conflict("证书编号已登记在另一条结业记录上") from None
+        if moved is None:
+            now = await repo.enrolments(conn, [county], enrolment_id=enrolment_id)
+            label = STATUS_LABELS[now[0]["status"]] if now else "不存在"
+            raise Conflict(f"报名状态为“{label}”，不能{ACTION_LABELS[action]}")
+        await audit.record(conn, principal, action, "enrolment", enrolment_id, county,
+                           {"from": moved["from_status"], "to": to_status, **(changes or {})})
+        if moved["from_status"] in repo.SEATED and to_status not in repo.SEATED:
+            await _seat_freed(conn, principal, county, session_id, session["status"], enrolment_id)
+
+
+async def _seat_freed(conn: Conn, principal: Principal, county: str, session_id: UUID, session_status: str,
+                      freed_by: UUID) -> None:
+    """A seat was left: the first waitlisted takes it (only while the session runs), else it is released."""
+    if session_status == "published":
+        while (first := await repo.first_waitlisted(conn, county, session_id)) is not None:
+            if await repo.transition(conn, county, first, ("waitlisted",), "enrolled") is not None:
+                await audit.record(conn, principal, "promote", "enrolment", first, county,
+                                   {"from": "waitlisted", "to": "enrolled", "session_id": str(session_id),
+                                    "freed_by": str(freed_by)})
+                return
+    await repo.release_seat(conn, county, session_id)
+
+
+async def _leave(conn: Conn, principal: Principal, enrolment_id: UUID, status: str, reason: str,
+                 schools_only: bool) -> Enrolment:
     current = await get_enrolment(conn, principal, enrolment_id)
     if principal.role == "official" or (schools_only and principal.role not in ("admin", "school")):
         raise Forbidden("只有开班学校或管理员可以除名" if schools_only else "官员不能修改报名")
-    county = current.county_code
-    async with conn.transaction():
-        await repo.lock_session(conn, county, current.session_id)  # seats change only under this lock
-        row = await repo.lock_enrolment(conn, county, enrolment_id)
-        assert row is not None
-        if row["status"] not in ACTIVE:
-            raise Conflict(f"报名状态为“{STATUS_LABELS[row['status']]}”，不能再{'退出' if status == 'withdrawn' else '除名'}")
-        await repo.leave(conn, county, enrolment_id, status, reason)
-        await audit.record(conn, principal, "withdraw" if status == "withdrawn" else "drop", "enrolment",
-                           enrolment_id, county, {"from": row["status"], "reason": reason})
-        if row["status"] == "enrolled":
-            promoted = await repo.promote_first_waitlisted(conn, county, current.session_id)
-            if promoted is None:
-                await repo.release_seat(conn, county, current.session_id)
-            else:
-                await audit.record(conn, principal, "promote", "enrolment", promoted["id"], county,
-                                   {"session_id": str(current.session_id), "freed_by": str(enrolment_id)})
+    action = "withdraw" if status == "withdrawn" else "drop"
+    await _move(conn, principal, current.county_code, current.session_id, enrolment_id, ACTIVE, status, action,
+                reason=reason, changes={"reason": reason})
     return await get_enrolment(conn, principal, enrolment_id)
 
 
 async def withdraw(conn: Conn, principal: Principal, enrolment_id: UUID, data: Withdrawal) -> Enrolment:
-    return await _free_seat(conn, principal, enrolment_id, "withdrawn", data.reason, schools_only=False)
+    return await _leave(conn, principal, enrolment_id, "withdrawn", data.reason, schools_only=False)
 
 
 async def drop(conn: Conn, principal: Principal, enrolment_id: UUID, data: Withdrawal) -> Enrolment:
-    return await _free_seat(conn, principal, enrolment_id, "dropped", data.reason, schools_only=True)
+    return await _leave(conn, principal, enrolment_id, "dropped", data.reason, schools_only=True)
 
 
-async def session_enrolments(conn: Conn, principal: Principal, session_id: UUID) -> list[Enrolment]:
+async def seat_counts(conn: Conn, sessions: Sequence[tuple[str, UUID]]) -> dict[UUID, SeatFigures]:
+    """Seats left, enrolled (holding a seat: enrolled or completed) and waitlisted, for sessions given as
+    (county_code, id). The one place these figures are made; the catalogue shows them through this."""
+    return {session_id: figures for session_id, (figures, _) in (await _counts(conn, sessions)).items()}
+
+
+async def _counts(conn: Conn, sessions: Sequence[tuple[str, UUID]]
+                  ) -> dict[UUID, tuple[SeatFigures, dict[str, int]]]:
+    if not sessions:
+        return {}
+    out: dict[UUID, tuple[SeatFigures, dict[str, int]]] = {}
+    for row in await repo.status_counts(conn, sessions):
+        by_status: dict[str, int] = dict(row["by_status"])
+        taken = sum(by_status.get(s, 0) for s in repo.SEATED)
+        left = max(row["capacity"] - taken, 0) if row["session_status"] != "cancelled" else 0
+        out[row["session_id"]] = (SeatFigures(seats_left=left, enrolled=taken,
+                                              waitlisted=by_status.get("waitlisted", 0)), by_status)
+    return out
+
+
+async def session_enrolments(conn: Conn, principal: Principal, session_id: UUID, limit: int,
+                             offset: int) -> Roster:
+    """A page of a session's roster (enrolled first, then the waitlist in order), with the session's figures."""
     session = await repo.session_for_enrolment(conn, principal.counties, session_id)
     if session is None:
         raise NotFound("培训班不存在或不在您的权限范围内")
     if principal.role == "surveyor" or (principal.role == "school" and principal.school_id != session["school_id"]):
         raise Forbidden("只有开班学校、管理员和官员可以查看报名名单")
-    return [_enrolment(r) for r in await repo.enrolments(conn, principal.counties, session_id=session_id)]
+    county = session["county_code"]
+    page = await paged(lambda n, skip: repo.enrolments(conn, [county], session_id=session_id, limit=n, offset=skip),
+                       _enrolment, limit, offset)
+    figures, by_status = (await _counts(conn, [(county, session_id)]))[session_id]
+    return Roster(items=page.items, total=page.total, limit=limit, offset=offset, capacity=session["capacity"],
+                  seats_left=figures.seats_left, enrolled=figures.enrolled, waitlisted=figures.waitlisted,
+                  by_status=by_status)
+
+
+async def cancel_session_enrolments(conn: Conn, principal: Principal, county: str, session_id: UUID,
+                                    reason: str) -> None:
+    """The session was just cancelled (in this transaction, under its lock): everyone still in it is
+    cancelled too, each by the guarded transition, and their seats released (nobody is promoted). A
+    session someone has already completed has run: it cannot be cancelled (the whole change rolls back)."""
+    _, by_status = (await _counts(conn, [(county, session_id)]))[session_id]
+    if by_status.get("completed"):
+        raise Conflict(f"已有 {by_status['completed']} 人结业，培训班已举办，不能取消")
+    for enrolment_id in await repo.active_ids(conn, county, session_id):
+        await _move(conn, principal, county, session_id, enrolment_id, ACTIVE, "cancelled", "cancel",
+                    reason=reason, changes={"reason": reason})
 
 
 async def record_attendance(conn: Conn, principal: Principal, session_id: UUID, data: AttendanceDay,
@@ -220,17 +290,12 @@ async def complete(conn: Conn, principal: Principal, enrolment_id: UUID, data: C
         raise RuleViolation(
             f"出勤率 {rate:.0%}（{current.attended_days}/{current.recorded_days} 天）低于 {threshold:.0%}，"
             "如确需结业请填写 override_reason", [{"rule": "attendance", "message": f"出勤率 {rate:.0%} 低于 {threshold:.0%}"}])
-    async with conn.transaction():
-        try:
-            async with conn.transaction():
-                await repo.complete(conn, current.county_code, enrolment_id, msgspec.structs.asdict(data))
-        except asyncpg.UniqueViolationError:
-            raise Conflict("证书编号已登记在另一条结业记录上") from None
-        changes: dict[str, Any] = {"passed": data.passed, "attendance_rate": round(rate, 3),
-                                   "certificate_no": data.certificate_no, "skill_level": data.skill_level}
-        if rate < threshold:
-            changes["override_reason"] = data.override_reason
-        await audit.record(conn, principal, "complete", "enrolment", enrolment_id, current.county_code, changes)
+    changes: dict[str, Any] = {"passed": data.passed, "attendance_rate": round(rate, 3),
+                               "certificate_no": data.certificate_no, "skill_level": data.skill_level}
+    if rate < threshold:
+        changes["override_reason"] = data.override_reason
+    await _move(conn, principal, current.county_code, current.session_id, enrolment_id, ("enrolled",), "completed",
+                "complete", completion=msgspec.structs.asdict(data), changes=changes)
     return await get_enrolment(conn, principal, enrolment_id)
 
 
@@ -244,8 +309,7 @@ async def record_employment(conn: Conn, principal: Principal, enrolment_id: UUID
     errors: list[FieldError] = []
     if data.employed_on < current.starts_on or data.employed_on > today:
         errors.append(FieldError("employed_on", "就业日期应在开班之后、今天之前"))
-    if data.trade_code and not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM trades WHERE code = $1)",
-                                                   data.trade_code):
+    if data.trade_code and not await catalogue.trade_exists(conn, data.trade_code):
         errors.append(FieldError("trade_code", f"工种代码 {data.trade_code} 不在职业分类大典工种表中"))
     if errors:
         raise InvalidInput(errors)

@@ -97,11 +97,7 @@ async def import_sheet(conn: repo.Conn, principal: Principal, vault: Vault, sess
         if not session["starts_on"] <= day <= min(session["ends_on"], today):
             rejected.append(SheetRow(header + 1, str(day), f"{day} 不在培训日期（{session['starts_on']} 至 {session['ends_on']}）内或在今天之后"))
     days = {i: d for i, d in days.items() if session["starts_on"] <= d <= min(session["ends_on"], today)}
-    enrolled = {r["id"]: r for r in await conn.fetch(
-        """SELECT en.id, p.id_hash, p.name FROM enrolments en
-           JOIN people p ON p.county_code = en.county_code AND p.id = en.person_id
-           WHERE en.county_code = $1 AND en.session_id = $2 AND en.status IN ('enrolled', 'completed')""",
-        county, session_id)}
+    enrolled = {r["id"]: r for r in await repo.trainees_for_sheet(conn, county, session_id)}
     by_hash = {bytes(r["id_hash"]): r for r in enrolled.values()}
     marks: list[tuple[uuid.UUID, date, bool]] = []
     trainees = 0
@@ -154,12 +150,7 @@ async def import_sheet(conn: repo.Conn, principal: Principal, vault: Vault, sess
         raise SheetRejected(f"签到表有 {len(rejected)} 处错误，未写入任何考勤", **msgspec.to_builtins(result))
     if marks:
         async with conn.transaction():
-            await conn.executemany(
-                """INSERT INTO attendance (county_code, enrolment_id, day, present, recorded_by)
-                   VALUES ($1, $2, $3, $4, $5)
-                   ON CONFLICT (county_code, enrolment_id, day) DO UPDATE
-                       SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = now()""",
-                [(county, enrolment_id, day, present, principal.id) for enrolment_id, day, present in marks])
+            await repo.record_marks(conn, county, marks, principal.id)
             await audit.record(conn, principal, "attendance_sheet", "session", session_id, county,
                                {"days": [d.isoformat() for d in result.days], "present": result.present_marks,
                                 "absent": result.absent_marks, "rejected": len(rejected)})

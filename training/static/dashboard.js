@@ -716,7 +716,6 @@
       small(`村代码 ${menu.village_code} · 共 ${items.length} 个可报名培训班`));
     if (!items.length) return el("div", {}, head, el("p", { class: "empty", text: "该村目前没有可报名的培训班。" }));
     const rows = items.map((it) => {
-      const full = it.seats_left <= 0;
       return el("tr", { class: it.in_package ? "row-package" : "" },
         td("培训班",
           el("div", { class: "cell-title", text: it.course_title }),
@@ -733,7 +732,7 @@
         td("日期", el("div", { class: "nowrap", text: dateRange(it.starts_on, it.ends_on) }),
           small(days(it.starts_on, it.ends_on))),
         td("地点", el("div", { text: `${it.township_name} ${it.village_name}` }), it.venue ? small(it.venue) : null),
-        td("剩余名额", el("span", { class: full ? "seats seats-full" : "seats" }, `${it.seats_left}/${it.capacity}`)),
+        td("剩余名额", seatsCell(it)),
         td("距离", badge(NEARNESS_LABELS[it.nearness] || it.nearness, `near-${it.nearness}`)));
     });
     return el("div", {}, head,
@@ -1109,6 +1108,27 @@
       for (const s of items) rows.push(...this.row(s, manage, headers.length));
       return el("div", {}, pager(), table(headers, rows, { cls: "cards-on-phone" }), items.length > 10 ? pager() : null);
     },
+    /** 取消培训班: admins, and the school that runs the session. */
+    canCancel(s) {
+      return auth.role === "admin" || (auth.role === "school" && !!this.me && this.me.school_id === s.school_id);
+    },
+    cancel(s, resultRow, box, slot) {
+      hideMsg(box);
+      const form = makeForm(() => [
+        el("p", { class: "wide form-lead", text: `取消“${s.course_title}”（${dateRange(s.starts_on, s.ends_on)}）：已报名和候补的人一并取消，名额释放。取消后不能恢复。` }),
+        field("取消原因", el("input", { type: "text", name: "reason", maxlength: 500 }), { name: "reason", wide: true }),
+      ], async (f) => {
+        const reason = ctl(f, "reason").value.trim();
+        if (!reason) throw localProblem([{ field: "reason", message: "请填写取消原因" }]);
+        const updated = await api("POST", `/api/sessions/${encodeURIComponent(s.id)}/cancel`, { body: { reason } });
+        slot.replaceChildren();
+        showOk(box, `“${updated.course_title}”（${dateRange(updated.starts_on, updated.ends_on)}）已取消，报名的人一并取消。`);
+        resultRow.previousElementSibling.replaceWith(this.row(updated, canManage(), resultRow.firstChild.colSpan, resultRow)[0]);
+      });
+      form.querySelector("button[type=submit]").textContent = "确认取消";
+      slot.replaceChildren(form);
+      resultRow.hidden = false;
+    },
     /** 报名名单: admins and officials, and the school that runs the session. */
     canRoster(s) {
       if (auth.role === "admin" || auth.role === "official") return true;
@@ -1124,6 +1144,12 @@
         ops.push(el("button", {
           type: "button", class: "btn btn-sm btn-primary", text: "发布",
           onclick: (e) => this.publish(s, e.currentTarget, resultRow, box),
+        }));
+      }
+      if ((s.status === "draft" || s.status === "published") && this.canCancel(s)) {
+        ops.push(el("button", {
+          type: "button", class: "btn btn-sm btn-danger", text: "取消培训班",
+          onclick: () => this.cancel(s, resultRow, box, slot),
         }));
       }
       if (s.status === "published" && this.canRoster(s)) {
@@ -1151,7 +1177,7 @@
         td("工种", el("div", { text: s.trade_name }), code(s.trade_code)),
         td("日期", el("div", { class: "nowrap", text: dateRange(s.starts_on, s.ends_on) }), small(days(s.starts_on, s.ends_on))),
         td("地点", el("div", { text: `${s.township_name} ${s.village_name}` }), s.venue ? small(s.venue) : null),
-        td("名额", el("span", { class: s.seats_left <= 0 ? "seats seats-full" : "seats" }, `${s.seats_left}/${s.capacity}`)),
+        td("名额", seatsCell(s)),
         td("教师", s.teachers && s.teachers.length ? s.teachers.map((t) => t.name).join("、") : el("span", { class: "warn-text", text: "未指定" })),
         td("状态", badge(s.status_label || SESSION_STATUS[s.status] || s.status, `status status-${s.status}`)),
         showOps ? td("操作", action) : null);
@@ -1308,7 +1334,10 @@
   const ROSTER_ROLES = ["admin", "official", "school"];
   const ENROL_STATUS_BADGES = {
     enrolled: "badge-green", waitlisted: "badge-amber", withdrawn: "", dropped: "badge-red", completed: "badge-blue",
+    cancelled: "",
   };
+  const ENROL_STATUS = { enrolled: "已报名", waitlisted: "候补", completed: "已结业", withdrawn: "已退出", dropped: "已除名", cancelled: "已取消" };
+  const ROSTER_PAGE = 50;
   const PLACE_LABELS = { local: "本地就业", migrant: "外出务工" };
   Object.assign(FIELD_LABELS, {
     reason: "原因", completed_on: "结业日期", passed: "考核结果", certificate_no: "证书编号", override_reason: "出勤不足结业原因",
@@ -1358,12 +1387,34 @@
     const msg = el("div", { class: "msg", hidden: true, role: "status" });
     const list = el("div", { class: "roster-list" });
     const checks = el("div", { class: "attendance-checks" });
+    const inClassOf = (rows) => rows.filter((e) => e.status === "enrolled" || e.status === "completed");
+    let page = { items: [], total: 0, limit: ROSTER_PAGE, offset: 0 };
     let items = [];
+    let inClass = [];
+    let offset = 0;
+
+    /** Everyone in class (enrolled or completed), over all pages: the attendance form marks the rest absent. */
+    async function allInClass() {
+      if (page.offset === 0 && page.items.length >= page.total) return inClassOf(page.items);
+      const out = [];
+      for (let skip = 0; ;) {
+        const p = await api("GET", `${base}/enrolments`, { query: { limit: 500, offset: skip } });
+        out.push(...inClassOf(p.items || []));
+        skip += (p.items || []).length;
+        if (!(p.items || []).length || skip >= p.total) return out;
+      }
+    }
 
     async function load(flash) {
       if (!list.childElementCount) list.append(el("p", { class: "loading", text: "加载中…" }));
       try {
-        items = await api("GET", `${base}/enrolments`);
+        page = await api("GET", `${base}/enrolments`, { query: { limit: ROSTER_PAGE, offset } });
+        if (!(page.items || []).length && page.total && offset) { // a change emptied this page: show the last one
+          offset = Math.floor((page.total - 1) / ROSTER_PAGE) * ROSTER_PAGE;
+          page = await api("GET", `${base}/enrolments`, { query: { limit: ROSTER_PAGE, offset } });
+        }
+        items = page.items || [];
+        if (canAct) inClass = await allInClass();
         const names = await villageNames(items.map((e) => e.village_code));
         list.replaceChildren(render(names));
         renderChecks();
@@ -1375,17 +1426,19 @@
     }
 
     function render(names) {
-      const counts = {};
-      for (const e of items) counts[e.status] = (counts[e.status] || 0) + 1;
+      const counts = page.by_status || {};
       const summary = el("p", { class: "roster-summary" },
-        `共 ${items.length} 条报名：`,
-        ["enrolled", "waitlisted", "completed", "withdrawn", "dropped"].filter((k) => counts[k])
-          .map((k, i) => [i ? "，" : "", `${(items.find((e) => e.status === k) || {}).status_label || k} ${counts[k]} 人`]),
-        small(` · 名额 ${s.capacity}`));
+        `共 ${page.total} 条报名：`,
+        Object.keys(ENROL_STATUS).filter((k) => counts[k])
+          .map((k, i) => [i ? "，" : "", `${ENROL_STATUS[k]} ${counts[k]} 人`]),
+        small(` · 名额 ${page.capacity}，剩余 ${page.seats_left}`));
       if (!items.length) return el("div", {}, summary, el("p", { class: "empty", text: "还没有人报名。" }));
       const headers = ["姓名", "身份证号", "村", "状态", "候补位次", "出勤", "结业/证书", "操作"];
       const rows = items.flatMap((e) => enrolmentRows(e, names, headers.length));
-      return el("div", {}, summary, table(headers, rows, { cls: "cards-on-phone roster-table" }));
+      const go = (next) => { offset = next; load(); };
+      const pager = page.total > ROSTER_PAGE ? pagerBar(page, "条", go) : null;
+      return el("div", {}, summary, pager, table(headers, rows, { cls: "cards-on-phone roster-table" }),
+        pager && items.length > 10 ? pagerBar(page, "条", go) : null);
     }
 
     function enrolmentRows(e, names, span) {
@@ -1512,7 +1565,6 @@
 
     function renderChecks() {
       checks.replaceChildren();
-      const inClass = items.filter((e) => e.status === "enrolled" || e.status === "completed");
       if (!inClass.length) { checks.append(small("没有在册学员（已报名或已结业）。")); return; }
       for (const e of inClass) {
         checks.append(el("label", { class: "check" },
@@ -1741,6 +1793,12 @@
   }
   const dash = () => el("span", { class: "muted", text: "—" });
 
+  /** 名额: seats left of capacity, with how many hold a seat and wait, as the server counts them. */
+  function seatsCell(x) {
+    return [el("span", { class: x.seats_left <= 0 ? "seats seats-full" : "seats" }, `余 ${x.seats_left}/${x.capacity}`),
+      small(`已报 ${x.enrolled ?? 0}` + (x.waitlisted ? ` · 候补 ${x.waitlisted}` : ""))];
+  }
+
   /** 上一页 / 下一页 under a paged list ({items, total, limit, offset}). */
   function pagerBar(page, noun, go) {
     const items = page.items || [];
@@ -1939,7 +1997,7 @@
         for (const s of items) {
           sessionSel.append(el("option", {
             value: s.id,
-            text: `${s.course_title} · ${s.school_name} · ${dateRange(s.starts_on, s.ends_on)} · ${s.township_name}${s.village_name} · ${s.seats_left > 0 ? `余 ${s.seats_left}/${s.capacity}` : "已满，可候补"}`,
+            text: `${s.course_title} · ${s.school_name} · ${dateRange(s.starts_on, s.ends_on)} · ${s.township_name}${s.village_name} · ${s.seats_left > 0 ? `余 ${s.seats_left}/${s.capacity}` : `已满，候补 ${s.waitlisted ?? 0} 人，可候补`}`,
           }));
         }
         if (page.total > items.length) sessionSel.append(el("option", { value: "", disabled: true, text: `……共 ${page.total} 个，仅列出前 ${items.length} 个` }));
