@@ -65,9 +65,9 @@ MAKE_UP_REASON = "缺勤部分已补课，参加结业考核"
 
 
 def sessions_per_year(households: int) -> int:
-    """Short sessions a year: 6 per 100 households (90 for the demo's 1,500), at least 6, at most 150
-    (a county of 50,000 people); the long courses come on top, one each a year."""
-    return max(6, min(150, round(households * 0.06)))
+    """Short sessions a year: 5 per 100 households (50 for the demo's 1,000), at least 6, at most 120
+    (a county of 50,000 people: about 3,000 places a year); the long courses come on top, one each a year."""
+    return max(6, min(120, round(households * 0.05)))
 
 
 def simulator(county_code: str) -> Principal:
@@ -119,23 +119,15 @@ async def simulate(conn: Conn, settings: Settings, county_code: str, households:
         raise Conflict(f"县 {county_code} 已有农户登记，模拟只能写入一个还没有农户的县（请用新的数据库）")
     villages = [w.Village(code=r["code"], name=r["name"], township=r["parent_code"], lat=r["lat"], lon=r["lon"],
                           key_poverty=r["key_poverty"]) for r in village_rows]
-    start = date(today.year - years + 1, 1, 1)
-    working_age = {"male": settings.working_age_male, "female": settings.working_age_female}
 
     progress("学校、专业、教师与课程")
-    schools, courses, course_ids, teacher_of = await _catalogue(conn, admin, county_code)
+    schools, course_ids, teacher_of = await _catalogue(conn, admin, county_code)
     categories = await repo.trade_categories(conn)
-    offered = {c.trade: categories[c.trade] for c in courses}
-    home = {i: _home_village(str(spec["address"]), villages) for i, spec in enumerate(SCHOOLS)}
-
-    progress(f"生成 {households} 户（种子 {seed}，{start} 至 {today}）")
-    plan_households = w.make_households(seed, county_code, villages, households, start, today)
-    people = [m for h in plan_households for m in h.members]
-    surveys = w.make_surveys(seed, plan_households, offered, start, today, settings.lianghousheng_years, working_age)
-    sessions = w.make_sessions(seed, courses, villages, home, start, today, sessions_per_year(households))
-    world = w.World(county=county_code, start=start, today=today, households=plan_households, people=people,
-                    surveys=surveys, sessions=sessions)
-    w.plan_signups(seed, world, settings.lianghousheng_years, working_age, categories)
+    ranks = {e.code: e.rank for e in await catalogue.education_levels(conn)}
+    progress(f"生成 {households} 户（种子 {seed}，{date(today.year - years + 1, 1, 1)} 至 {today}）")
+    world = await asyncio.to_thread(plan, seed, county_code, villages, households, years, today, settings,
+                                    categories, ranks)
+    start, people, plan_households, sessions = world.start, world.people, world.households, world.sessions
 
     ledgers = workbook.rounds(world)
     progress(f"导入台账：{ledgers[0].name}（{len(ledgers[0].rows)} 人）")
@@ -188,6 +180,37 @@ async def simulate(conn: Conn, settings: Settings, county_code: str, households:
 # ------------------------------------------------------------------ the catalogue
 
 
+def course_specs(ranks: dict[str, int]) -> list[w.CourseSpec]:
+    """The catalogue's courses in order (school by school), as the generator sees them."""
+    courses: list[w.CourseSpec] = []
+    for school_index, spec in enumerate(SCHOOLS):
+        for title, trade, kind, hours, level, certificate, min_age, max_age, min_edu in spec["courses"]:  # type: ignore[attr-defined]
+            courses.append(w.CourseSpec(index=len(courses), school=school_index, title=title, trade=trade,
+                                        category="", kind=kind, hours=hours, level=level, certificate=certificate,
+                                        min_age=min_age, max_age=max_age,
+                                        min_education_rank=ranks[min_edu] if min_edu else None))
+    return courses
+
+
+def plan(seed: int, county_code: str, villages: list[w.Village], households: int, years: int, today: date,
+         settings: Settings, categories: dict[str, str], ranks: dict[str, int]) -> w.World:
+    """The whole history, drawn but not written (pure: the same arguments give the same world)."""
+    start = date(today.year - years + 1, 1, 1)
+    working_age = {"male": settings.working_age_male, "female": settings.working_age_female}
+    courses = course_specs(ranks)
+    offered = {c.trade: categories[c.trade] for c in courses}
+    home = {i: _home_village(str(spec["address"]), villages) for i, spec in enumerate(SCHOOLS)}
+    plan_households = w.make_households(seed, county_code, villages, households, start, today)
+    people = [m for h in plan_households for m in h.members]
+    surveys = w.make_surveys(seed, plan_households, offered, start, today, settings.lianghousheng_years, working_age)
+    sessions = w.make_sessions(seed, courses, villages, home, start, today, sessions_per_year(households))
+    world = w.World(county=county_code, start=start, today=today, households=plan_households, people=people,
+                    surveys=surveys, sessions=sessions)
+    w.plan_signups(seed, world, settings.lianghousheng_years, working_age, categories)
+    return world
+
+
+
 def _home_village(address: str, villages: list[w.Village]) -> w.Village:
     """The village a school's address names, else the first village of the county seat."""
     for village in villages:
@@ -198,15 +221,15 @@ def _home_village(address: str, villages: list[w.Village]) -> w.Village:
 
 
 async def _catalogue(conn: Conn, admin: Principal, county: str
-                     ) -> tuple[list[SimulatedSchool], list[w.CourseSpec], dict[int, UUID], dict[int, UUID]]:
-    """The schools of the catalogue, created unless they already exist (then their courses are used)."""
-    ranks = {e.code: e.rank for e in await catalogue.education_levels(conn)}
+                     ) -> tuple[list[SimulatedSchool], dict[int, UUID], dict[int, UUID]]:
+    """The schools of the catalogue, created unless they already exist (then their courses are used):
+    course ids and a qualified teacher by the course's place in `course_specs`."""
     existing = await repo.school_ids(conn, county, [str(s["name"]) for s in SCHOOLS])
     schools: list[SimulatedSchool] = []
-    courses: list[w.CourseSpec] = []
+    index = 0
     course_ids: dict[int, UUID] = {}
     teacher_of: dict[int, UUID] = {}
-    for school_index, spec in enumerate(SCHOOLS):
+    for spec in SCHOOLS:
         name = str(spec["name"])
         if name in existing:
             school_id = existing[name]["id"]
@@ -237,13 +260,10 @@ async def _catalogue(conn: Conn, admin: Principal, county: str
                     school_id=school_id, title=title, trade_code=trade, kind=kind, hours=hours, skill_level=level,
                     certificate=certificate, min_age=min_age, max_age=max_age, min_education=min_edu))
                 titles[title] = course.id
-            index = len(courses)
-            courses.append(w.CourseSpec(index=index, school=school_index, title=title, trade=trade, category="",
-                                        kind=kind, hours=hours, level=level, certificate=certificate, min_age=min_age,
-                                        max_age=max_age, min_education_rank=ranks[min_edu] if min_edu else None))
             course_ids[index] = titles[title]
             teacher_of[index] = teachers[trade]
-    return schools, courses, course_ids, teacher_of
+            index += 1
+    return schools, course_ids, teacher_of
 
 
 # ------------------------------------------------------------------ the registry

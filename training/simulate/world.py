@@ -551,7 +551,7 @@ def make_surveys(seed: int, households: list[HouseholdPlan], offered: dict[str, 
 # when migrants are home (春风行动), are busiest; planting and harvest are quiet.
 MONTH_WEIGHTS = {1: 9, 2: 11, 3: 12, 4: 8, 5: 5, 6: 5, 7: 8, 8: 8, 9: 6, 10: 6, 11: 11, 12: 11}
 CAPACITY = {"short": [25, 30, 30, 35, 40], "practical": [30, 40, 40, 50], "entrepreneurship": [25, 30], "long": [40, 45]}
-HORIZON_DAYS = 75  # sessions are published up to this far ahead of today
+HORIZON_DAYS = 120  # sessions are planned up to this far ahead of today (published if their day has come)
 
 
 def session_days(kind: str, hours: int) -> int:
@@ -580,7 +580,10 @@ def make_sessions(seed: int, courses: list[CourseSpec], villages: list[Village],
             plans.append((starts, course, village, ends, rng.choice(CAPACITY[course.kind])))
     sessions: list[SessionPlan] = []
     for starts, course, village, ends, capacity in sorted(plans, key=lambda p: (p[0], p[1].index, p[2].code)):
-        publish = starts - timedelta(days=rng.randint(20, 45))
+        # The winter programme (冬春农闲培训, Nov-Mar) is published as a timetable in the autumn; other
+        # sessions three to six weeks ahead.
+        lead = rng.randint(30, 110) if starts.month in (11, 12, 1, 2, 3) else rng.randint(20, 45)
+        publish = starts - timedelta(days=lead)
         if starts < start or publish > today:
             continue
         if course.kind == "long":
@@ -699,8 +702,11 @@ def plan_signups(seed: int, world: World, years: int, working_age: dict[str, tup
     for session in world.sessions:
         rng = stream(seed, "session", session.index)
         course = session.course
-        pool = set(wishers.get(course.trade, ())) | set(by_township.get(session.village.township, ()))
-        pool |= set(rng.sample(everyone, min(400, len(everyone))))
+        # Word of a session reaches its township and, further away, some of those who wished for it.
+        wished = sorted(wishers.get(course.trade, ()))
+        local = by_township.get(session.village.township, [])
+        pool = set(rng.sample(wished, min(500, len(wished)))) | set(rng.sample(local, min(600, len(local))))
+        pool |= set(rng.sample(everyone, min(200, len(everyone))))
         scored: list[tuple[float, int, Pair]] = []
         for key in sorted(pool):
             person = world.people[key]
