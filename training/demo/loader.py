@@ -34,7 +34,7 @@ class DemoAccount(msgspec.Struct):
 
 
 # The demo's history: how many households, how many calendar years (last year and this), which seed.
-DEMO_HOUSEHOLDS = 1000
+DEMO_HOUSEHOLDS = 800
 DEMO_YEARS = 2
 DEMO_SEED = 513435
 VILLAGES_FOR_DRAFTS = ["513435100200"]

@@ -65,9 +65,9 @@ MAKE_UP_REASON = "缺勤部分已补课，参加结业考核"
 
 
 def sessions_per_year(households: int) -> int:
-    """Short sessions a year: 5 per 100 households (50 for the demo's 1,000), at least 6, at most 120
-    (a county of 50,000 people: about 3,000 places a year); the long courses come on top, one each a year."""
-    return max(6, min(120, round(households * 0.05)))
+    """Short sessions a year: 5 per 100 households (40 for the demo's 800), at least 6, at most 100
+    (a county of 50,000 people: about 2,500 places a year); the long courses come on top, one each a year."""
+    return max(6, min(100, round(households * 0.05)))
 
 
 def simulator(county_code: str) -> Principal:
