@@ -16,7 +16,7 @@ from tests.helpers import today
 from tests.seed import COUNTY_A
 from training.core import db
 from training.core.config import Settings
-from training.core.crypto import Vault, load_master_key
+from training.core.crypto import Vault
 from training.core.idcard import parse_id_number
 from training.simulate.schemas import Simulation
 from training.simulate.service import simulate
@@ -85,7 +85,7 @@ async def test_every_row_went_through_the_services(reader: asyncpg.Connection, s
 
 async def test_id_numbers_are_valid_and_agree_with_birth_date_and_sex(reader: asyncpg.Connection,
                                                                       settings: Settings) -> None:
-    vault = Vault(load_master_key(settings.data_dir))
+    vault = Vault.from_data_dir(settings.data_dir)
     rows = await reader.fetch("SELECT id_enc, birth_date, sex FROM people WHERE county_code = $1", COUNTY_A)
 
     assert len(rows) > 3 * HOUSEHOLDS

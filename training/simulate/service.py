@@ -32,7 +32,7 @@ from training.catalogue.schemas import (
     TeacherCreate,
 )
 from training.core.config import Settings
-from training.core.crypto import Vault, load_master_key
+from training.core.crypto import Vault
 from training.core.errors import Conflict, FieldError, InvalidInput
 from training.core.rules import rule_for
 from training.core.security import Principal
@@ -108,7 +108,7 @@ async def simulate(conn: Conn, settings: Settings, county_code: str, households:
     writes are spread over; with none, everything runs on `conn` (and inside its transaction, if any)."""
     began = time.monotonic()
     check_arguments(county_code, households, years)
-    vault = vault or Vault(load_master_key(settings.data_dir))
+    vault = vault or Vault.from_data_dir(settings.data_dir)
     admin = principal or simulator(county_code)
     conns: Sequence[Conn] = workers or [conn]
     village_rows = await repo.villages(conn, county_code)
