@@ -18,6 +18,7 @@ from training.auth import service as accounts
 from training.catalogue import service as catalogue
 from training.catalogue.schemas import PackageCreate, SessionCreate
 from training.core.config import Settings
+from training.demo import repository
 from training.regions import service as regions
 from training.simulate.service import simulate, simulator
 
@@ -47,7 +48,7 @@ PACKAGE_TRADES = [["6-31-01-03", "4-10-01-06", "4-03-02-01"], ["5-03-02-01", "5-
 
 
 async def is_loaded(conn: asyncpg.Connection) -> bool:
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE username = $1)", MARKER_USER))
+    return await repository.user_exists(conn, MARKER_USER)
 
 
 def _password() -> str:
