@@ -82,6 +82,11 @@ def print_accounts(accounts: list[Any]) -> None:
     click.echo()
 
 
+# Connections the demo's history is written over: the writes wait on the database, so a few more than
+# the cores keep both busy.
+DEMO_WORKERS = 6
+
+
 def load_demo_data(settings: Settings, dsn: str) -> None:
     from training.demo.loader import load_demo
 
@@ -93,7 +98,7 @@ def load_demo_data(settings: Settings, dsn: str) -> None:
 
     async def job(conn: asyncpg.Connection) -> list[Any]:
         async with contextlib.AsyncExitStack() as stack:
-            workers = [await stack.enter_async_context(db.connect(dsn)) for _ in range(3)]
+            workers = [await stack.enter_async_context(db.connect(dsn)) for _ in range(DEMO_WORKERS)]
             return await load_demo(conn, settings, today, progress, workers)
 
     accounts = run_with_connection(settings, dsn, job)
