@@ -707,6 +707,10 @@ def plan_signups(seed: int, world: World, years: int, working_age: dict[str, tup
         local = by_township.get(session.village.township, [])
         pool = set(rng.sample(wished, min(500, len(wished)))) | set(rng.sample(local, min(600, len(local))))
         pool |= set(rng.sample(everyone, min(200, len(everyone))))
+        # One session in eight is sought after (a good teacher, a job promised): more sign up than there
+        # are seats, and the rest wait.
+        popular = rng.random() < 0.125
+        threshold = 0.8 if popular else 1.6
         scored: list[tuple[float, int, Pair]] = []
         for key in sorted(pool):
             person = world.people[key]
@@ -717,15 +721,16 @@ def plan_signups(seed: int, world: World, years: int, working_age: dict[str, tup
             work = person.work_on(session.starts)
             score = attraction(pair, person, session, poor_household[person.household], work)
             score += -math.log(-math.log(rng.random() or 1e-12))  # Gumbel noise: who hears of it, who has time
-            if score > 1.6:
+            if score > threshold:
                 scored.append((score, key, pair))
         scored.sort(key=lambda t: (-t[0], t[1]))
-        wanted = round(session.capacity * rng.uniform(0.45, 1.2))
+        wanted = round(session.capacity * (rng.uniform(1.15, 1.5) if popular else rng.uniform(0.45, 1.2)))
         chosen = scored[:wanted]
         window = max(1, (session.starts - session.publish_day).days - 1)
         for _, key, pair in sorted(chosen,
                                        key=lambda t: (t[1] * 7919 + session.index) % 104729):
-            day = session.publish_day + timedelta(days=1 + rng.randrange(window))
+            # Places in a sought-after session go in its first weeks.
+            day = session.publish_day + timedelta(days=1 + rng.randrange(max(1, window // 3) if popular else window))
             if day > world.today:
                 continue  # not signed up yet
             person = world.people[key]
