@@ -1,7 +1,9 @@
 """The simulated county's registry as the ledgers (培训台账) a county imports: one for the first
 door-to-door round with everyone in it, then one per later survey round (spring) and one each autumn
-for the year's school leavers. Each is an .xlsx in the template's layout, imported through the ledger
-service like a clerk's file, so every row passes the same checks.
+for the year's school leavers. Each is an .xlsx in the template's layout plus the poverty era's
+optional columns (脱贫年度, 监测类型, 风险是否消除), imported through the ledger service like a clerk's
+file, so every row passes the same checks. (A ledger service that does not know the era columns
+ignores them; the simulator sets those fields through the registry as well.)
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from training.simulate.world import HouseholdPlan, PersonPlan, SurveyPlan, World
 # The template's columns (GET /api/ledger/template) and the words clerks type in them.
 HEADERS = ["户编号", "村代码", "户主姓名", "家庭属性", "姓名", "身份证号", "与户主关系", "民族", "文化程度", "是否在校",
            "离校年份", "劳动能力", "务工状况", "联系电话", "意向工种1", "意向工种2", "意向工种3", "培训类型", "可参训月份",
-           "是否愿意住校", "调查日期"]
+           "是否愿意住校", "调查日期", "脱贫年度", "监测类型", "风险是否消除"]
+MONITOR_WORDS = {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden_hardship": "突发严重困难户"}
 POVERTY_WORDS = {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
 LABOUR_WORDS = {"full": "劳动力", "weak": "弱劳动力", "lost": "丧失劳动力", "none": "无劳动力"}
 WORK_WORDS = {"farming": "务农", "local_work": "本地务工", "migrant": "外出务工", "unemployed": "无业",
@@ -35,9 +38,15 @@ class Round:
 
 
 def status_on(household: HouseholdPlan, day: date) -> str:
+    return str(era_on(household, day)["poverty_status"])
+
+
+def era_on(household: HouseholdPlan, day: date) -> dict[str, object]:
+    """The household's poverty status and its era fields on a day."""
     if household.transition is not None and day >= household.transition[0]:
-        return str(household.transition[1]["poverty_status"])
-    return household.poverty_status
+        return {"lifted_year": None, "monitor_type": None, "risk_removed": None} | household.transition[1]
+    return {"poverty_status": household.poverty_status, "lifted_year": household.lifted_year,
+            "monitor_type": household.monitor_type, "risk_removed": household.risk_removed}
 
 
 def rounds(world: World) -> list[Round]:
@@ -75,6 +84,8 @@ def rounds(world: World) -> list[Round]:
 def cells(household: HouseholdPlan, person: PersonPlan, survey: SurveyPlan | None, day: date) -> list[str]:
     trades = [*(survey.trades if survey else []), "", "", ""][:3]
     left = person.left_year_on(day)
+    era = era_on(household, day)
+    removed = era["risk_removed"]
     return [
         household.household_no, household.village.code, household.head_name,
         POVERTY_WORDS[status_on(household, day)], person.name, person.id_number, person.relation, person.ethnicity,
@@ -85,6 +96,8 @@ def cells(household: HouseholdPlan, person: PersonPlan, survey: SurveyPlan | Non
         ",".join(str(m) for m in survey.months) if survey else "",
         ("是" if survey.can_board else "否") if survey else "",
         survey.day.isoformat() if survey else "",
+        str(era["lifted_year"] or ""), MONITOR_WORDS.get(str(era["monitor_type"]), ""),
+        "" if removed is None else ("是" if removed else "否"),
     ]
 
 

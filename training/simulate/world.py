@@ -367,8 +367,11 @@ def make_households(seed: int, county: str, villages: list[Village], count: int,
     weights = [1.5 if v.key_poverty else 1.0 for v in villages]
     seat = min(v.township for v in villages)  # the county seat's township has the lowest code
     era_before_2021 = start.year < 2021
+    numbers: dict[str, int] = {}
     for index in range(count):
         village = rng.choices(villages, weights)[0]
+        # 户编号 as the registry assigns them: the village code, a hyphen, a sequence in the village.
+        numbers[village.code] = numbers.get(village.code, 0) + 1
         ethnic_mix = ETHNICITY_BY_TOWNSHIP_SEAT if village.township == seat else ETHNICITY_RURAL
         ethnicity = pick(rng, ethnic_mix)
         surname = rng.choice(YI_SURNAMES) if ethnicity == "彝族" else rng.choice(HAN_SURNAMES)
@@ -417,7 +420,7 @@ def make_households(seed: int, county: str, villages: list[Village], count: int,
         if status == "ordinary":
             causes = []
         households.append(HouseholdPlan(
-            index=index, household_no=f"{village.code}{index + 1:05d}", village=village, head_name=head.name,
+            index=index, household_no=f"{village.code}-{numbers[village.code]:04d}", village=village, head_name=head.name,
             phone=head.phone, poverty_status=status, lifted_year=lifted, monitor_type=monitor, risk_removed=removed,
             poverty_causes=sorted(set(causes), key=POVERTY_CAUSES.index), members=members, transition=transition))
     return households
