@@ -137,7 +137,7 @@ async def simulate(conn: Conn, settings: Settings, county_code: str, households:
 
     details = [h for h in plan_households if h.poverty_status != "ordinary" and _household_details(h)]
     members = [p for p in people if p.disability or p.skills]
-    progress(f"补录脱贫年度、监测类型、致贫原因 {len(details)} 户，残疾与技能 {len(members)} 人")
+    progress(f"补录致贫原因 {len(details)} 户，残疾与技能 {len(members)} 人")
     start_rule = rule_for(settings, ledgers[0].day)
     await _each(conns, details, lambda c, h: registry.update_household(
         c, admin, vault, start_rule, household_ids[h.index], HouseholdUpdate(**_household_details(h))))  # type: ignore[arg-type]
@@ -286,10 +286,9 @@ async def _household_ids(conn: Conn, county: str, households: list[w.HouseholdPl
 
 
 def _household_details(h: w.HouseholdPlan) -> dict[str, object]:
-    """What the ledger has no column for: 脱贫年度, 监测类型 and 风险消除, 致贫原因, the household's phone."""
-    values: dict[str, object] = {"lifted_year": h.lifted_year, "monitor_type": h.monitor_type,
-                                 "risk_removed": h.risk_removed, "poverty_causes": h.poverty_causes or None,
-                                 "phone": h.phone}
+    """What the ledger has no column for: 致贫原因 and the household's phone (脱贫年度, 监测类型 and
+    风险消除 come with the ledger's era columns)."""
+    values: dict[str, object] = {"poverty_causes": h.poverty_causes or None, "phone": h.phone}
     return {k: v for k, v in values.items() if v is not None}
 
 
