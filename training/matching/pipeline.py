@@ -1,0 +1,213 @@
+"""The scikit-learn pipeline, its artifact, and its fast linear form.
+
+The model is `one-hot(categorical codes) + standardised numbers -> L2-regularised logistic
+regression`: calibrated by construction (it minimises log-loss), small, and explainable. Because it is
+linear in one-hot columns, its log-odds is a sum of one weight per feature value. `Linear` reads those
+weights out of the fitted pipeline and scores a (P, S) matrix by table look-ups on numpy arrays:
+person and session terms once per row and column, pair terms by broadcasting. The same weights give
+each pair's reasons: the features whose contribution is most above the average pair's.
+
+Artifacts are skops files, never pickle. Loading names its trusted types explicitly and refuses a file
+that holds any other type before anything in it is built.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import skops.io as sio
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from training.matching.features import (
+    CATEGORICAL,
+    COLUMNS,
+    FEATURE_NAMES,
+    NUMERIC,
+    Array,
+    Column,
+    Pairs,
+    column_values,
+)
+
+# Every type an artifact of ours contains; anything else in a file is refused.
+TRUSTED = [
+    "builtins.dict", "builtins.list", "builtins.str", "builtins.float", "builtins.int", "builtins.tuple",
+    "builtins.slice", "builtins.type", "numpy.ndarray", "numpy.dtype", "numpy.float64", "numpy.int64",
+    "sklearn.pipeline.Pipeline", "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.preprocessing._encoders.OneHotEncoder", "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.linear_model._logistic.LogisticRegression",
+]
+ARTIFACT_FORMAT = 1
+
+
+class UntrustedArtifact(ValueError):
+    """The artifact holds a type we did not list, or is not one of our artifacts."""
+
+
+def new_pipeline(c: float = 0.5) -> Pipeline:
+    encode = ColumnTransformer([
+        ("categories", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
+        ("numbers", StandardScaler(), NUMERIC),
+    ])
+    return Pipeline([("encode", encode), ("classify", LogisticRegression(C=c, max_iter=3000))])
+
+
+def dump(pipeline: Pipeline, reference: Array) -> bytes:
+    """The artifact: the fitted pipeline, the feature names it was fitted on and each feature's average
+    contribution on the training pairs (what "above average" means for reasons)."""
+    return bytes(sio.dumps({"format": ARTIFACT_FORMAT, "features": list(FEATURE_NAMES), "pipeline": pipeline,
+                      "reference": np.asarray(reference, dtype=np.float64)}))
+
+
+def load(artifact: bytes) -> tuple[Pipeline, Array]:
+    try:
+        untrusted = sorted(set(sio.get_untrusted_types(data=artifact)) - set(TRUSTED))
+    except Exception as exc:
+        raise UntrustedArtifact(f"不是有效的模型文件（skops）：{type(exc).__name__}") from exc
+    if untrusted:
+        raise UntrustedArtifact("模型文件包含不受信任的类型，拒绝加载：" + "、".join(untrusted))
+    content = sio.load(io.BytesIO(artifact), trusted=TRUSTED)
+    if not isinstance(content, dict) or content.get("format") != ARTIFACT_FORMAT:
+        raise UntrustedArtifact("模型文件格式不对：不是本系统训练的匹配模型")
+    if content.get("features") != FEATURE_NAMES:
+        raise UntrustedArtifact("模型的特征与本版本代码不一致，请用本版本重新训练")
+    pipeline = content["pipeline"]
+    if not isinstance(pipeline, Pipeline):
+        raise UntrustedArtifact("模型文件格式不对：缺少 scikit-learn Pipeline")
+    return pipeline, np.asarray(content["reference"], dtype=np.float64)
+
+
+@dataclass
+class Table:
+    """One categorical column's weights: `categories` (sorted codes) -> `weights`; unseen codes weigh 0,
+    as the encoder's handle_unknown="ignore" does."""
+
+    categories: Array
+    weights: Array
+
+    def lookup(self, codes: Array) -> Array:
+        codes = np.asarray(codes, dtype=np.float64)
+        if len(self.categories) == 0:
+            return np.zeros(codes.shape)
+        at = np.clip(np.searchsorted(self.categories, codes), 0, len(self.categories) - 1)
+        return np.where(self.categories[at] == codes, self.weights[at], 0.0)
+
+    def dense(self, domain: int) -> Array:
+        """Weights indexed directly by code, for small pair codes in [0, domain)."""
+        out = np.zeros(domain, dtype=np.float64)
+        inside = (self.categories >= 0) & (self.categories < domain)
+        out[self.categories[inside].astype(np.int64)] = self.weights[inside]
+        return out
+
+
+class Linear:
+    """The fitted pipeline as sums of looked-up weights: the same log-odds, at numpy speed."""
+
+    def __init__(self, pipeline: Pipeline, reference: Array) -> None:
+        encode: ColumnTransformer = pipeline.named_steps["encode"]
+        classify: LogisticRegression = pipeline.named_steps["classify"]
+        coef = classify.coef_[0]
+        self.intercept = float(classify.intercept_[0])
+        self.reference = reference
+        self.tables: dict[int, Table] = {}
+        self.numbers: dict[int, tuple[float, float]] = {}  # column -> (slope, offset) on the raw value
+        encoder: OneHotEncoder = encode.named_transformers_["categories"]
+        scaler: StandardScaler = encode.named_transformers_["numbers"]
+        at = 0
+        for column, categories in zip(CATEGORICAL, encoder.categories_, strict=True):
+            self.tables[column] = Table(np.asarray(categories, dtype=np.float64), coef[at:at + len(categories)])
+            at += len(categories)
+        for n, column in enumerate(NUMERIC):
+            slope = float(coef[at + n] / scaler.scale_[n])
+            self.numbers[column] = (slope, -slope * float(scaler.mean_[n]))
+
+    def contribution(self, k: int, values: Array) -> Array:
+        """Column k's contribution to the log-odds for these raw values."""
+        if k in self.numbers:
+            slope, offset = self.numbers[k]
+            return np.asarray(values, dtype=np.float64) * slope + offset
+        return self.tables[k].lookup(values)
+
+    def example_logits(self, matrix: Array) -> Array:
+        out = np.full(len(matrix), self.intercept)
+        for k in range(len(COLUMNS)):
+            out += self.contribution(k, matrix[:, k])
+        return out
+
+    def logits(self, x: Pairs, rows: slice | None = None) -> Array:
+        """(P, S) log-odds for every person (or a block of them) against every session."""
+        people = np.arange(len(x.people))[rows or slice(None)]
+        pi = people[:, None]
+        sj = np.arange(len(x.sessions))[None, :]
+        person_part = np.full(len(people), self.intercept)
+        session_part = np.zeros(len(x.sessions))
+        out: Array | None = None
+        for k, column in enumerate(COLUMNS):
+            if column.kind == "person":
+                person_part += self.contribution(k, column_values(column, x, people, sj[0, :0]))
+            elif column.kind == "session":
+                session_part += self.contribution(k, column_values(column, x, people[:0], sj[0]))
+            else:
+                term = self._pair_term(k, column, x, pi, sj)
+                out = term if out is None else out + term
+        total = person_part[:, None] + session_part[None, :]
+        return total if out is None else total + out
+
+    def _pair_term(self, k: int, column: Column, x: Pairs, pi: Array, sj: Array) -> Array:
+        if column.kind == "pair":
+            return self.tables[k].dense(column.domain)[column_values(column, x, pi, sj)]
+        # cross: a (S, k) table of the session's weight for each person code, then one gather.
+        assert column.session is not None and column.person is not None
+        session_codes = column.session(x.sessions)
+        table = np.stack([self.tables[k].lookup(session_codes * column.k + c) for c in range(column.k)], axis=1)
+        person_codes = column.person(x.people)[pi[:, 0]]
+        return table[sj, person_codes[:, None]]
+
+    def pair_contributions(self, x: Pairs, i: int, j: int) -> tuple[Array, Array]:
+        """Each column's value and contribution for one pair."""
+        pi, sj = np.array([i]), np.array([j])
+        values = np.array([column_values(c, x, pi, sj)[0] for c in COLUMNS], dtype=np.float64)
+        contributions = np.array([self.contribution(k, values[k:k + 1])[0] for k in range(len(COLUMNS))])
+        return values, contributions
+
+    def reasons(self, x: Pairs, i: int, j: int, limit: int = 3) -> list[str]:
+        """Short phrases for the features that raise this pair's score most above the average pair's."""
+        values, contributions = self.pair_contributions(x, i, j)
+        lift = contributions - self.reference
+        out: list[str] = []
+        for k in np.argsort(-lift, kind="stable"):
+            if lift[k] <= 1e-6 or len(out) >= limit:
+                break
+            phrase = COLUMNS[k].phrase(x, i, j, int(values[k]))
+            if phrase and phrase not in out:
+                out.append(phrase)
+        return out
+
+
+def reference_contributions(linear: Linear, matrix: Array) -> Array:
+    """Each column's average contribution over the training pairs."""
+    return np.array([float(np.mean(linear.contribution(k, matrix[:, k]))) for k in range(len(COLUMNS))])
+
+
+def sigmoid(z: Array) -> Array:
+    out: Array = 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+    return out
+
+
+def fit(matrix: Array, labels: Array, weights: Array, c: float = 0.5) -> tuple[Pipeline, Array]:
+    pipeline = new_pipeline(c)
+    pipeline.fit(matrix, labels, classify__sample_weight=weights)
+    linear = Linear(pipeline, np.zeros(len(COLUMNS)))
+    return pipeline, reference_contributions(linear, matrix)
+
+
+def describe(pipeline: Pipeline) -> dict[str, Any]:
+    classify: LogisticRegression = pipeline.named_steps["classify"]
+    return {"estimator": "OneHotEncoder + StandardScaler -> LogisticRegression (L2)", "C": float(classify.C),
+            "coefficients": int(classify.coef_.shape[1])}
