@@ -3,7 +3,6 @@ skops artifact with a model card, stored, activated, and then scores with reason
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -19,13 +18,9 @@ from training.core.crypto import Vault, load_master_key
 from training.matching import service
 
 
-@pytest.fixture
-async def history(conn: asyncpg.Connection, settings: Settings) -> History:
-    return await make_history(conn, Vault(load_master_key(settings.data_dir)))
-
-
 async def test_a_model_trained_on_the_history_beats_both_baselines_and_becomes_active(
-        conn: asyncpg.Connection, history: History, tmp_path: Path) -> None:
+        hconn: asyncpg.Connection, history: History, tmp_path: Path) -> None:
+    conn = hconn
     trained = await service.train(conn, rule(today()), counties=[COUNTY_A], name="test", activate_if_better=True,
                                   output_dir=tmp_path)
     metrics = trained.card["metrics"]
@@ -61,7 +56,8 @@ async def test_a_model_trained_on_the_history_beats_both_baselines_and_becomes_a
     assert version == trained.version and again["model"] == metrics["model"]
 
 
-async def test_the_same_history_gives_the_same_training_data_hash(conn: asyncpg.Connection, history: History) -> None:
+async def test_the_same_history_gives_the_same_training_data_hash(hconn: asyncpg.Connection, history: History) -> None:
+    conn = hconn
     first = await service.build_dataset(conn, [COUNTY_A], rule(today()))
     second = await service.build_dataset(conn, [COUNTY_A], rule(today()))
     assert first.digest == second.digest
@@ -69,7 +65,8 @@ async def test_the_same_history_gives_the_same_training_data_hash(conn: asyncpg.
 
 
 async def test_shown_recommendations_not_taken_become_weak_negatives_and_uptake_follows_enrolments(
-        conn: asyncpg.Connection, history: History, tmp_path: Path) -> None:
+        hconn: asyncpg.Connection, history: History, tmp_path: Path) -> None:
+    conn = hconn
     trained = await service.train(conn, rule(today()), counties=[COUNTY_A], name="test", activate_if_better=False,
                                   output_dir=tmp_path)
     assert trained.activated_for is None

@@ -44,6 +44,8 @@ TRUSTED = [
     "sklearn.linear_model._logistic.LogisticRegression",
 ]
 ARTIFACT_FORMAT = 1
+# A reason must lift the log-odds at least this much above the average pair's: smaller lifts are noise.
+REASON_MIN_LIFT = 0.1
 
 
 class UntrustedArtifact(ValueError):
@@ -182,7 +184,7 @@ class Linear:
         lift = contributions - self.reference
         out: list[str] = []
         for k in np.argsort(-lift, kind="stable"):
-            if lift[k] <= 1e-6 or len(out) >= limit:
+            if lift[k] < REASON_MIN_LIFT or len(out) >= limit:
                 break
             phrase = COLUMNS[k].phrase(x, i, j, int(values[k]))
             if phrase and phrase not in out:
