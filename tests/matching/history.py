@@ -133,7 +133,7 @@ async def make_history(conn: asyncpg.Connection, vault: Vault, *, households: in
         created = await registry.create_household(conn, who, vault, rule(now), HouseholdCreate(
             village_code=village, head_name=members[0].name, members=members,
             poverty_status="registered_poor" if poor else "ordinary"))
-        for person, (wishes, free, board, male, age, young) in zip(created.members, facts, strict=True):
+        for person, (wishes, free, board, male, age, _young) in zip(created.members, facts, strict=True):
             await registry.add_survey(conn, who, rule(now), person.id, SurveyCreate(
                 surveyed_on=survey_day, desired_trades=wishes, training_kind="short",
                 available_months=sorted(free), can_board=board, wants_certificate=True))
