@@ -125,6 +125,8 @@ class People:
     travel: Array
     board: Array  # 0 no, 1 yes, 2 unknown
     certificate: Array  # 0 no, 1 yes, 2 unknown
+    skill_count: Array
+    free_month_count: Array
     # Trades a person completed after `as_of` (training only): a skill learnt later is not known yet.
     learnt_later: Mapping[int, set[str]] = field(default_factory=dict)
 
@@ -178,6 +180,8 @@ class People:
             travel=codes([travel_band(r["max_travel_km"]) for r in rows]),
             board=codes([tri(r["can_board"]) for r in rows]),
             certificate=codes([tri(r["wants_certificate"]) for r in rows]),
+            skill_count=np.array([min(len(r["skills"] or []), 5) for r in rows], dtype=np.float64),
+            free_month_count=np.array([bin(m).count("1") if m else 12 for m in months.tolist()], dtype=np.float64),
             learnt_later={i: later[pid] for i, pid in enumerate(ids) if pid in later},
         )
 
@@ -264,53 +268,61 @@ class Pairs:
 # ------------------------------------------------------------------ pair features
 
 
+# Pair features are computed for (people block x sessions) at once, so they use small integer types and
+# arithmetic on booleans instead of nested np.where: the codes are the same, the matrices far cheaper.
+
+
 def wish_rank(x: Pairs, pi: Array, sj: Array) -> Array:
     """0 not surveyed, 1-3 the trade's place in the wishes, 4 surveyed but not wished."""
     trade = x.sessions.trade[sj]
     w = x.people.wishes
-    rank = np.where(trade == w[pi, 0], 1, np.where(trade == w[pi, 1], 2, np.where(trade == w[pi, 2], 3, 4)))
-    return np.where(x.people.surveyed[pi] == 1, rank, 0)
+    # The wishes are distinct, so at most one comparison holds: 4 - 3, 4 - 2, 4 - 1 or 4.
+    rank = 4 - 3 * (trade == w[pi, 0]).astype(np.int8) - 2 * (trade == w[pi, 1]) - (trade == w[pi, 2])
+    return np.asarray(rank * x.people.surveyed[pi].astype(np.int8), dtype=np.int8)
 
 
 def distance(x: Pairs, pi: Array, sj: Array) -> Array:
-    """0 same village, 1 same township, 2 same county, 3 farther."""
+    """0 same village, 1 same township, 2 same county, 3 farther (each level implies the ones above)."""
     p, s = x.people, x.sessions
-    return np.where(p.village[pi] == s.village[sj], 0,
-                    np.where(p.township[pi] == s.township[sj], 1, np.where(p.county[pi] == s.county[sj], 2, 3)))
+    return np.asarray(3 - (p.county[pi] == s.county[sj]).astype(np.int8) - (p.township[pi] == s.township[sj])
+                      - (p.village[pi] == s.village[sj]), dtype=np.int8)
 
 
 def month_fit(x: Pairs, pi: Array, sj: Array) -> Array:
     """0 any month (or not surveyed), 1 free in the start month, 2 not free then."""
-    months = x.people.months[pi]
-    free = (months >> x.sessions.month[sj]) & 1
-    return np.where(months == 0, 0, np.where(free == 1, 1, 2))
+    months = x.people.months.astype(np.int32)[pi]
+    free = ((months >> x.sessions.month.astype(np.int32)[sj]) & 1).astype(np.int8)
+    return np.asarray((2 - free) * (months != 0), dtype=np.int8)
+
+
+BOARD_CODE = np.array([2, 1, 3], dtype=np.int8)  # can_board no / yes / unknown -> boarding code
 
 
 def boarding(x: Pairs, pi: Array, sj: Array) -> Array:
     """0 within the township (goes home at night), else 1 can board, 2 cannot, 3 unknown."""
-    near = x.people.township[pi] == x.sessions.township[sj]
-    board = x.people.board[pi]
-    return np.where(near, 0, np.where(board == 1, 1, np.where(board == 0, 2, 3)))
+    away = (x.people.township[pi] != x.sessions.township[sj]).astype(np.int8)
+    return np.asarray(away * BOARD_CODE[x.people.board[pi]], dtype=np.int8)
 
 
 def travel_reach(x: Pairs, pi: Array, sj: Array) -> Array:
-    return x.people.travel[pi] * 4 + distance(x, pi, sj)
+    return np.asarray(x.people.travel.astype(np.int8)[pi] * 4 + distance(x, pi, sj), dtype=np.int8)
 
 
 def holds_skill(x: Pairs, pi: Array, sj: Array) -> Array:
     if x.holds.shape[1] == 0:
         return np.zeros(np.broadcast_shapes(np.shape(pi), np.shape(sj)), dtype=np.int64)
-    return x.holds[pi, x.sessions.trade_index[sj]].astype(np.int64)
+    return x.holds[pi, x.sessions.trade_index[sj]].astype(np.int8)
 
 
 def kind_fit(x: Pairs, pi: Array, sj: Array) -> Array:
     """0 no kind wanted, 1 the kind wanted, 2 another kind."""
-    wanted = x.people.kind[pi]
-    return np.where(wanted == 0, 0, np.where(wanted == x.sessions.kind[sj], 1, 2))
+    wanted = x.people.kind.astype(np.int8)[pi]
+    return np.asarray((2 - (wanted == x.sessions.kind.astype(np.int8)[sj])) * (wanted != 0), dtype=np.int8)
 
 
 def certificate_fit(x: Pairs, pi: Array, sj: Array) -> Array:
-    return x.people.certificate[pi] * 2 + x.sessions.certificate[sj]
+    return np.asarray(x.people.certificate.astype(np.int8)[pi] * 2 + x.sessions.certificate.astype(np.int8)[sj],
+                      dtype=np.int8)
 
 
 # ------------------------------------------------------------------ the feature list
@@ -368,13 +380,11 @@ COLUMNS: list[Column] = [
            phrase=lambda x, i, j, v: POVERTY_PHRASES[v]),
     Column("lianghousheng", "person", person=lambda p: p.lianghousheng,
            phrase=lambda x, i, j, v: "两后生优先" if v else None),
-    Column("skills_held", "person", numeric=True,
-           person=lambda p: np.array([min(len(s), 5) for s in p.skills], dtype=np.float64)),
+    Column("skills_held", "person", numeric=True, person=lambda p: p.skill_count),
     Column("surveyed", "person", person=lambda p: p.surveyed,
            phrase=lambda x, i, j, v: "做过培训需求调查" if v else None),
     Column("wanted_kind", "person", person=lambda p: p.kind),
-    Column("free_months", "person", numeric=True,
-           person=lambda p: np.array([bin(m).count("1") if m else 12 for m in p.months.tolist()], dtype=np.float64)),
+    Column("free_months", "person", numeric=True, person=lambda p: p.free_month_count),
     Column("travel_limit", "person", person=lambda p: p.travel),
     Column("can_board", "person", person=lambda p: p.board),
     Column("wants_certificate", "person", person=lambda p: p.certificate),

@@ -157,9 +157,15 @@ class Linear:
                 session_part += self.contribution(k, column_values(column, x, people[:0], sj[0]))
             else:
                 term = self._pair_term(k, column, x, pi, sj)
-                out = term if out is None else out + term
+                if out is None:
+                    out = term.astype(np.float64, copy=True)
+                else:
+                    out += term
         total = person_part[:, None] + session_part[None, :]
-        return total if out is None else total + out
+        if out is None:
+            return total
+        out += total
+        return out
 
     def _pair_term(self, k: int, column: Column, x: Pairs, pi: Array, sj: Array) -> Array:
         if column.kind == "pair":
