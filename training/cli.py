@@ -409,6 +409,8 @@ def keys_retire(key_id: str) -> None:
         click.echo(f"已删除 {removed}")
     if vault.keyring.sources.get(key_id) == OLD_ENV:
         click.echo(f"密钥 {key_id} 来自 {OLD_ENV}：请从该变量中删除它，并重启服务")
+
+
 def _progress(step: str) -> None:
     click.echo(f"  {step}", err=True)
 

@@ -12,14 +12,14 @@ from tests.conftest import cloned_database
 from tests.matching.history import History, make_history
 from training.core import db
 from training.core.config import Settings
-from training.core.crypto import Vault, load_master_key
+from training.core.crypto import Vault
 
 
 @pytest.fixture(scope="module")
 async def history_database(admin_dsn: str, template_dsn: str, settings: Settings) -> AsyncIterator[tuple[str, History]]:
     async with cloned_database(admin_dsn) as dsn:
         async with db.connect(dsn) as conn:
-            history = await make_history(conn, Vault(load_master_key(settings.data_dir)))
+            history = await make_history(conn, Vault.from_data_dir(settings.data_dir))
         yield urlsplit(dsn).path.lstrip("/"), history
 
 

@@ -16,7 +16,7 @@ from tests.matching.quick import store_quick_model
 from tests.registry.test_households import id_number
 from tests.seed import COUNTY_A, COUNTY_C, KEY_VILLAGE, SEED
 from training.core.config import Settings
-from training.core.crypto import Vault, load_master_key
+from training.core.crypto import Vault
 from training.core.rules import Rule
 from training.core.security import Principal
 from training.matching import service
@@ -98,7 +98,7 @@ async def test_every_running_instance_scores_with_the_newly_active_model_within_
     admin = Principal(id=SEED.users["admin_a"], username="admin_a", role="admin", county_code=COUNTY_A,
                       school_id=None, region_codes=(COUNTY_A + "000000",))
     rule = Rule(as_of=today(), years=3, male=(16, 60), female=(16, 55))
-    household = await registry.create_household(conn, admin, Vault(load_master_key(settings.data_dir)), rule,
+    household = await registry.create_household(conn, admin, Vault.from_data_dir(settings.data_dir), rule,
                                                 HouseholdCreate(village_code=KEY_VILLAGE, head_name="吉克",
                                                                 poverty_status="lifted", members=[MemberCreate(
                                                                     name="吉克", id_number=id_number(date(1990, 4, 1), 71),

@@ -14,7 +14,7 @@ from tests.helpers import today
 from tests.matching.history import History, make_history, rule
 from tests.seed import COUNTY_A
 from training.core.config import Settings
-from training.core.crypto import Vault, load_master_key
+from training.core.crypto import Vault
 from training.matching import service
 
 
@@ -103,7 +103,7 @@ async def test_shown_recommendations_not_taken_become_weak_negatives_and_uptake_
 
 
 async def test_history_too_short_to_hold_out_is_refused(conn: asyncpg.Connection, settings: Settings) -> None:
-    await make_history(conn, Vault(load_master_key(settings.data_dir)), households=20, months=1, offer_rate=0.5)
+    await make_history(conn, Vault.from_data_dir(settings.data_dir), households=20, months=1, offer_rate=0.5)
     with pytest.raises(service.Conflict, match="一个开班月份"):
         await service.train(conn, rule(today()), counties=[COUNTY_A], name="x", activate_if_better=True,
                             output_dir=Path("/nonexistent"))
