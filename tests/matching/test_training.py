@@ -50,6 +50,12 @@ async def test_a_model_trained_on_the_history_beats_both_baselines_and_becomes_a
     assert scores.model_version == trained.version
     assert scores.probability.shape == (40, 6) and scores.probability.dtype == np.float64
     assert ((scores.probability > 0) & (scores.probability < 1)).all()
+    reasons = [scores.reasons(i, j) for i in range(40) for j in range(6)]
+    assert any(reasons) and all(len(r) <= 3 and all(r) for r in reasons)
+    # Each pair's reasons are its own: the most common list is far from the only one.
+    assert len({tuple(r) for r in reasons}) > 20
+    wish_first = [r for r in reasons if any(x.startswith("意向工种第一位：") for x in r)]
+    assert wish_first, reasons[:10]
 
     # The same figures come back from `evaluate` on the active model.
     version, again = await service.evaluate_active(conn, rule(today()), COUNTY_A)
