@@ -15,7 +15,8 @@ from training.matching.pipeline import dump, fit
 
 def quick_artifact(seed: int) -> bytes:
     _, matrix, labels, weights = synthetic(n=800, seed=seed)
-    return dump(*fit(matrix, labels, weights))
+    completion = fit(matrix, labels, weights)
+    return dump(*completion, *completion)
 
 
 async def store_quick_model(conn: asyncpg.Connection, seed: int, name: str = "quick") -> str:

@@ -86,7 +86,7 @@ async def test_a_model_whose_artifact_holds_an_untrusted_type_is_never_activated
     await conn.execute(
         """INSERT INTO models (version, name, artifact, card, metrics, beats_baselines)
            VALUES ('crafted-1', 'crafted', $1, '{}', '{}', true)""",
-        sio.dumps({"format": 1, "pipeline": FunctionTransformer(os.system)}))
+        sio.dumps({"format": 2, "completion": FunctionTransformer(os.system)}))
     body = assert_problem(await api.post("/api/models/crafted-1/activate", "admin_a"), 400)
     assert "不受信任的类型" in body["detail"]
     assert await conn.fetchval("SELECT count(*) FROM active_models WHERE version = 'crafted-1'") == 0

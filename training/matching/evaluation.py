@@ -51,11 +51,11 @@ def baseline_scores(pairs: Pairs, popularity: dict[int, int]) -> tuple[Array, Ar
     """Scores (higher is better) of the two baselines for every (person, session)."""
     pi = np.arange(len(pairs.people))[:, None]
     sj = np.arange(len(pairs.sessions))[None, :]
-    near = distance(pairs, pi, sj)
+    near = distance(pairs, pi, sj).astype(np.int64)  # small codes: widen before arithmetic
     popular = popular_order(popularity, pairs.sessions.trade)[None, :]
     n_sessions = len(pairs.sessions) + 1
     by_popularity = -(popular * 4 + near).astype(np.float64)
-    wish = wish_rank(pairs, pi, sj)
+    wish = wish_rank(pairs, pi, sj).astype(np.int64)
     wish = np.where((wish == 0) | (wish == 4), 4, wish)  # not surveyed or not wished: after the wishes
     by_wish = -((wish * 4 + near) * n_sessions + popular).astype(np.float64)
     return by_popularity, by_wish

@@ -43,7 +43,7 @@ TRUSTED = [
     "sklearn.preprocessing._encoders.OneHotEncoder", "sklearn.preprocessing._data.StandardScaler",
     "sklearn.linear_model._logistic.LogisticRegression",
 ]
-ARTIFACT_FORMAT = 1
+ARTIFACT_FORMAT = 2
 # A reason must lift the log-odds at least this much above the average pair's: smaller lifts are noise.
 REASON_MIN_LIFT = 0.1
 
@@ -60,14 +60,16 @@ def new_pipeline(c: float = 0.5) -> Pipeline:
     return Pipeline([("encode", encode), ("classify", LogisticRegression(C=c, max_iter=3000))])
 
 
-def dump(pipeline: Pipeline, reference: Array) -> bytes:
-    """The artifact: the fitted pipeline, the feature names it was fitted on and each feature's average
-    contribution on the training pairs (what "above average" means for reasons)."""
-    return bytes(sio.dumps({"format": ARTIFACT_FORMAT, "features": list(FEATURE_NAMES), "pipeline": pipeline,
-                      "reference": np.asarray(reference, dtype=np.float64)}))
+def dump(completion: Pipeline, completion_reference: Array, uptake: Pipeline, uptake_reference: Array) -> bytes:
+    """The artifact: both fitted pipelines (see `Matcher`), the feature names they were fitted on and each
+    feature's average contribution on the training pairs (what "above average" means for reasons)."""
+    return bytes(sio.dumps({
+        "format": ARTIFACT_FORMAT, "features": list(FEATURE_NAMES),
+        "completion": completion, "completion_reference": np.asarray(completion_reference, dtype=np.float64),
+        "uptake": uptake, "uptake_reference": np.asarray(uptake_reference, dtype=np.float64)}))
 
 
-def load(artifact: bytes) -> tuple[Pipeline, Array]:
+def load(artifact: bytes) -> Matcher:
     try:
         untrusted = sorted(set(sio.get_untrusted_types(data=artifact)) - set(TRUSTED))
     except Exception as exc:
@@ -79,10 +81,11 @@ def load(artifact: bytes) -> tuple[Pipeline, Array]:
         raise UntrustedArtifact("模型文件格式不对：不是本系统训练的匹配模型")
     if content.get("features") != FEATURE_NAMES:
         raise UntrustedArtifact("模型的特征与本版本代码不一致，请用本版本重新训练")
-    pipeline = content["pipeline"]
-    if not isinstance(pipeline, Pipeline):
+    parts = [content.get(k) for k in ("completion", "uptake")]
+    if not all(isinstance(p, Pipeline) for p in parts):
         raise UntrustedArtifact("模型文件格式不对：缺少 scikit-learn Pipeline")
-    return pipeline, np.asarray(content["reference"], dtype=np.float64)
+    return Matcher(Linear(content["completion"], np.asarray(content["completion_reference"], dtype=np.float64)),
+                   Linear(content["uptake"], np.asarray(content["uptake_reference"], dtype=np.float64)))
 
 
 @dataclass
@@ -115,6 +118,7 @@ class Linear:
         encode: ColumnTransformer = pipeline.named_steps["encode"]
         classify: LogisticRegression = pipeline.named_steps["classify"]
         coef = classify.coef_[0]
+        self.pipeline = pipeline
         self.intercept = float(classify.intercept_[0])
         self.reference = reference
         self.tables: dict[int, Table] = {}
@@ -184,18 +188,56 @@ class Linear:
         contributions = np.array([self.contribution(k, values[k:k + 1])[0] for k in range(len(COLUMNS))])
         return values, contributions
 
+    def lifts(self, x: Pairs, i: int, j: int) -> tuple[Array, Array]:
+        """Each column's value for one pair and how far its contribution is above the average pair's."""
+        values, contributions = self.pair_contributions(x, i, j)
+        return values, contributions - self.reference
+
     def reasons(self, x: Pairs, i: int, j: int, limit: int = 3) -> list[str]:
         """Short phrases for the features that raise this pair's score most above the average pair's."""
-        values, contributions = self.pair_contributions(x, i, j)
-        lift = contributions - self.reference
-        out: list[str] = []
-        for k in np.argsort(-lift, kind="stable"):
-            if lift[k] < REASON_MIN_LIFT or len(out) >= limit:
-                break
-            phrase = COLUMNS[k].phrase(x, i, j, int(values[k]))
-            if phrase and phrase not in out:
-                out.append(phrase)
-        return out
+        return phrases(x, i, j, *self.lifts(x, i, j), limit)
+
+
+def phrases(x: Pairs, i: int, j: int, values: Array, lift: Array, limit: int) -> list[str]:
+    out: list[str] = []
+    for k in np.argsort(-lift, kind="stable"):
+        if lift[k] < REASON_MIN_LIFT or len(out) >= limit:
+            break
+        phrase = COLUMNS[k].phrase(x, i, j, int(values[k]))
+        if phrase and phrase not in out:
+            out.append(phrase)
+    return out
+
+
+def log_sigmoid(z: Array) -> Array:
+    return np.asarray(-np.logaddexp(0.0, -z), dtype=np.float64)
+
+
+class Matcher:
+    """P(completes | offered) = P(signs up | offered) x P(completes | signed up): two logistic regressions
+    on the same features. `completion` learns from enrolments and their outcomes; `uptake` learns which
+    of the sessions on offer to a person that month (the county's menu, and recommendations shown) they
+    signed up for. Completion alone would rank by how people fare once enrolled and miss that they rarely
+    start what they never wanted; uptake alone would miss who finishes."""
+
+    def __init__(self, completion: Linear, uptake: Linear) -> None:
+        self.completion = completion
+        self.uptake = uptake
+
+    def log_probability(self, x: Pairs, rows: slice | None = None) -> Array:
+        return log_sigmoid(self.completion.logits(x, rows)) + log_sigmoid(self.uptake.logits(x, rows))
+
+    def probability(self, x: Pairs, rows: slice | None = None) -> Array:
+        return np.exp(self.log_probability(x, rows))
+
+    def reasons(self, x: Pairs, i: int, j: int, limit: int = 3) -> list[str]:
+        values, lift = self.lifts(x, i, j)
+        return phrases(x, i, j, values, lift, limit)
+
+    def lifts(self, x: Pairs, i: int, j: int) -> tuple[Array, Array]:
+        values, completion = self.completion.lifts(x, i, j)
+        _, uptake = self.uptake.lifts(x, i, j)
+        return values, completion + uptake
 
 
 def reference_contributions(linear: Linear, matrix: Array) -> Array:

@@ -44,7 +44,7 @@ from training.enrolment import service as enrolment
 from training.matching import evaluation as ev
 from training.matching import repository as repo
 from training.matching.features import COLUMNS, FEATURE_NAMES, Array, Pairs, People, Sessions, example_matrix
-from training.matching.pipeline import Linear, UntrustedArtifact, describe, dump, fit, load, sigmoid
+from training.matching.pipeline import Matcher, UntrustedArtifact, describe, dump, fit, load, sigmoid
 from training.matching.schemas import Activation, ModelInfo, Shown, UptakeRow
 from training.registry import service as registry
 
@@ -74,7 +74,7 @@ class NoModel(Problem):
 @dataclass
 class LoadedModel:
     version: str
-    linear: Linear
+    matcher: Matcher
 
 
 class ModelCache:
@@ -97,7 +97,7 @@ class ModelCache:
         artifact = await repo.artifact(conn, version)
         if artifact is None:
             raise NotFound(f"没有版本为 {version} 的模型")
-        model = LoadedModel(version, await asyncio.to_thread(linear_from_artifact, artifact))
+        model = LoadedModel(version, await asyncio.to_thread(matcher_from_artifact, artifact))
         self.loaded[version] = model
         while len(self.loaded) > self.size:
             self.loaded.popitem(last=False)
@@ -105,9 +105,9 @@ class ModelCache:
         return model
 
 
-def linear_from_artifact(artifact: bytes) -> Linear:
+def matcher_from_artifact(artifact: bytes) -> Matcher:
     try:
-        return Linear(*load(artifact))
+        return load(artifact)
     except UntrustedArtifact as exc:
         raise Problem(str(exc)) from None
 
@@ -122,23 +122,23 @@ class Scores:
     """P(completes | offered) for people (rows) x sessions (columns), from one model version."""
 
     def __init__(self, model_version: str, person_ids: list[UUID], session_ids: list[UUID],
-                 probability: Array, pairs: Pairs, linear: Linear) -> None:
+                 probability: Array, pairs: Pairs, matcher: Matcher) -> None:
         self.model_version = model_version
         self.person_ids = person_ids
         self.session_ids = session_ids
         self.probability = probability
         self._pairs = pairs
-        self._linear = linear
+        self._matcher = matcher
 
     def reasons(self, i: int, j: int, limit: int = 3) -> list[str]:
         """Short Chinese phrases for the features that raised this pair's score most above the average
         pair's (e.g. "意向工种第一位：电工", "本乡镇开班", "3月有空", "两后生优先")."""
-        return self._linear.reasons(self._pairs, i, j, limit)
+        return self._matcher.reasons(self._pairs, i, j, limit)
 
     def contributions(self, i: int, j: int) -> dict[str, float]:
         """Each feature's contribution to this pair's log-odds, above the average pair's."""
-        _, values = self._linear.pair_contributions(self._pairs, i, j)
-        return {c.name: round(float(v - r), 4) for c, v, r in zip(COLUMNS, values, self._linear.reference, strict=True)}
+        _, lifts = self._matcher.lifts(self._pairs, i, j)
+        return {c.name: round(float(v), 4) for c, v in zip(COLUMNS, lifts, strict=True)}
 
 
 def _ordered(rows: Sequence[asyncpg.Record], ids: Sequence[UUID], what: str) -> list[asyncpg.Record]:
@@ -150,12 +150,12 @@ def _ordered(rows: Sequence[asyncpg.Record], ids: Sequence[UUID], what: str) -> 
     return [by_id[key] for key in ids]
 
 
-def probability_matrix(linear: Linear, pairs: Pairs) -> Array:
+def probability_matrix(matcher: Matcher, pairs: Pairs) -> Array:
     """Score every person against every session, a block of people at a time."""
     out = np.empty((len(pairs.people), len(pairs.sessions)), dtype=np.float64)
     for start in range(0, len(pairs.people), BLOCK_ROWS):
         block = slice(start, min(start + BLOCK_ROWS, len(pairs.people)))
-        out[block] = sigmoid(linear.logits(pairs, block))
+        out[block] = matcher.probability(pairs, block)
     return out
 
 
@@ -172,13 +172,13 @@ async def score(conn: Conn, county_code: str, person_ids: Sequence[UUID], sessio
 
     def build() -> tuple[Pairs, Array]:
         pairs = Pairs.of(People.from_rows(person_rows, as_of), Sessions.from_rows(session_rows))
-        return pairs, probability_matrix(model.linear, pairs)
+        return pairs, probability_matrix(model.matcher, pairs)
 
     if len(person_rows) * len(session_rows) > THREAD_PAIRS:
         pairs, probability = await asyncio.to_thread(build)
     else:
         pairs, probability = build()
-    return Scores(model.version, list(person_ids), list(session_ids), probability, pairs, model.linear)
+    return Scores(model.version, list(person_ids), list(session_ids), probability, pairs, model.matcher)
 
 
 # ------------------------------------------------------------------ shown recommendations and uptake
@@ -246,7 +246,7 @@ async def activate(conn: Conn, principal: Principal, version: str, data: Activat
     artifact = await repo.artifact(conn, version)
     if artifact is None:
         raise NotFound(f"没有版本为 {version} 的模型")
-    await asyncio.to_thread(linear_from_artifact, artifact)  # a model that cannot load is never activated
+    await asyncio.to_thread(matcher_from_artifact, artifact)  # a model that cannot load is never activated
     async with conn.transaction():
         await repo.lock_activations(conn)
         before = await repo.active_version(conn, county)
@@ -300,7 +300,7 @@ async def install_default_model(conn: Conn, directory: Path) -> str | None:
         return None
     for file_name, artifact, card_bytes in await asyncio.to_thread(shipped_models, directory):
         try:
-            await asyncio.to_thread(linear_from_artifact, artifact)
+            await asyncio.to_thread(matcher_from_artifact, artifact)
         except Problem as exc:
             log.warning("shipped model %s not installed: %s", file_name, exc.detail)
             continue
@@ -341,10 +341,66 @@ def _positive(row: asyncpg.Record) -> bool:
     return row["status"] == "completed" and row["passed"] is not False
 
 
-async def build_dataset(conn: Conn, counties: Sequence[str], rule: Rule, progress: Progress = _quiet) -> Dataset:
-    """Training examples from the counties' history, features judged as of the month each session started
-    (the latest survey by then, 两后生 then, skills learnt later hidden)."""
-    parts: list[tuple[Array, Array, Array, Array, Array, list[str], list[UUID], list[UUID]]] = []
+Example = tuple[UUID, UUID, int, float, bool]  # person, session, label, weight, weak
+Part = tuple[Array, Array, Array, Array, Array, list[str], list[UUID], list[UUID]]
+
+
+@dataclass
+class History:
+    """Both training sets of the counties' history: outcomes of enrolments (completion) and what people
+    signed up for among the sessions on offer to them (uptake)."""
+
+    completion: Dataset
+    uptake: Dataset
+
+
+async def _features(conn: Conn, county: str, rule: Rule, examples: list[Example],
+                    by_session: dict[UUID, asyncpg.Record], completions: dict[UUID, list[tuple[date, str]]]) -> list[Part]:
+    """Feature rows of examples, judged as of the month each session started (the latest survey by then,
+    两后生 then, skills learnt in a later training hidden); one database read per month."""
+    groups: dict[date, list[int]] = defaultdict(list)
+    for n, example in enumerate(examples):
+        groups[by_session[example[1]]["starts_on"].replace(day=1)].append(n)
+    parts: list[Part] = []
+    for month, members in sorted(groups.items()):
+        person_ids = sorted({examples[n][0] for n in members})
+        rows = await registry.person_facts(conn, county, msgspec.structs.replace(rule, as_of=month), person_ids)
+        later = {p: {t for when, t in completions.get(p, []) if when >= month} for p in person_ids}
+        people = People.from_rows(rows, month, later)
+        where_p = {pid: i for i, pid in enumerate(people.ids)}
+        session_ids = sorted({examples[n][1] for n in members})
+        sessions = Sessions.from_rows([by_session[s] for s in session_ids])
+        where_s = {sid: j for j, sid in enumerate(sessions.ids)}
+        pi = np.array([where_p[examples[n][0]] for n in members], dtype=np.int64)
+        sj = np.array([where_s[examples[n][1]] for n in members], dtype=np.int64)
+        parts.append((
+            example_matrix(Pairs.of(people, sessions), pi, sj),
+            np.array([examples[n][2] for n in members], dtype=np.int64),
+            np.array([examples[n][3] for n in members], dtype=np.float64),
+            np.array([by_session[examples[n][1]]["starts_on"].toordinal() for n in members], dtype=np.int64),
+            np.array([examples[n][4] for n in members], dtype=bool),
+            [county] * len(members), [examples[n][0] for n in members], [examples[n][1] for n in members]))
+    return parts
+
+
+def _dataset(parts: list[Part], sessions_of: dict[str, list[asyncpg.Record]], digest: str) -> Dataset:
+    return Dataset(
+        np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]),
+        np.concatenate([p[4] for p in parts]), [c for p in parts for c in p[5]],
+        [x for p in parts for x in p[6]], [x for p in parts for x in p[7]], sessions_of, digest)
+
+
+async def build_history(conn: Conn, counties: Sequence[str], rule: Rule, progress: Progress = _quiet) -> History:
+    """Training examples from the counties' history.
+
+    Completion: every enrolment with an outcome (label: completed and not failed), and recommendations
+    shown whose session has started without a sign-up as weak negatives (weight WEAK_WEIGHT).
+    Uptake: for every person and month with a sign-up, each session on offer that month (published in
+    the county, starting that month) labelled by whether they signed up for it; recommendations shown and
+    not taken are uptake negatives too."""
+    completion_parts: list[Part] = []
+    uptake_parts: list[Part] = []
     sessions_of: dict[str, list[asyncpg.Record]] = {}
     lines: list[str] = []
     now = datetime.now(UTC)
@@ -353,51 +409,43 @@ async def build_dataset(conn: Conn, counties: Sequence[str], rule: Rule, progres
         session_rows = await catalogue.session_facts(conn, county, None)
         sessions_of[county] = session_rows
         by_session = {r["id"]: r for r in session_rows}
-        examples: list[tuple[UUID, UUID, int, float, bool]] = []
-        for h in history:
-            if h["status"] in ("withdrawn", "dropped", "completed"):
-                examples.append((h["person_id"], h["session_id"], int(_positive(h)), 1.0, False))
+        outcomes: list[Example] = [(h["person_id"], h["session_id"], int(_positive(h)), 1.0, False)
+                                   for h in history if h["status"] in ("withdrawn", "dropped", "completed")]
         enrolled_pairs = {(h["person_id"], h["session_id"]) for h in history}
+        not_taken: list[Example] = []
         for shown in await repo.shown_pairs(conn, county, now):
             session = by_session.get(shown["session_id"])
             if (session is not None and session["starts_on"] < now.date()
                     and (shown["person_id"], shown["session_id"]) not in enrolled_pairs):
-                examples.append((shown["person_id"], shown["session_id"], 0, WEAK_WEIGHT, True))
+                not_taken.append((shown["person_id"], shown["session_id"], 0, WEAK_WEIGHT, True))
+        on_offer: dict[date, list[UUID]] = defaultdict(list)
+        for r in session_rows:
+            if r["status"] != "draft":
+                on_offer[r["starts_on"].replace(day=1)].append(r["id"])
+        months_of: dict[tuple[UUID, date], set[UUID]] = defaultdict(set)
+        for h in history:
+            months_of[(h["person_id"], by_session[h["session_id"]]["starts_on"].replace(day=1))].add(h["session_id"])
+        choices: list[Example] = [(person, session, int(session in taken), 1.0, False)
+                                  for (person, month), taken in sorted(months_of.items())
+                                  for session in on_offer[month]]
+        choices += [(p, s, 0, 1.0, True) for p, s, *_ in not_taken]
         completions: dict[UUID, list[tuple[date, str]]] = defaultdict(list)
         for h in history:
             if h["status"] == "completed" and h["completed_on"] is not None:
                 completions[h["person_id"]].append((h["completed_on"], by_session[h["session_id"]]["trade_code"]))
-        groups: dict[date, list[int]] = defaultdict(list)
-        for n, (_, session_id, *_rest) in enumerate(examples):
-            groups[by_session[session_id]["starts_on"].replace(day=1)].append(n)
-        progress(f"{county}：{len(examples)} 条样本，{len(groups)} 个开班月份")
-        for month, members in sorted(groups.items()):
-            person_ids = sorted({examples[n][0] for n in members})
-            rows = await registry.person_facts(conn, county, msgspec.structs.replace(rule, as_of=month), person_ids)
-            later = {p: {t for when, t in completions.get(p, []) if when >= month} for p in person_ids}
-            people = People.from_rows(rows, month, later)
-            where_p = {pid: i for i, pid in enumerate(people.ids)}
-            session_ids = sorted({examples[n][1] for n in members})
-            sessions = Sessions.from_rows([by_session[s] for s in session_ids])
-            where_s = {sid: j for j, sid in enumerate(sessions.ids)}
-            pi = np.array([where_p[examples[n][0]] for n in members], dtype=np.int64)
-            sj = np.array([where_s[examples[n][1]] for n in members], dtype=np.int64)
-            matrix = example_matrix(Pairs.of(people, sessions), pi, sj)
-            labels = np.array([examples[n][2] for n in members], dtype=np.int64)
-            weights = np.array([examples[n][3] for n in members], dtype=np.float64)
-            weak = np.array([examples[n][4] for n in members], dtype=bool)
-            starts = np.array([by_session[examples[n][1]]["starts_on"].toordinal() for n in members], dtype=np.int64)
-            parts.append((matrix, labels, weights, starts, weak, [county] * len(members),
-                          [examples[n][0] for n in members], [examples[n][1] for n in members]))
-        lines += sorted(f"{county},{p},{s},{y},{w}" for p, s, y, w, _ in examples)
-    if not parts:
+        progress(f"{county}：{len(outcomes)} 条报名结果，{len(not_taken)} 条推荐未报名，{len(choices)} 条报名选择样本")
+        completion_parts += await _features(conn, county, rule, outcomes + not_taken, by_session, completions)
+        uptake_parts += await _features(conn, county, rule, choices, by_session, completions)
+        lines += sorted(f"{county},{p},{s},{y},{w}" for p, s, y, w, _ in outcomes + not_taken)
+    if not completion_parts:
         raise Conflict("没有可用于训练的培训记录（需要已结业、退出或除名的报名）")
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
-    return Dataset(
-        np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]),
-        np.concatenate([p[4] for p in parts]), [c for p in parts for c in p[5]],
-        [x for p in parts for x in p[6]], [x for p in parts for x in p[7]], sessions_of, digest)
+    return History(_dataset(completion_parts, sessions_of, digest), _dataset(uptake_parts, sessions_of, digest))
+
+
+async def build_dataset(conn: Conn, counties: Sequence[str], rule: Rule, progress: Progress = _quiet) -> Dataset:
+    """The completion examples alone (see build_history)."""
+    return (await build_history(conn, counties, rule, progress)).completion
 
 
 def holdout_start(data: Dataset) -> date:
@@ -417,7 +465,7 @@ def holdout_start(data: Dataset) -> date:
 # ------------------------------------------------------------------ evaluation on the hold-out
 
 
-async def evaluate_holdout(conn: Conn, linear: Linear, data: Dataset, cutoff: date, rule: Rule,
+async def evaluate_holdout(conn: Conn, matcher: Matcher, data: Dataset, cutoff: date, rule: Rule,
                            progress: Progress = _quiet) -> dict[str, Any]:
     """The model and both baselines on the hold-out months (see evaluation.py for the definitions)."""
     train = data.subset((data.starts < cutoff.toordinal()) & ~data.weak)
@@ -431,7 +479,7 @@ async def evaluate_holdout(conn: Conn, linear: Linear, data: Dataset, cutoff: da
     by_trade = ev.rate_table(train.matrix[:, trade_column].astype(np.int64), train.labels, prior)
     by_wish = ev.rate_table(train.matrix[:, wish_column].astype(np.int64), train.labels, prior)
     brier = {
-        "model": ev.brier(sigmoid(linear.example_logits(test.matrix)), test.labels),
+        "model": ev.brier(sigmoid(matcher.completion.example_logits(test.matrix)), test.labels),
         "popular_trade": ev.brier(ev.lookup(by_trade, test.matrix[:, trade_column].astype(np.int64), prior),
                                   test.labels),
         "first_wish": ev.brier(ev.lookup(by_wish, test.matrix[:, wish_column].astype(np.int64), prior), test.labels),
@@ -456,7 +504,7 @@ async def evaluate_holdout(conn: Conn, linear: Linear, data: Dataset, cutoff: da
         for p, s in done:
             relevant[where_p[p], where_s[s]] = True
         popular, first_wish = ev.baseline_scores(pairs, popularity)
-        rows["model"].append(ev.per_person(linear.logits(pairs), relevant))
+        rows["model"].append(ev.per_person(matcher.log_probability(pairs), relevant))
         rows["popular_trade"].append(ev.per_person(popular, relevant))
         rows["first_wish"].append(ev.per_person(first_wish, relevant))
         groups = [np.concatenate([groups[0], pairs.people.sex]), np.concatenate([groups[1], pairs.people.ethnicity]),
@@ -502,21 +550,24 @@ async def train(conn: Conn, rule: Rule, *, counties: Sequence[str] | None, name:
     artifact and its card, store the model, and make it active when it beats both baselines."""
     chosen = list(counties) if counties else await enrolment.counties_with_history(conn)
     progress("读取培训历史并构建特征…")
-    data = await build_dataset(conn, chosen, rule, progress)
+    history = await build_history(conn, chosen, rule, progress)
+    data = history.completion
     cutoff = holdout_start(data)
-    fit_mask = data.starts < cutoff.toordinal()
-    fitting = data.subset(fit_mask)
-    if len(set(fitting.labels.tolist())) < 2:
+    fitting = data.subset(data.starts < cutoff.toordinal())
+    choosing = history.uptake.subset(history.uptake.starts < cutoff.toordinal())
+    if len(set(fitting.labels.tolist())) < 2 or len(set(choosing.labels.tolist())) < 2:
         raise Conflict("留出检验集之前的历史里只有一种结果（全部结业或全部未结业），无法训练")
-    progress(f"训练：{len(fitting.labels)} 条样本（{cutoff} 之前），检验集从 {cutoff} 起…")
-    pipeline, reference = await asyncio.to_thread(fit, fitting.matrix, fitting.labels, fitting.weights)
-    linear = Linear(pipeline, reference)
+    progress(f"训练：{len(fitting.labels)} 条报名结果、{len(choosing.labels)} 条报名选择（{cutoff} 之前），"
+             f"检验集从 {cutoff} 起…")
+    completion, completion_reference = await asyncio.to_thread(fit, fitting.matrix, fitting.labels, fitting.weights)
+    uptake, uptake_reference = await asyncio.to_thread(fit, choosing.matrix, choosing.labels, choosing.weights)
+    artifact = dump(completion, completion_reference, uptake, uptake_reference)
+    matcher = load(artifact)
     progress("在检验集上评估模型与两个基线…")
-    metrics = await evaluate_holdout(conn, linear, data, cutoff, rule, progress)
-    artifact = dump(pipeline, reference)
+    metrics = await evaluate_holdout(conn, matcher, data, cutoff, rule, progress)
     created = datetime.now(UTC).replace(microsecond=0)
     version = f"{created:%Y%m%d%H%M%S}-{hashlib.sha256(artifact).hexdigest()[:8]}"
-    card = model_card(name, version, created, chosen, data, pipeline, metrics)
+    card = model_card(name, version, created, chosen, history, completion, metrics)
     artifact_path, card_path = await asyncio.to_thread(write_model_files, output_dir, f"{name}-{version}", artifact,
                                                        card)
     await store_model(conn, artifact, card)
@@ -528,22 +579,27 @@ async def train(conn: Conn, rule: Rule, *, counties: Sequence[str] | None, name:
     return Trained(version, name, card, artifact_path, card_path, activated)
 
 
-def model_card(name: str, version: str, created: datetime, counties: list[str], data: Dataset, pipeline: Any,
+def model_card(name: str, version: str, created: datetime, counties: list[str], history: History, pipeline: Any,
                metrics: dict[str, Any]) -> dict[str, Any]:
+    data = history.completion
     real = ~data.weak
     return {
         "name": name, "version": version, "created_at": created.isoformat(),
-        "task": "P(完成培训 | 推荐该培训班)：对（人员，培训班）打分",
-        "labels": {"positive": "结业（未判定考核不合格）",
-                   "negative": "退出、除名、结业但考核不合格",
-                   "weak_negative": f"推荐过但开班前未报名（权重 {WEAK_WEIGHT}）"},
+        "task": "P(完成培训 | 推荐该培训班) = P(报名 | 推荐) × P(结业 | 报名)：对（人员，培训班）打分",
+        "labels": {"completion": {"positive": "结业（未判定考核不合格）",
+                                  "negative": "退出、除名、结业但考核不合格",
+                                  "weak_negative": f"推荐过但开班前未报名（权重 {WEAK_WEIGHT}）"},
+                   "uptake": {"positive": "报名了该培训班",
+                              "negative": "同月开班、本人报了别的班而没报这个班；推荐过但未报名"}},
         "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                      "numpy": np.__version__, "scipy": scipy.__version__, "skops": skops.__version__},
-        "pipeline": describe(pipeline),
+        "pipeline": {"completion": describe(pipeline), "uptake": "same pipeline, fitted on the uptake examples"},
         "features": [{"name": c.name, "kind": c.kind, "numeric": c.numeric} for c in COLUMNS],
         "training_data": {"counties": counties, "sha256": data.digest, "examples": len(data.labels),
                           "outcomes": int(real.sum()), "completed": int(data.labels[real].sum()),
                           "weak_negatives": int(data.weak.sum()),
+                          "uptake_examples": len(history.uptake.labels),
+                          "uptake_signed_up": int(history.uptake.labels.sum()),
                           "from": date.fromordinal(int(data.starts.min())).isoformat(),
                           "to": date.fromordinal(int(data.starts.max())).isoformat()},
         "metrics": metrics,
@@ -558,7 +614,7 @@ async def evaluate_active(conn: Conn, rule: Rule, county_code: str | None,
     counties = [county_code] if county_code else await enrolment.counties_with_history(conn)
     data = await build_dataset(conn, counties, rule, progress)
     cutoff = holdout_start(data)
-    return model.version, await evaluate_holdout(conn, model.linear, data, cutoff, rule, progress)
+    return model.version, await evaluate_holdout(conn, model.matcher, data, cutoff, rule, progress)
 
 
 def format_report(version: str, metrics: dict[str, Any]) -> str:
