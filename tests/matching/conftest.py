@@ -29,7 +29,13 @@ async def history(history_database: tuple[str, History]) -> History:
 
 
 @pytest.fixture
-async def hconn(admin_dsn: str, history_database: tuple[str, History]) -> AsyncIterator[asyncpg.Connection]:
-    """A connection to a fresh copy of the module's history database."""
-    async with cloned_database(admin_dsn, template=history_database[0]) as dsn, db.connect(dsn) as conn:
+async def hdsn(admin_dsn: str, history_database: tuple[str, History]) -> AsyncIterator[str]:
+    """A fresh copy of the module's history database."""
+    async with cloned_database(admin_dsn, template=history_database[0]) as dsn:
+        yield dsn
+
+
+@pytest.fixture
+async def hconn(hdsn: str) -> AsyncIterator[asyncpg.Connection]:
+    async with db.connect(hdsn) as conn:
         yield conn

@@ -51,7 +51,7 @@ def test_a_file_that_is_not_our_artifact_is_refused() -> None:
     with pytest.raises(UntrustedArtifact, match="不是有效的模型文件"):
         load(b"\x80\x04not a skops file")
     _, matrix, labels, weights = synthetic(n=800)
-    pipeline, reference = fit(matrix, labels, weights)
+    pipeline, _ = fit(matrix, labels, weights)
     other_features = sio.dumps({"format": 2, "features": ["age"], "completion": pipeline, "uptake": pipeline})
     with pytest.raises(UntrustedArtifact, match="特征与本版本代码不一致"):
         load(other_features)

@@ -62,7 +62,7 @@ async def test_a_county_admin_switches_its_own_county_back_and_forth_and_each_sw
     assert await active(api, "official_c") == shipped
     audit = await conn.fetch("""SELECT changes FROM audit_log WHERE county_code = $1 AND object_type = 'model'
                                 ORDER BY id""", COUNTY_A)
-    assert [(a["changes"]["from"], a["changes"]["to"]) for a in audit] == [(None, v1), (v1, v2), (v2, v1)]
+    assert [(a["changes"]["from"], a["changes"]["to"]) for a in audit] == [(shipped, v1), (v1, v2), (v2, v1)]
 
     # Not another county's, not the system-wide default; an unknown version is a 404.
     assert_problem(await api.post(f"/api/models/{v2}/activate", "admin_a", json={"county_code": COUNTY_C}), 403)
