@@ -148,38 +148,40 @@ class Linear:
 
     def logits(self, x: Pairs, rows: slice | None = None) -> Array:
         """(P, S) log-odds for every person (or a block of them) against every session."""
-        people = np.arange(len(x.people))[rows or slice(None)]
-        pi = people[:, None]
-        sj = np.arange(len(x.sessions))[None, :]
-        person_part = np.full(len(people), self.intercept)
-        session_part = np.zeros(len(x.sessions))
+        return self.logits_of(block_codes(x, rows))
+
+    def logits_of(self, codes: list[tuple[Array, ...]]) -> Array:
+        """Log-odds from a block's feature codes (`block_codes`), shared by both models of a Matcher."""
+        person_part: Array | None = None
+        session_part: Array | None = None
         out: Array | None = None
         for k, column in enumerate(COLUMNS):
             if column.kind == "person":
-                person_part += self.contribution(k, column_values(column, x, people, sj[0, :0]))
+                term = self.contribution(k, codes[k][0])
+                person_part = term if person_part is None else person_part + term
             elif column.kind == "session":
-                session_part += self.contribution(k, column_values(column, x, people[:0], sj[0]))
+                term = self.contribution(k, codes[k][0])
+                session_part = term if session_part is None else session_part + term
             else:
-                term = self._pair_term(k, column, x, pi, sj)
+                term = self._pair_term(k, column, codes[k])
                 if out is None:
                     out = term.astype(np.float64, copy=True)
                 else:
                     out += term
-        total = person_part[:, None] + session_part[None, :]
+        assert person_part is not None and session_part is not None
+        total = (person_part + self.intercept)[:, None] + session_part[None, :]
         if out is None:
             return total
         out += total
         return out
 
-    def _pair_term(self, k: int, column: Column, x: Pairs, pi: Array, sj: Array) -> Array:
+    def _pair_term(self, k: int, column: Column, codes: tuple[Array, ...]) -> Array:
         if column.kind == "pair":
-            return self.tables[k].dense(column.domain)[column_values(column, x, pi, sj)]
+            return self.tables[k].dense(column.domain)[codes[0]]
         # cross: a (S, k) table of the session's weight for each person code, then one gather.
-        assert column.session is not None and column.person is not None
-        session_codes = column.session(x.sessions)
+        session_codes, person_codes = codes
         table = np.stack([self.tables[k].lookup(session_codes * column.k + c) for c in range(column.k)], axis=1)
-        person_codes = column.person(x.people)[pi[:, 0]]
-        return table[sj, person_codes[:, None]]
+        return table[np.arange(len(session_codes))[None, :], person_codes[:, None]]
 
     def pair_contributions(self, x: Pairs, i: int, j: int) -> tuple[Array, Array]:
         """Each column's value and contribution for one pair."""
@@ -196,6 +198,25 @@ class Linear:
     def reasons(self, x: Pairs, i: int, j: int, limit: int = 3) -> list[str]:
         """Short phrases for the features that raise this pair's score most above the average pair's."""
         return phrases(x, i, j, *self.lifts(x, i, j), limit)
+
+
+def block_codes(x: Pairs, rows: slice | None = None) -> list[tuple[Array, ...]]:
+    """Each column's codes for a block of people against every session: person columns (B,), session
+    columns (S,), pair columns (B, S), cross columns (session codes (S,), person codes (B,))."""
+    people = np.arange(len(x.people))[rows or slice(None)]
+    sessions = np.arange(len(x.sessions))
+    out: list[tuple[Array, ...]] = []
+    for column in COLUMNS:
+        if column.kind == "person":
+            out.append((column_values(column, x, people, sessions[:0]),))
+        elif column.kind == "session":
+            out.append((column_values(column, x, people[:0], sessions),))
+        elif column.kind == "pair":
+            out.append((column_values(column, x, people[:, None], sessions[None, :]),))
+        else:
+            assert column.session is not None and column.person is not None
+            out.append((column.session(x.sessions), column.person(x.people)[people]))
+    return out
 
 
 def phrases(x: Pairs, i: int, j: int, values: Array, lift: Array, limit: int) -> list[str]:
@@ -225,7 +246,10 @@ class Matcher:
         self.uptake = uptake
 
     def log_probability(self, x: Pairs, rows: slice | None = None) -> Array:
-        return log_sigmoid(self.completion.logits(x, rows)) + log_sigmoid(self.uptake.logits(x, rows))
+        codes = block_codes(x, rows)  # the features once, for both models
+        out = log_sigmoid(self.completion.logits_of(codes))
+        out += log_sigmoid(self.uptake.logits_of(codes))
+        return out
 
     def probability(self, x: Pairs, rows: slice | None = None) -> Array:
         return np.exp(self.log_probability(x, rows))
