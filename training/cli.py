@@ -483,5 +483,68 @@ def keys_retire(key_id: str) -> None:
         click.echo(f"密钥 {key_id} 来自 {OLD_ENV}：请从该变量中删除它，并重启服务")
 
 
+def _progress(step: str) -> None:
+    click.echo(f"  {step}", err=True)
+
+
+@main.command()
+@click.option("--county", "counties", multiple=True, help="Train on this county's history (repeatable); "
+              "default: every county with finished enrolments.")
+@click.option("--name", default="match", show_default=True, help="Model name (file names: NAME-VERSION.skops/.json).")
+@click.option("--no-activate", is_flag=True, help="Only write and store the model, never make it active.")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the artifact and card (default: the project's models/).")
+def train(counties: tuple[str, ...], name: str, no_activate: bool, output_dir: Path | None) -> None:
+    """Fit the recommender on the history before the latest months, evaluate on those months against two
+    baselines, write models/NAME-VERSION.skops and .json, store it, and activate it (for the one --county
+    given, else system-wide) only when it beats both baselines."""
+    import re
+
+    from training.core.rules import rule_for
+    from training.lifecycle import MODELS_DIR
+    from training.matching.service import format_report
+    from training.matching.service import train as train_model
+
+    if not re.fullmatch(r"[0-9A-Za-z._-]{1,40}", name):
+        raise click.BadParameter("只能用字母、数字、点、下划线和连字符", param_hint="--name")
+    settings = load_settings()
+    rule = rule_for(settings, datetime.now(settings.tz).date())
+
+    async def job(conn: asyncpg.Connection) -> Any:
+        return await train_model(conn, rule, counties=list(counties) or None, name=name,
+                                 activate_if_better=not no_activate, output_dir=output_dir or MODELS_DIR,
+                                 progress=_progress)
+
+    with database(settings) as dsn:
+        trained = run_with_connection(settings, dsn, job)
+    click.echo(format_report(trained.version, trained.card["metrics"]))
+    click.echo(f"已写出 {trained.artifact_path} 和 {trained.card_path}")
+    if trained.activated_for:
+        click.echo(f"已启用模型 {trained.version}（{'全系统' if trained.activated_for == '000000' else trained.activated_for}）")
+    else:
+        click.echo("模型已保存，未启用" + ("（--no-activate）" if no_activate else "（未优于两个基线）"))
+
+
+@main.command()
+@click.option("--county", help="Evaluate the model this county uses, on its history (default: the system-wide "
+              "model on every county's history).")
+def evaluate(county: str | None) -> None:
+    """Print the active model's hold-out figures: hit rate at 1/3/5, NDCG and Brier against the two baselines
+    (most popular trade's nearest session; first wanted trade's nearest session), and the hit-rate gaps
+    between men and women, Han and minority, with and without disability."""
+    from training.core.rules import rule_for
+    from training.matching.service import evaluate_active, format_report
+
+    settings = load_settings()
+    rule = rule_for(settings, datetime.now(settings.tz).date())
+
+    async def job(conn: asyncpg.Connection) -> Any:
+        return await evaluate_active(conn, rule, county, _progress)
+
+    with database(settings) as dsn:
+        version, metrics = run_with_connection(settings, dsn, job)
+    click.echo(format_report(version, metrics))
+
+
 if __name__ == "__main__":
     main()

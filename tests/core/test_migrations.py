@@ -26,7 +26,8 @@ from training.core.db import MIGRATION_LOCK_KEY, MigrationError, discover_migrat
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 FOUNDATION = MIGRATIONS / "0001_foundation.sql"
-REFERENCE_TABLES = {"regions", "trades", "education_levels", "users", "schema_migrations"}
+# models: trained recommender artifacts, shared by every county (migration 0010).
+REFERENCE_TABLES = {"regions", "trades", "education_levels", "users", "schema_migrations", "models"}
 # Tests add their own migrations after whatever the project ships by now.
 NEXT = max(m.version for m in discover_migrations(MIGRATIONS)) + 1
 

@@ -427,3 +427,21 @@ async def menu(conn: Conn, village_code: str, today: date) -> list[asyncpg.Recor
                     se.starts_on, c.title, se.id""",
         village_code, today,
     )
+
+
+# ------------------------------------------------------------------ facts for the recommender
+
+
+async def session_facts(conn: Conn, county_code: str, session_ids: list[UUID] | None) -> list[asyncpg.Record]:
+    """Sessions with their course, trade and place, for scoring (all of a county's when `session_ids` is None)."""
+    return await conn.fetch(
+        """SELECT s.id, s.course_id, s.school_id, s.starts_on, s.ends_on, s.village_code, s.status, s.capacity,
+                  s.enrolled_count, c.title, c.trade_code, t.name AS trade_name, t.category, t.aliases, c.kind,
+                  c.hours, c.skill_level, c.certificate, c.target_group, r.key_poverty
+           FROM sessions s
+           JOIN courses c ON c.county_code = s.county_code AND c.id = s.course_id
+           JOIN trades t ON t.code = c.trade_code
+           JOIN regions r ON r.code = s.village_code
+           WHERE s.county_code = $1 AND ($2::uuid[] IS NULL OR s.id = ANY($2))""",
+        county_code, session_ids,
+    )

@@ -504,3 +504,8 @@ async def menu(conn: Conn, principal: Principal, village_code: str, today: date,
              for r in rows]
     return Menu(village_code=village_code, village_name=village["name"], key_poverty=village["key_poverty"],
                 items=items)
+
+
+async def session_facts(conn: Conn, county_code: str, session_ids: list[UUID] | None) -> list[asyncpg.Record]:
+    """The recommender's view of sessions in a county (see repository.session_facts)."""
+    return await repo.session_facts(conn, county_code, session_ids)

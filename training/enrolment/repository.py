@@ -281,3 +281,17 @@ async def record_marks(conn: Conn, county_code: str, marks: Sequence[tuple[UUID,
                SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = now()""",
         [(county_code, enrolment_id, day, present, recorded_by) for enrolment_id, day, present in marks],
     )
+
+
+async def history(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """Every enrolment of a county with its outcome, for training the recommender."""
+    return await conn.fetch(
+        """SELECT id, person_id, session_id, status, passed, starts_on, completed_on, created_at, recommendation_id
+           FROM enrolments WHERE county_code = $1""",
+        county_code,
+    )
+
+
+async def counties_with_history(conn: Conn) -> list[str]:
+    return [r["county_code"] for r in await conn.fetch(
+        "SELECT DISTINCT county_code FROM enrolments WHERE status IN ('withdrawn', 'dropped', 'completed') ORDER BY 1")]

@@ -365,3 +365,13 @@ async def person_trainings(conn: Conn, principal: Principal, rule: Rule, person_
         certificates=[t.enrolment.certificate_no for t in completed if t.enrolment.certificate_no],
         subsidy_used_this_year=today.year in years, subsidy_available_this_year=today.year not in years,
         trainings=trainings)
+
+
+async def history(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """Every enrolment of a county with status, pass and dates: the recommender's training outcomes."""
+    return await repo.history(conn, county_code)
+
+
+async def counties_with_history(conn: Conn) -> list[str]:
+    """Counties that have at least one finished, withdrawn or dropped enrolment."""
+    return await repo.counties_with_history(conn)

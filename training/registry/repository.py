@@ -435,3 +435,27 @@ async def rewrite_household_keys(conn: Conn, rows: list[tuple[str, UUID, bytes]]
            WHERE h.county_code = n.county_code AND h.id = n.id""",
         *(list(column) for column in zip(*rows, strict=True)))
     return int(status.split()[-1])
+# ------------------------------------------------------------------ facts for the recommender
+
+
+async def person_facts(conn: Conn, county_code: str, rule: Rule, person_ids: list[UUID] | None) -> list[asyncpg.Record]:
+    """What the classifier knows of people (all of a county's when `person_ids` is None), with the
+    latest survey made on or before the rule's day and 两后生 judged on that day. No names or numbers."""
+    return await conn.fetch(
+        """SELECT p.id, h.village_code, p.birth_date, p.sex, p.ethnicity, p.education, e.rank AS education_rank,
+                  p.in_school, p.labour_capacity, p.disability, p.work_status, h.poverty_status, p.skills,
+                  l.qualifies AS lianghousheng, s.surveyed_on, s.desired_trades, s.training_kind,
+                  s.available_months, s.max_travel_km, s.can_board, s.wants_certificate
+           FROM people p
+           JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+           JOIN education_levels e ON e.code = p.education
+           CROSS JOIN LATERAL lianghousheng(h.poverty_status, p.education, p.in_school, p.left_school_year,
+                                            p.birth_date, p.sex, $3, $4, $5, $6, $7, $8) l
+           LEFT JOIN LATERAL (
+               SELECT v.surveyed_on, v.desired_trades, v.training_kind, v.available_months, v.max_travel_km,
+                      v.can_board, v.wants_certificate
+               FROM surveys v WHERE v.county_code = p.county_code AND v.person_id = p.id AND v.surveyed_on <= $3
+               ORDER BY v.surveyed_on DESC, v.created_at DESC LIMIT 1) s ON true
+           WHERE p.county_code = $1 AND ($2::uuid[] IS NULL OR p.id = ANY($2))""",
+        county_code, person_ids, rule.as_of, rule.years, rule.male[0], rule.male[1], rule.female[0], rule.female[1],
+    )

@@ -403,3 +403,9 @@ async def list_surveys(conn: Conn, principal: Principal, rule: Rule, person_id: 
                        scope: Scope | None = None) -> list[Survey]:
     person = await get_person(conn, principal, rule, person_id, scope)
     return [_survey(r) for r in await repo.surveys(conn, person.county_code, person_id)]
+
+
+async def person_facts(conn: Conn, county_code: str, rule: Rule, person_ids: list[UUID] | None) -> list[asyncpg.Record]:
+    """The recommender's view of people in a county (see repository.person_facts). The caller has
+    already decided who may see the result; rows carry no names, ID numbers or phones."""
+    return await repo.person_facts(conn, county_code, rule, person_ids)
