@@ -23,11 +23,10 @@ import sys
 import time
 import uuid
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import ADMIN, ADMIN_PASSWORD, open_bench_database  # noqa: E402
 from training.app import create_app  # noqa: E402
 from training.core import db  # noqa: E402
-from training.core.config import load_settings  # noqa: E402
+from training.core.config import DEFAULT_TIMEZONE, load_settings, today_in  # noqa: E402
 from training.enrolment import repository as enrolment_repo  # noqa: E402
 
 COUNTY = "513435"
@@ -50,7 +49,7 @@ POOL = 10
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return today_in(DEFAULT_TIMEZONE)
 
 
 def id_number() -> str:
@@ -253,7 +252,7 @@ async def main(people: int, seats: int) -> dict[str, Any]:
                 "raw_asyncpg": {**raw_run, "seat_check": raw_check},
                 "api_share_of_raw_throughput": round(api_run["decisions_per_second"]
                                                      / raw_run["decisions_per_second"], 3),
-                "passed": passed, "measured_at": datetime.now().isoformat(timespec="seconds")}
+                "passed": passed, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     finally:
         await bench.close()
 

@@ -19,7 +19,7 @@ import random
 import resource
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ async def main(rows: int) -> dict[str, Any]:
         print(f"raw limit (asyncpg COPY of {rows} prepared rows): {raw:.2f} s", flush=True)
         return {"rows": rows, "file_mb": round(len(content) / 1e6, 1), "runs": results,
                 "raw_copy_seconds": round(raw, 2), "peak_rss_mb": round(peak_rss_mb()),
-                "measured_at": datetime.now().isoformat(timespec="seconds")}
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     finally:
         await bench.close()
 

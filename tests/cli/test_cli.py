@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from click.testing import CliRunner, Result
 
+from tests import helpers
 from tests.conftest import Api
 from tests.seed import SEED
 from training.cli import main
@@ -399,7 +398,7 @@ async def test_demo_loads_the_demo_county_once(database: str, tmp_path: Path, co
     # The seeded world already holds 甘洛县's regions and two schools of its own; the demo loads on top.
     before = await counts(conn)
     seeded_schools = set(SEED.schools.values())
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = helpers.today()
 
     first = await training(database, tmp_path, "demo")
 
