@@ -122,10 +122,10 @@ async def test_an_upload_is_fingerprinted_chunk_by_chunk_without_being_held(api:
 
     answers: list[dict[str, Any]] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Any) -> None:
         answers.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/api/ledger/import", "query_string": b"",
+    scope: Any = {"type": "http", "method": "POST", "path": "/api/ledger/import", "query_string": b"",
              "headers": [(b"idempotency-key", b"big-upload"), (b"content-type", b"multipart/form-data; boundary=b")],
              "user": surveyor(), "litestar_app": api.app}
     middleware = idempotency_middleware(app)
@@ -167,15 +167,15 @@ async def test_a_body_over_the_routes_limit_is_refused_before_anything_reads_it(
     async def app(scope: Any, receive: Any, send: Any) -> None:
         raise AssertionError("the route must not run")
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Any:
         raise AssertionError("nothing may read the body")
 
     answers: list[dict[str, Any]] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Any) -> None:
         answers.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/api/ledger/import", "query_string": b"",
+    scope: Any = {"type": "http", "method": "POST", "path": "/api/ledger/import", "query_string": b"",
              "headers": [(b"idempotency-key", b"huge"), (b"content-length", b"5000")],
              "user": surveyor(), "litestar_app": api.app, "route_handler": Limited()}
     await idempotency_middleware(app)(scope, receive, send)
@@ -188,14 +188,14 @@ async def test_a_streamed_body_over_the_limit_is_refused_on_a_retry_without_bein
                           VALUES ('513435', $1, 'k', $2, 200, '[]', '')""", SEED.users["surveyor_a"], b"x" * 32)
     answers: list[dict[str, Any]] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Any) -> None:
         answers.append(message)
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         raise AssertionError("the route must not run")
 
     receive, _ = chunks_of(10 * CHUNK, b"two")
-    scope = {"type": "http", "method": "POST", "path": "/api/ledger/import", "query_string": b"",
+    scope: Any = {"type": "http", "method": "POST", "path": "/api/ledger/import", "query_string": b"",
              "headers": [(b"idempotency-key", b"k")], "user": surveyor(), "litestar_app": api.app,
              "route_handler": Limited(), "id": uuid.uuid4()}
     await idempotency_middleware(app)(scope, receive, send)
