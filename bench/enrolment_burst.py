@@ -25,7 +25,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import asyncpg
@@ -92,6 +92,7 @@ async def seat_check(conn: asyncpg.Connection, session_id: UUID, people: int, se
     waiting = max(people - seats, 0)
     seated = min(people, seats)
     row = await conn.fetchrow("SELECT enrolled_count, capacity, waitlist_seq FROM sessions WHERE id = $1", session_id)
+    assert row is not None, "the benchmark's session is gone"
     counts = {r["status"]: r["n"] for r in await conn.fetch(
         "SELECT status, count(*) AS n FROM enrolments WHERE session_id = $1 GROUP BY status", session_id)}
     sequence = [r["waitlist_seq"] for r in await conn.fetch(
@@ -200,7 +201,7 @@ async def main(people: int, seats: int) -> dict[str, Any]:
 
         app = create_app(settings, dsn=dsn, migrate_on_start=False, pool_size=(POOL, POOL))
         async with app.lifespan():
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cast(Any, app)), base_url="http://bench",
                                          timeout=600) as http:
                 token = (await http.post("/api/auth/token", json={"username": ADMIN,
                                                                  "password": ADMIN_PASSWORD})).json()
@@ -239,6 +240,7 @@ async def main(people: int, seats: int) -> dict[str, Any]:
             api_check = await seat_check(conn, UUID(first["id"]), people, seats)
             session_row = await conn.fetchrow(
                 "SELECT county_code, id, school_id, starts_on, ends_on FROM sessions WHERE id = $1", UUID(second["id"]))
+            assert session_row is not None, "the second session is gone"
         raw_run = await raw_burst(dsn, session_row, ids, admin_id)
         async with db.connect(dsn) as conn:
             raw_check = await seat_check(conn, UUID(second["id"]), people, seats)

@@ -21,7 +21,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -123,7 +123,7 @@ async def main(rows: int) -> dict[str, Any]:
         app = create_app(settings, dsn=dsn, migrate_on_start=False)
         results: dict[str, Any] = {}
         async with app.lifespan():
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cast(Any, app)), base_url="http://bench",
                                          timeout=600) as http:
                 token = (await http.post("/api/auth/token", json={"username": ADMIN,
                                                                  "password": ADMIN_PASSWORD})).json()

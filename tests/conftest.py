@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -165,7 +165,8 @@ async def serving(dsn: str, settings: Settings) -> AsyncIterator[Api]:
     asyncpg on the test's event loop."""
     app = create_app(settings, dsn=dsn, migrate_on_start=False, pool_size=(1, 4))
     async with running(app):
-        transport = httpx.ASGITransport(app=app)
+        # httpx types an ASGI app with plain mappings, Litestar with typed dicts: the same protocol.
+        transport = httpx.ASGITransport(app=cast(Any, app))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield Api(http, app)
 

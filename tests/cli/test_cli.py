@@ -180,6 +180,7 @@ async def test_users_add_gives_an_official_the_county_of_its_regions(database: s
 
     assert result.exit_code == 0, result.output
     row = await conn.fetchrow("SELECT * FROM users WHERE username = 'official_new'")
+    assert row is not None
     assert row["county_code"] == "513435"
     assert row["region_codes"] == ["513435100000", "513435103000"]
     assert row["school_id"] is None
@@ -306,6 +307,7 @@ async def test_reloading_regions_updates_them_instead_of_duplicating(database: s
     assert "新增 0，更新 2" in again.output
     assert await conn.fetchval("SELECT count(*) FROM regions") == count
     village = await conn.fetchrow("SELECT name, key_poverty FROM regions WHERE code = $1", NEW_VILLAGE)
+    assert village is not None
     assert (village["name"], village["key_poverty"]) == ("阿嘎新村", False)
 
 
