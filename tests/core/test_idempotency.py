@@ -6,16 +6,17 @@ from __future__ import annotations
 import hashlib
 import tracemalloc
 import uuid
-from pathlib import Path
 from typing import Any
 
 import asyncpg
+import msgspec
 
-from tests.conftest import Api, make_settings, serving
+from tests.conftest import Api, serving
 from tests.enrolment.test_enrolment import enrol, people
 from tests.helpers import assert_problem, published_session
 from tests.ledger.nasty import clean_rows, ledger
 from tests.seed import SEED
+from training.core.config import Settings
 from training.core.idempotency import Fingerprint, idempotency_middleware
 from training.core.security import Principal
 
@@ -62,13 +63,13 @@ async def test_an_expired_key_is_reusable_even_before_anything_prunes_it(api: Ap
 
 
 async def test_the_service_prunes_expired_answers_when_it_starts_with_the_configured_ttl(
-        api: Api, conn: asyncpg.Connection, database: str, tmp_path: Path) -> None:
+        api: Api, conn: asyncpg.Connection, database: str, settings: Settings) -> None:
     session = await published_session(api)
     first, second = await people(api, 2)
     for person, key in ((first, "two-hours-old"), (second, "fresh")):
         assert (await enrol(api, session, person, **{"Idempotency-Key": key})).status_code == 201
     await age(conn, "two-hours-old", 2)
-    async with serving(database, make_settings(tmp_path, idempotency_ttl_hours=1)):
+    async with serving(database, msgspec.structs.replace(settings, idempotency_ttl_hours=1)):
         assert await stored_keys(conn) == ["fresh"]
 
 
