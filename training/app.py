@@ -107,11 +107,10 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
             async with db.connect(target) as conn:
                 await prepare_database(conn, settings)
         app.state.pool = await db.create_pool(target, min_size=pool_size[0], max_size=pool_size[1])
-        async with app.state.pool.acquire() as conn:  # stored answers past their TTL (they hold names)
-            await prune(conn, settings.idempotency_ttl_hours)
         try:
             async with app.state.pool.acquire() as conn:
                 await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
+                await prune(conn, settings.idempotency_ttl_hours)  # stored answers past their TTL (they hold names)
             yield
         finally:
             try:
