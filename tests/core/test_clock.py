@@ -25,3 +25,6 @@ def test_an_id_number_born_after_the_countys_today_is_refused() -> None:
     assert parse_id_number(id_number(today), today).birth_date == today
     with pytest.raises(IdCardError, match="在今天之后"):
         parse_id_number(id_number(today + timedelta(days=1)), today)
+    # Without the county's day only a date in the future everywhere on Earth is refused.
+    with pytest.raises(IdCardError, match="在今天之后"):
+        parse_id_number(id_number(today + timedelta(days=2)))

@@ -32,6 +32,11 @@ def today_in(timezone: str | ZoneInfo) -> date:
     return datetime.now(timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)).date()
 
 
+def latest_today() -> date:
+    """The latest calendar day anywhere (UTC+14): a bound for checks that have no county to ask."""
+    return today_in("Pacific/Kiritimati")
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None
     data_dir: Path
