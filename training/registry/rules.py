@@ -116,7 +116,7 @@ def person_errors(record: Mapping[str, Any], reference: Reference,
     birth, sex = (known.birth_date, known.sex) if known is not None else (None, None)
     if known is None or record.get("id_number") not in (None, ""):
         try:
-            card = parse_id_number(record.get("id_number"), reference.today)
+            card = parse_id_number(record.get("id_number"))
             birth, sex = card.birth_date, card.sex
         except IdCardError as exc:
             errors.append(FieldError("id_number", str(exc)))
