@@ -23,11 +23,10 @@ import sys
 import time
 import uuid
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import ADMIN, ADMIN_PASSWORD, open_bench_database  # noqa: E402
 from training.app import create_app  # noqa: E402
 from training.core import db  # noqa: E402
-from training.core.config import load_settings  # noqa: E402
+from training.core.config import DEFAULT_TIMEZONE, load_settings, today_in  # noqa: E402
 from training.enrolment import repository as enrolment_repo  # noqa: E402
 
 COUNTY = "513435"
@@ -50,7 +49,7 @@ POOL = 10
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return today_in(DEFAULT_TIMEZONE)
 
 
 def id_number() -> str:
@@ -93,6 +92,7 @@ async def seat_check(conn: asyncpg.Connection, session_id: UUID, people: int, se
     waiting = max(people - seats, 0)
     seated = min(people, seats)
     row = await conn.fetchrow("SELECT enrolled_count, capacity, waitlist_seq FROM sessions WHERE id = $1", session_id)
+    assert row is not None, "the benchmark's session is gone"
     counts = {r["status"]: r["n"] for r in await conn.fetch(
         "SELECT status, count(*) AS n FROM enrolments WHERE session_id = $1 GROUP BY status", session_id)}
     sequence = [r["waitlist_seq"] for r in await conn.fetch(
@@ -201,7 +201,7 @@ async def main(people: int, seats: int) -> dict[str, Any]:
 
         app = create_app(settings, dsn=dsn, migrate_on_start=False, pool_size=(POOL, POOL))
         async with app.lifespan():
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cast(Any, app)), base_url="http://bench",
                                          timeout=600) as http:
                 token = (await http.post("/api/auth/token", json={"username": ADMIN,
                                                                  "password": ADMIN_PASSWORD})).json()
@@ -240,6 +240,7 @@ async def main(people: int, seats: int) -> dict[str, Any]:
             api_check = await seat_check(conn, UUID(first["id"]), people, seats)
             session_row = await conn.fetchrow(
                 "SELECT county_code, id, school_id, starts_on, ends_on FROM sessions WHERE id = $1", UUID(second["id"]))
+            assert session_row is not None, "the second session is gone"
         raw_run = await raw_burst(dsn, session_row, ids, admin_id)
         async with db.connect(dsn) as conn:
             raw_check = await seat_check(conn, UUID(second["id"]), people, seats)
@@ -253,7 +254,7 @@ async def main(people: int, seats: int) -> dict[str, Any]:
                 "raw_asyncpg": {**raw_run, "seat_check": raw_check},
                 "api_share_of_raw_throughput": round(api_run["decisions_per_second"]
                                                      / raw_run["decisions_per_second"], 3),
-                "passed": passed, "measured_at": datetime.now().isoformat(timespec="seconds")}
+                "passed": passed, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     finally:
         await bench.close()
 

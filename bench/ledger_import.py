@@ -19,9 +19,9 @@ import random
 import resource
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -123,7 +123,7 @@ async def main(rows: int) -> dict[str, Any]:
         app = create_app(settings, dsn=dsn, migrate_on_start=False)
         results: dict[str, Any] = {}
         async with app.lifespan():
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cast(Any, app)), base_url="http://bench",
                                          timeout=600) as http:
                 token = (await http.post("/api/auth/token", json={"username": ADMIN,
                                                                  "password": ADMIN_PASSWORD})).json()
@@ -145,7 +145,7 @@ async def main(rows: int) -> dict[str, Any]:
         print(f"raw limit (asyncpg COPY of {rows} prepared rows): {raw:.2f} s", flush=True)
         return {"rows": rows, "file_mb": round(len(content) / 1e6, 1), "runs": results,
                 "raw_copy_seconds": round(raw, 2), "peak_rss_mb": round(peak_rss_mb()),
-                "measured_at": datetime.now().isoformat(timespec="seconds")}
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     finally:
         await bench.close()
 

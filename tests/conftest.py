@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -27,12 +27,14 @@ from training.core.config import PROJECT_ROOT, Settings
 from training.lifecycle import prepare_database
 
 TEMPLATE = f"training_template_{os.getpid()}"
+# The county's zone the tests' service runs in; "today" in tests is today_in(TIMEZONE), as in the service.
+TIMEZONE = "Asia/Shanghai"
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": None, "data_dir": data_dir, "secret_key": "test-secret-key-" + "x" * 32,
-        "token_ttl_seconds": 3600, "timezone": "Asia/Shanghai", "login_rate_per_minute": 1000,
+        "token_ttl_seconds": 3600, "timezone": TIMEZONE, "login_rate_per_minute": 1000,
         "migrations_dir": PROJECT_ROOT / "migrations", "working_age_male": (16, 60),
         "working_age_female": (16, 55),
     }
@@ -163,7 +165,8 @@ async def serving(dsn: str, settings: Settings) -> AsyncIterator[Api]:
     asyncpg on the test's event loop."""
     app = create_app(settings, dsn=dsn, migrate_on_start=False, pool_size=(1, 4))
     async with running(app):
-        transport = httpx.ASGITransport(app=app)
+        # httpx types an ASGI app with plain mappings, Litestar with typed dicts: the same protocol.
+        transport = httpx.ASGITransport(app=cast(Any, app))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield Api(http, app)
 

@@ -3,18 +3,19 @@ through the API the way a school clerk would."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from tests.conftest import Api
+from tests.conftest import TIMEZONE, Api
 from tests.seed import KEY_VILLAGE, SEED
+from training.core.config import today_in
 
 PROBLEM = "application/problem+json"
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    """Today for the service under test: its configured zone, never the machine's or the database's."""
+    return today_in(TIMEZONE)
 
 
 def in_days(n: int) -> str:

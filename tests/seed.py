@@ -68,7 +68,7 @@ async def seed_world(conn: asyncpg.Connection) -> None:
             county, SEED.schools[school], title, trade)
 
     password_hash = hash_password(PASSWORD)
-    for username, role, county, school, regions in [
+    for username, role, user_county, user_school, regions in [
         ("sysadmin", "admin", None, None, []),
         ("admin_a", "admin", COUNTY_A, None, [COUNTY_A + "000000"]),
         ("admin_c", "admin", COUNTY_C, None, [COUNTY_C + "000000"]),
@@ -84,4 +84,4 @@ async def seed_world(conn: asyncpg.Connection) -> None:
         SEED.users[username] = await conn.fetchval(
             """INSERT INTO users (username, password_hash, role, county_code, school_id, region_codes)
                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
-            username, password_hash, role, county, SEED.schools[school] if school else None, regions)
+            username, password_hash, role, user_county, SEED.schools[user_school] if user_school else None, regions)

@@ -34,7 +34,7 @@ from training.core.config import Settings, load_settings
 from training.core.crypto import Vault
 from training.core.deps import DEPENDENCIES, Caller, Conn
 from training.core.errors import EXCEPTION_HANDLERS
-from training.core.idempotency import idempotency_middleware
+from training.core.idempotency import idempotency_middleware, prune
 from training.dashboard.controllers import DashboardController
 from training.enrolment import service as enrolment
 from training.enrolment.controllers import CONTROLLERS as ENROLMENT
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         try:
             async with app.state.pool.acquire() as conn:
                 await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
+                await prune(conn, settings.idempotency_ttl_hours)  # stored answers past their TTL (they hold names)
             yield
         finally:
             try:

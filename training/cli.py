@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -18,7 +18,7 @@ import asyncpg
 import click
 
 from training.core import db
-from training.core.config import Settings, load_settings
+from training.core.config import Settings, SettingsError, load_settings
 from training.core.crypto import (
     LEGACY_LABEL,
     OLD_ENV,
@@ -35,6 +35,20 @@ from training.registry import keys as registry_keys
 from training.registry.keys import KeyStatus, RotationReport
 
 T = TypeVar("T")
+
+
+EX_CONFIG = 78  # sysexits.h: configuration error
+
+
+def settings_or_exit() -> Settings:
+    """The checked settings, or every bad variable named on stderr and exit (no traceback)."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.secho("配置错误，服务未启动 (invalid settings, not started)：", fg="red", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(EX_CONFIG)
 
 
 @contextmanager
@@ -93,7 +107,7 @@ def load_demo_data(settings: Settings, dsn: str) -> None:
     def progress(step: str) -> None:
         click.echo(f"  导入演示数据：{step}", err=True)
 
-    today = datetime.now(settings.tz).date()
+    today = settings.today()
     began = time.monotonic()
 
     async def job(conn: asyncpg.Connection) -> list[Any]:
@@ -128,7 +142,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 
     from training.app import create_app
 
-    settings = load_settings()
+    settings = settings_or_exit()
     vault = open_vault(settings)
     with database(settings) as dsn:
         # Apply pending migrations, and say plainly (not in a traceback) if the data key cannot read the data.
@@ -147,7 +161,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 def migrate() -> None:
     """Apply pending migrations (migrations/NNNN_name.sql) in order under an advisory lock, then sync
     the shipped reference tables. An applied migration whose file changed is an error."""
-    settings = load_settings()
+    settings = settings_or_exit()
 
     async def job(conn: asyncpg.Connection) -> list[db.Migration]:
         return await prepare_database(conn, settings)
@@ -165,7 +179,7 @@ def demo() -> None:
     history (training simulate: households, surveys, sessions, sign-ups and outcomes; last year
     finished, this year under way), sessions open now, packages and one account per role.
     Idempotent: a second run changes nothing. Passwords are printed once."""
-    settings = load_settings()
+    settings = settings_or_exit()
     with database(settings) as dsn:
         load_demo_data(settings, dsn)
 
@@ -191,9 +205,9 @@ def simulate(county_code: str, households: int, years: int, seed: int, today_tex
     """
     from training.simulate.service import simulate as run_simulation
 
-    settings = load_settings()
+    settings = settings_or_exit()
     if today_text is None:
-        today = datetime.now(settings.tz).date()
+        today = settings.today()
     else:
         try:
             today = date.fromisoformat(today_text)
@@ -244,7 +258,7 @@ def users_add(username: str, role: str, school_id: UUID | None, regions: tuple[s
     from training.auth.service import create_user
 
     password = sys.stdin.readline().rstrip("\r\n")
-    settings = load_settings()
+    settings = settings_or_exit()
     with database(settings) as dsn:
         user_id = run_with_connection(settings, dsn, lambda conn: create_user(
             conn, username=username, password=password, role=role, school_id=school_id,
@@ -265,7 +279,7 @@ def regions_load(file: Path) -> None:
     from training.regions.service import load_csv
 
     text = file.read_bytes().decode("utf-8-sig")
-    settings = load_settings()
+    settings = settings_or_exit()
     with database(settings) as dsn:
         result = run_with_connection(settings, dsn, lambda conn: load_csv(conn, text))
     click.echo(f"区划导入完成：新增 {result.inserted}，更新 {result.updated}")
@@ -306,10 +320,10 @@ def ledger_import(file: Path, username: str, mode: str) -> None:
     """Import a ledger .xlsx; prints each stage, the counts and every rejected row (row, column, reason)."""
     from training.ledger.service import LedgerRejected, import_ledger
 
-    settings = load_settings()
+    settings = settings_or_exit()
     vault = open_vault(settings)
     content = file.read_bytes()
-    today = datetime.now(settings.tz).date()
+    today = settings.today()
 
     def progress(step: str) -> None:
         click.echo(f"  {step}…", err=True)
@@ -345,9 +359,9 @@ def ledger_export(username: str, village_code: str | None, reveal: bool, output:
     from training.core.rules import rule_for
     from training.ledger.service import export
 
-    settings = load_settings()
+    settings = settings_or_exit()
     vault = open_vault(settings)
-    today = datetime.now(settings.tz).date()
+    today = settings.today()
     rule = rule_for(settings, today)
 
     async def job(conn: asyncpg.Connection) -> bytes:
@@ -398,7 +412,7 @@ def print_key_status(found: KeyStatus, sources: dict[str, str]) -> None:
 @keys.command("status")
 def keys_status() -> None:
     """How many stored values each data key made, per column, and which old keys may be retired."""
-    settings = load_settings()
+    settings = settings_or_exit()
     vault = open_vault(settings)
     with database(settings) as dsn:
         found = run_with_connection(settings, dsn, lambda conn: registry_keys.status(conn, vault))
@@ -408,7 +422,7 @@ def keys_status() -> None:
 @keys.command("new")
 def keys_new() -> None:
     """Make a new current data key in the data dir; the old one is kept in data_keys/ for reading."""
-    settings = load_settings()
+    settings = settings_or_exit()
     open_vault(settings)  # the keyring as it is must be readable first
     try:
         old, new = add_new_key(settings.data_dir)
@@ -432,7 +446,7 @@ def keys_generate() -> None:
 def keys_rotate(batch_size: int) -> None:
     """Re-encrypt and re-hash every value still on an old key, in batches, while the service runs.
     Stopping it loses nothing; running it again continues. Exits 1 if values are left on old keys."""
-    settings = load_settings()
+    settings = settings_or_exit()
     vault = open_vault(settings)
 
     def progress(step: str) -> None:
@@ -463,7 +477,7 @@ def keys_rotate(batch_size: int) -> None:
 @click.argument("key_id")
 def keys_retire(key_id: str) -> None:
     """Delete an old data key from data_keys/ once no stored value uses it (see `keys status`)."""
-    settings = load_settings()
+    settings = settings_or_exit()
     vault = open_vault(settings)
     with database(settings) as dsn:
         found = run_with_connection(settings, dsn, lambda conn: registry_keys.status(conn, vault))

@@ -3,10 +3,12 @@ village's menu is ordered."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import asyncpg
 
 from tests.conftest import Api
-from tests.helpers import assert_problem, draft_session, fields, in_days, published_session
+from tests.helpers import assert_problem, draft_session, fields, in_days, published_session, today
 from tests.seed import (
     COOK,
     ELECTRICIAN,
@@ -171,8 +173,8 @@ async def test_publishing_a_coherent_draft_makes_it_public(api: Api) -> None:
 async def test_publishing_names_every_rule_an_incoherent_draft_breaks(api: Api, conn: asyncpg.Connection) -> None:
     session = await draft_session(api, teacher="A_cook", capacity=0)
     # Dates can only be put in the past behind the API's back (as time passing would).
-    await conn.execute("UPDATE sessions SET starts_on = current_date - 3, ends_on = current_date - 5 WHERE id = $1",
-                       session["id"])
+    await conn.execute("UPDATE sessions SET starts_on = $2, ends_on = $3 WHERE id = $1",
+                       session["id"], today() - timedelta(days=3), today() - timedelta(days=5))
     body = assert_problem(await api.post(f"/api/sessions/{session['id']}/publish", "school_a"), 422)
     assert [r["rule"] for r in body["rules"]] == ["dates_in_order", "starts_in_future", "capacity_positive",
                                                    "qualified_teacher"]
@@ -290,7 +292,7 @@ async def test_packages_do_not_jump_the_queue_in_an_ordinary_village(api: Api) -
 async def test_the_menu_leaves_out_sessions_that_have_started(api: Api, conn: asyncpg.Connection) -> None:
     started = await published_session(api)
     upcoming = await published_session(api, start=20)
-    await conn.execute("UPDATE sessions SET starts_on = current_date WHERE id = $1", started["id"])
+    await conn.execute("UPDATE sessions SET starts_on = $2 WHERE id = $1", started["id"], today())
     menu = (await api.get("/api/menu", "official_a", params={"village_code": KEY_VILLAGE})).json()
     assert [i["session_id"] for i in menu["items"]] == [upcoming["id"]]
 

@@ -16,10 +16,9 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -27,6 +26,7 @@ import pytest
 from litestar.security.jwt import Token
 
 from tests.conftest import Api, cloned_database, make_settings, serving
+from tests.helpers import today
 from tests.seed import (
     COUNTY_A,
     COUNTY_C,
@@ -77,12 +77,8 @@ def assert_hidden(response: httpx.Response, *secrets: object) -> None:
         assert str(secret) not in response.text, f"{secret!r} leaked in {response.text}"
 
 
-def today_in_county() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
 def session_body(school: str, village: str | None = None) -> dict[str, Any]:
-    start = today_in_county() + timedelta(days=10)
+    start = today() + timedelta(days=10)
     return {"starts_on": start.isoformat(), "ends_on": (start + timedelta(days=5)).isoformat(),
             "village_code": village or (VILLAGE_C if school == "C" else KEY_VILLAGE), "capacity": 20,
             "teacher_ids": [str(SEED.teachers[school])]}

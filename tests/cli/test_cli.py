@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from click.testing import CliRunner, Result
 
+from tests import helpers
 from tests.conftest import Api
 from tests.seed import SEED
 from training.cli import main
@@ -181,6 +180,7 @@ async def test_users_add_gives_an_official_the_county_of_its_regions(database: s
 
     assert result.exit_code == 0, result.output
     row = await conn.fetchrow("SELECT * FROM users WHERE username = 'official_new'")
+    assert row is not None
     assert row["county_code"] == "513435"
     assert row["region_codes"] == ["513435100000", "513435103000"]
     assert row["school_id"] is None
@@ -307,6 +307,7 @@ async def test_reloading_regions_updates_them_instead_of_duplicating(database: s
     assert "新增 0，更新 2" in again.output
     assert await conn.fetchval("SELECT count(*) FROM regions") == count
     village = await conn.fetchrow("SELECT name, key_poverty FROM regions WHERE code = $1", NEW_VILLAGE)
+    assert village is not None
     assert (village["name"], village["key_poverty"]) == ("阿嘎新村", False)
 
 
@@ -399,7 +400,7 @@ async def test_demo_loads_the_demo_county_once(database: str, tmp_path: Path, co
     # The seeded world already holds 甘洛县's regions and two schools of its own; the demo loads on top.
     before = await counts(conn)
     seeded_schools = set(SEED.schools.values())
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = helpers.today()
 
     first = await training(database, tmp_path, "demo")
 

@@ -143,9 +143,10 @@ async def in_class(api: Api, conn: asyncpg.Connection) -> tuple[dict[str, Any], 
     """A session that ran over the last five days, two people enrolled, attendance taken on each day."""
     session = await published_session(api, start=10, length=4)
     entries = [(await enrol(api, session, p)).json()["id"] for p in await people(api, 2)]
-    await conn.execute("UPDATE sessions SET starts_on = current_date - 5, ends_on = current_date - 1 WHERE id = $1",
-                       uuid.UUID(session["id"]))
-    await conn.execute("UPDATE enrolments SET starts_on = current_date - 5, ends_on = current_date - 1")
+    first, last = today() - timedelta(days=5), today() - timedelta(days=1)
+    await conn.execute("UPDATE sessions SET starts_on = $2, ends_on = $3 WHERE id = $1",
+                       uuid.UUID(session["id"]), first, last)
+    await conn.execute("UPDATE enrolments SET starts_on = $1, ends_on = $2", first, last)
     for day in range(5, 0, -1):
         present = [entries[0]] + ([entries[1]] if day > 2 else [])  # the second misses two of five days
         response = await api.post(f"/api/sessions/{session['id']}/attendance", "school_a", json={

@@ -128,8 +128,8 @@ async def test_a_big_roster_pages_quickly(api: Api, conn: asyncpg.Connection) ->
     await conn.execute(
         """INSERT INTO attendance (county_code, enrolment_id, day, present)
            SELECT en.county_code, en.id, d::date, random() < 0.8 FROM enrolments en,
-                  generate_series(current_date - 5, current_date - 1, interval '1 day') d WHERE en.session_id = $1""",
-        sid)
+                  generate_series($2::date - 5, $2::date - 1, interval '1 day') d WHERE en.session_id = $1""",
+        sid, today())
     await conn.execute("ANALYZE")
     page = (await api.get(f"/api/sessions/{session['id']}/enrolments", "school_a",
                           params={"limit": 50, "offset": 800})).json()

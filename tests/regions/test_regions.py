@@ -152,7 +152,7 @@ async def test_loading_again_updates_in_place(conn: asyncpg.Connection) -> None:
     assert result == LoadResult(inserted=0, updated=2)
     assert await conn.fetchval("SELECT count(*) FROM regions") == count
     village = await conn.fetchrow("SELECT name, lat, lon FROM regions WHERE code = $1", VILLAGE)
-    assert tuple(village) == ("阿嘎新村", None, None)
+    assert village is not None and tuple(village) == ("阿嘎新村", None, None)
 
 
 @pytest.mark.parametrize("bad_row", [

@@ -31,6 +31,7 @@ from tests.helpers import assert_problem, published_session, today
 from tests.ledger.nasty import ledger, person
 from tests.registry.test_households import household, id_number, member
 from tests.seed import KEY_VILLAGE
+from training.cli import EX_CONFIG
 from training.core import crypto
 from training.core.config import PROJECT_ROOT, Settings
 from training.core.crypto import DataKeyMissing, Vault, add_new_key, key_label
@@ -425,7 +426,9 @@ async def test_the_keys_commands_rotate_and_retire_without_showing_a_number_or_a
     assert (await revealed(service, made[0]["members"][0]["id"]))["id_number"] == numbers(0)[0]
 
     bad = await asyncio.to_thread(_status_with_bad_key, database, data_dir)
-    assert bad[0] == 1 and "TRAINING_DATA_KEY" in bad[1] and "Traceback" not in bad[1]
+    # A malformed key is a settings error: refused before anything starts (exit 78), the key not echoed.
+    assert bad[0] == EX_CONFIG and "TRAINING_DATA_KEY" in bad[1] and "Traceback" not in bad[1]
+    assert "not a key" not in bad[1]
 
     secrets_seen = [*(n for i in range(3) for n in numbers(i)), *(f"1391234{i:04d}" for i in range(3)),
                     *(f"1380013{i:04d}" for i in range(3))]

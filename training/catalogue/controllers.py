@@ -53,7 +53,7 @@ class TradeController(Controller):
     path = "/api/trades"
     tags = ["晒工种 trades"]
 
-    @get("/", summary="搜索工种（按代码或名称）")
+    @get("/", summary="搜索工种（按代码、名称、类别或俗称，精确和名称匹配在前）")
     async def search(
         self, conn: Conn, q: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
         focus: FromQuery[bool | None] = None,

@@ -8,6 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
+from training.core import like
+
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 # Names of a row's trade codes, in the order of the codes.
@@ -19,15 +21,21 @@ _TRADE_NAMES = """ARRAY(SELECT t.name FROM unnest({alias}.trade_codes) WITH ORDI
 
 async def search_trades(conn: Conn, q: str | None, category: str | None, focus: bool | None,
                         limit: int) -> list[asyncpg.Record]:
+    """Trades whose code starts with `q`, or whose name, category or a common name (alias) contains it:
+    "家政" finds 育婴员 and 保洁员 by their category. Exact matches first, then names, then the rest."""
     return await conn.fetch(
         """SELECT code, name, edition, category, focus, aliases FROM trades
-           WHERE ($1::text IS NULL OR code LIKE $1 || '%' OR name LIKE '%' || $1 || '%'
-                  OR EXISTS (SELECT 1 FROM unnest(aliases) a WHERE a LIKE '%' || $1 || '%'))
+           WHERE ($1::text IS NULL OR code LIKE $5 OR name LIKE $6 OR trade_terms(category, aliases) LIKE $6)
              AND ($2::text IS NULL OR category = $2)
              AND ($3::boolean IS NULL OR focus = $3)
-           ORDER BY (code = $1 OR name = $1) DESC, focus DESC, code
+           ORDER BY CASE WHEN $1::text IS NULL OR code = $1 OR name = $1 THEN 0
+                         WHEN $1 = ANY(aliases) THEN 1
+                         WHEN name LIKE $6 THEN 2
+                         WHEN category = $1 THEN 3
+                         ELSE 4 END,
+                    focus DESC, code
            LIMIT $4""",
-        q, category, focus, limit,
+        q, category, focus, limit, like.starts_with(q), like.contains(q),
     )
 
 
@@ -76,10 +84,10 @@ async def list_schools(conn: Conn, counties: list[str] | None, q: str | None, ki
         """SELECT id, county_code, name, kind, address, phone, created_at, count(*) OVER () AS total
            FROM schools
            WHERE ($1::text[] IS NULL OR county_code = ANY($1))
-             AND ($2::text IS NULL OR name LIKE '%' || $2 || '%')
+             AND ($2::text IS NULL OR name LIKE $2)
              AND ($3::text IS NULL OR kind = $3)
            ORDER BY county_code, name LIMIT $4 OFFSET $5""",
-        counties, q, kind, limit, offset,
+        counties, like.contains(q), kind, limit, offset,
     )
 
 
@@ -195,9 +203,9 @@ async def list_courses(conn: Conn, counties: list[str] | None, *, school_id: UUI
                 AND ($3::text IS NULL OR c.trade_code = $3)
                 AND ($4::text IS NULL OR c.kind = $4)
                 AND ($5::text IS NULL OR t.category = $5)
-                AND ($6::text IS NULL OR c.title LIKE '%' || $6 || '%' OR t.name LIKE '%' || $6 || '%')
+                AND ($6::text IS NULL OR c.title LIKE $6 OR t.name LIKE $6)
               ORDER BY c.county_code, s.name, c.title, c.id LIMIT $7 OFFSET $8""",
-        counties, school_id, trade_code, kind, category, q, limit, offset,
+        counties, school_id, trade_code, kind, category, like.contains(q), limit, offset,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, TypeAlias
 
 import asyncpg
@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
+from training.core.config import Settings
 from training.core.crypto import Vault
 from training.core.rules import Rule, rule_for
 from training.core.security import Principal
@@ -39,9 +40,8 @@ def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
 
 def provide_today(state: State) -> date:
     """Today in the county's time zone: what "not started" and "not past" mean to a clerk."""
-    return datetime.now(state.settings.tz).date()
-
-
+    settings: Settings = state.settings
+    return settings.today()
 
 def provide_vault(state: State) -> Vault:
     vault: Vault = state.vault

@@ -10,6 +10,7 @@ import msgspec
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from training.core.config import latest_today
 from training.core.text import clean
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
@@ -37,8 +38,12 @@ class IdCardError(ValueError):
     """The number is wrong; the message says why in words a clerk understands."""
 
 
-def parse_id_number(raw: object) -> IdCard:
-    """Normalise (full-width, spaces, lower-case x) and check a number; raise IdCardError if wrong."""
+def parse_id_number(raw: object, today: date | None = None) -> IdCard:
+    """Normalise (full-width, spaces, lower-case x) and check a number; raise IdCardError if wrong.
+
+    `today` is the county's day (Settings.today()); a caller without one gets the latest calendar day on
+    Earth, so a birth date is then refused only once it is in the future everywhere, whatever the
+    machine's own time zone."""
     if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
         raise IdCardError("身份证号被存成了数字，末尾几位已丢失；请把这一列设为“文本”后重新录入")
     text = clean(raw).upper()
@@ -63,7 +68,7 @@ def parse_id_number(raw: object) -> IdCard:
     if not _address_known(text[:6], int(text[6:10])):
         raise IdCardError("身份证号前 6 位不是有效的行政区划（地址码），请核对")
     number = text
-    if birth > date.today():
+    if birth > (today or latest_today()):
         raise IdCardError("身份证号中的出生日期在今天之后，请核对")
     return IdCard(number=number, birth_date=birth, sex="male" if int(number[16]) % 2 else "female",
                   address_code=number[:6])

@@ -120,7 +120,7 @@ async def import_sheet(conn: repo.Conn, principal: Principal, vault: Vault, sess
                 problems.append(SheetRow(row_no, "报名编号", "不是本培训班在册学员的报名编号"))
         elif id_col is not None:
             try:
-                card = parse_id_number(cell(id_col))
+                card = parse_id_number(cell(id_col), today)
                 match = next((by_hash[h] for h in vault.lookup_hash(card.number).candidates if h in by_hash), None)
                 if match is None:
                     problems.append(SheetRow(row_no, "身份证号", "此人不是本培训班的在册学员"))

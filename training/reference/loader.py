@@ -7,6 +7,8 @@ from pathlib import Path
 
 import asyncpg
 
+from training.reference import repository
+
 TRADES_CSV = Path(__file__).parent / "data" / "trades.csv"
 
 
@@ -23,18 +25,7 @@ async def sync_trades(conn: asyncpg.Connection) -> int:
     """Insert or update the shipped trades; codes already referenced are never deleted."""
     trades = read_trades()
     async with conn.transaction():
-        await conn.execute(
-            """INSERT INTO trades (code, edition, name, category, aliases, focus)
-               SELECT u.code, u.edition, u.name, u.category,
-                      string_to_array(u.aliases, '|'), u.focus
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[])
-                    AS u(code, edition, name, category, aliases, focus)
-               ON CONFLICT (code) DO UPDATE SET edition = EXCLUDED.edition, name = EXCLUDED.name,
-                   category = EXCLUDED.category, aliases = EXCLUDED.aliases, focus = EXCLUDED.focus
-               WHERE (trades.edition, trades.name, trades.category, trades.aliases, trades.focus)
-                     IS DISTINCT FROM (EXCLUDED.edition, EXCLUDED.name, EXCLUDED.category, EXCLUDED.aliases,
-                                       EXCLUDED.focus)""",
-            [t["code"] for t in trades], [t["edition"] for t in trades], [t["name"] for t in trades],
-            [t["category"] for t in trades], [t["aliases"] for t in trades], [t["focus"] for t in trades],
-        )
+        await repository.upsert_trades(
+            conn, [str(t["code"]) for t in trades], [str(t["edition"]) for t in trades], [str(t["name"]) for t in trades],
+            [str(t["category"]) for t in trades], [str(t["aliases"]) for t in trades], [bool(t["focus"]) for t in trades])
     return len(trades)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from training.core import like
 from training.regions.schemas import RegionRow
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -14,7 +15,7 @@ async def list_regions(conn: Conn, parent_code: str | None, level: str | None, q
         """SELECT code, name, parent_code, level, key_poverty, lat, lon, count(*) OVER () AS total FROM regions
            WHERE ($1::text IS NULL OR parent_code = $1)
              AND ($2::text IS NULL OR level = $2)
-             AND ($3::text IS NULL OR name LIKE '%' || $3 || '%' OR code LIKE $3 || '%')
+             AND ($3::text IS NULL OR name LIKE $3 OR code LIKE $8)
              AND ($4::text[] IS NULL OR county_code = ANY($4))
              AND ($1::text IS NOT NULL OR $2::text IS NOT NULL OR $3::text IS NOT NULL OR level = 'county')
              -- inside one of the caller's regions, or on the way down to one
@@ -24,7 +25,7 @@ async def list_regions(conn: Conn, parent_code: str | None, level: str | None, q
                       OR p.prefix LIKE (CASE level WHEN 'county' THEN left(code, 6)
                                                    WHEN 'township' THEN left(code, 9) ELSE code END) || '%'))
            ORDER BY code LIMIT $5 OFFSET $6""",
-        parent_code, level, q, counties, limit, offset, prefixes,
+        parent_code, level, like.contains(q), counties, limit, offset, prefixes, like.starts_with(q),
     )
 
 

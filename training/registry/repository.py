@@ -13,6 +13,7 @@ from uuid import UUID
 import asyncpg
 
 from training.auth.policy import Scope
+from training.core import like
 from training.core.crypto import lookup_candidates
 from training.core.rules import Rule
 
@@ -80,11 +81,11 @@ async def people(conn: Conn, scope: Scope, rule: Rule, *, person_ids: list[UUID]
                  AND ($10::uuid[] IS NULL OR p.household_id = ANY($10))
                  AND ($11::text IS NULL OR h.village_code = $11)
                  AND ($12::boolean IS NULL OR l.qualifies = $12)
-                 AND ($13::text IS NULL OR p.name LIKE '%' || $13 || '%')
+                 AND ($13::text IS NULL OR p.name LIKE $13)
                ORDER BY h.village_code, h.household_no NULLS LAST, p.household_id,
                         (p.relation = '户主') DESC, p.birth_date, p.id
                LIMIT $14 OFFSET $15""",
-        *_params(scope, rule), person_ids, household_ids, village_code, lianghousheng, q, limit, offset,
+        *_params(scope, rule), person_ids, household_ids, village_code, lianghousheng, like.contains(q), limit, offset,
         scope.person_ids,
     )
 
