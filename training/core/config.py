@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     working_age_female: tuple[int, int]
     lianghousheng_years: int = 3
     attendance_threshold: float = 0.8
+    allocation_priority_weight: float = 0.0  # a batch counts a poor household member's or 两后生's completion 1+w times
 
     @property
     def tz(self) -> ZoneInfo:
@@ -72,4 +73,5 @@ def load_settings() -> Settings:
         working_age_female=_age_range(os.environ.get("TRAINING_WORKING_AGE_FEMALE"), (16, 55)),
         lianghousheng_years=int(os.environ.get("TRAINING_LIANGHOUSHENG_YEARS", "3")),
         attendance_threshold=float(os.environ.get("TRAINING_ATTENDANCE_THRESHOLD", "0.8")),
+        allocation_priority_weight=float(os.environ.get("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "0")),
     )
