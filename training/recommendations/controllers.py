@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from training.core.deps import Caller, Conn, Rules, Today
-from training.matching.service import UptakeRow
+from training.matching.schemas import UptakeRow
 from training.recommendations import service
 from training.recommendations.schemas import Allocation, AllocationCreate, Candidates, Recommendations
 

@@ -29,6 +29,7 @@ from training.core.security import Principal
 from training.enrolment import service as enrolment
 from training.enrolment.schemas import EnrolmentCreate
 from training.matching import service as matching
+from training.matching.schemas import Shown, UptakeRow
 from training.recommendations import allocation as solver
 from training.recommendations import repository as repo
 from training.recommendations.schemas import (
@@ -105,9 +106,9 @@ def _counts(excluded: Counter[tuple[str, str]]) -> list[RuleCount]:
     return [RuleCount(rule=r, message=m, count=n) for (r, m), n in excluded.most_common()]
 
 
-async def _score(conn: Conn, county: str, person_ids: list[UUID], session_ids: list[UUID],
-                 today: date) -> matching.Scores:
-    return await matching.score(conn, county, person_ids, session_ids, as_of=today)
+async def _score(conn: Conn, county: str, person_ids: list[UUID], session_ids: list[UUID], today: date,
+                 rule: Rule) -> matching.Scores:
+    return await matching.score(conn, county, person_ids, session_ids, as_of=today, rule=rule)
 
 
 # ------------------------------------------------------------------ one person
@@ -145,9 +146,9 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
         reasons = "；".join(f"{c.message}（{c.count} 个班）" for c in _counts(excluded))
         return Recommendations(person_id=person_id, model_version=None, items=[], excluded=_counts(excluded),
                                empty_reason=f"本县 {len(sessions)} 个可报名的培训班都不适合{person.name}：{reasons}")
-    scores = await _score(conn, county, [person_id], [s["id"] for s in open_], today)
+    scores = await _score(conn, county, [person_id], [s["id"] for s in open_], today, rule)
     order = np.argsort(-scores.probability[0], kind="stable")[:limit]
-    shown = [matching.Shown(person_id=person_id, session_id=open_[j]["id"], model_version=scores.model_version,
+    shown = [Shown(person_id=person_id, session_id=open_[j]["id"], model_version=scores.model_version,
                             score=float(scores.probability[0, j]), rank=rank + 1,
                             reasons=scores.reasons(0, int(j)), context="person", shown_by=principal.id)
              for rank, j in enumerate(order)]
@@ -203,10 +204,10 @@ async def candidates(conn: Conn, principal: Principal, rule: Rule, session_id: U
     if not pool:
         return Candidates(session_id=session_id, model_version=None, items=[], excluded=_counts(excluded),
                           empty_reason="没有符合报名条件的人员" if people else "您的范围内没有符合筛选条件的人员")
-    scores = await _score(conn, county, [p["id"] for p in pool], [session_id], today)
+    scores = await _score(conn, county, [p["id"] for p in pool], [session_id], today, rule)
     column = scores.probability[:, 0]
     order = np.argsort(-column, kind="stable")[:limit]
-    shown = [matching.Shown(person_id=pool[i]["id"], session_id=session_id, model_version=scores.model_version,
+    shown = [Shown(person_id=pool[i]["id"], session_id=session_id, model_version=scores.model_version,
                             score=float(column[i]), rank=rank + 1, reasons=scores.reasons(int(i), 0),
                             context="candidates", shown_by=principal.id)
              for rank, i in enumerate(order)]
@@ -266,7 +267,7 @@ async def propose(conn: Conn, principal: Principal, rule: Rule, data: Allocation
     seats = np.array([seats_left(s) for s in sessions], dtype=np.int64)
     if not people:
         raise InvalidInput([FieldError("region_code", f"{region['name']}没有今年尚未参训、符合所选培训班报名条件的人员")])
-    scores = await _score(conn, county, [p["id"] for p in people], [s["id"] for s in sessions], today)
+    scores = await _score(conn, county, [p["id"] for p in people], [s["id"] for s in sessions], today, rule)
     probability, model_version = scores.probability, scores.model_version
     priority = np.array([_priority(p) for p in people], dtype=bool)
     value = probability * solver.priority_weights(priority, weight)[:, None]
@@ -274,10 +275,10 @@ async def propose(conn: Conn, principal: Principal, rule: Rule, data: Allocation
     choice = await asyncio.to_thread(solver.assign, value, allowed, seats)
     chosen = np.nonzero(choice >= 0)[0]
     async with conn.transaction():
-        shown: list[matching.Shown] = []
+        shown: list[Shown] = []
         for i in chosen:
             j = int(choice[i])
-            shown.append(matching.Shown(
+            shown.append(Shown(
                 person_id=people[i]["id"], session_id=sessions[j]["id"], model_version=model_version,
                 score=float(probability[i, j]), rank=1, reasons=scores.reasons(int(i), j), context="allocation",
                 shown_by=principal.id))
@@ -364,7 +365,7 @@ async def accept(conn: Conn, principal: Principal, rule: Rule, allocation_id: UU
 
 
 async def uptake(conn: Conn, principal: Principal, region_code: str | None,
-                 model_version: str | None) -> list[matching.UptakeRow]:
+                 model_version: str | None) -> list[UptakeRow]:
     """Shown -> enrolled -> completed per model version, for the caller's reach."""
     if principal.role == "school":
         raise Forbidden("学校不能查看推荐效果统计")
