@@ -128,6 +128,3 @@ class Allocation(msgspec.Struct):
     refused: int  # after acceptance: sign-ups the enrolment rules refused
 
 
-class UptakeQuery(msgspec.Struct):
-    region_code: str | None
-    model_version: str | None
