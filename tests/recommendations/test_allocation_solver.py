@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from training.recommendations.allocation import assign, greedy, priority_weights
+from training.recommendations.allocation import assign, assign_by_slots, greedy, priority_weights
 
 
 def total(value: np.ndarray, choice: np.ndarray) -> float:
@@ -61,6 +61,9 @@ def test_random_small_cases_reach_the_brute_force_optimum(seed: int) -> None:
     assert (np.bincount(choice[choice >= 0], minlength=m) <= seats).all()
     assert all(allowed[i, j] for i, j in enumerate(choice) if j >= 0)
     assert total(value, choice) == pytest.approx(brute_force(value, allowed, seats))
+    by_slots = assign_by_slots(value, allowed, seats)  # the fallback reaches the same optimum
+    assert (np.bincount(by_slots[by_slots >= 0], minlength=m) <= seats).all()
+    assert total(value, by_slots) == pytest.approx(total(value, choice))
 
 
 def test_a_large_batch_keeps_every_seat_limit_and_beats_greedy() -> None:
@@ -72,6 +75,7 @@ def test_a_large_batch_keeps_every_seat_limit_and_beats_greedy() -> None:
     assert (np.bincount(choice[choice >= 0], minlength=30) <= seats).all()
     assert all(allowed[i, j] for i, j in enumerate(choice) if j >= 0)
     assert total(value, choice) >= total(value, greedy(value, allowed, seats)) - 1e-9
+    assert total(value, choice) == pytest.approx(total(value, assign_by_slots(value, allowed, seats)))
 
 
 def test_priority_people_come_first_when_the_county_weights_them() -> None:

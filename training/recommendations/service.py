@@ -111,6 +111,25 @@ async def _score(conn: Conn, county: str, person_ids: list[UUID], session_ids: l
     return await matching.score(conn, county, person_ids, session_ids, as_of=today, rule=rule)
 
 
+async def _reasons(conn: Conn, county: str, scores: matching.Scores, pairs: Sequence[tuple[int, int]], today: date,
+                   rule: Rule) -> list[list[str]]:
+    """Reasons for the chosen pairs (row, column) of a large score matrix. Explaining a pair costs in
+    proportion to the people and sessions scored together, so the chosen people are scored again per
+    session, a few at a time, and explained there; same model version, same features, same phrases."""
+    by_session: dict[int, list[int]] = {}
+    for n, (_, j) in enumerate(pairs):
+        by_session.setdefault(j, []).append(n)
+    out: list[list[str]] = [[] for _ in pairs]
+    for j, members in by_session.items():
+        people = [scores.person_ids[pairs[n][0]] for n in members]
+        detail = await _score(conn, county, people, [scores.session_ids[j]], today, rule)
+        for k, n in enumerate(members):
+            i = pairs[n][0]
+            out[n] = (detail.reasons(k, 0) if detail.model_version == scores.model_version
+                      else scores.reasons(i, j))
+    return out
+
+
 # ------------------------------------------------------------------ one person
 
 
@@ -127,7 +146,6 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
     mine = await repo.enrolments_of_person(conn, county, person_id)
     signed = {e["session_id"] for e in mine}
     active = [(e["starts_on"], e["ends_on"]) for e in mine if e["status"] in ACTIVE]
-    failures = eligibility(rule)
     excluded: Counter[tuple[str, str]] = Counter()
     open_: list[asyncpg.Record] = []
     for s in sessions:
@@ -137,7 +155,7 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
             excluded["clash", RULE_MESSAGES["clash"]] += 1
         elif seats_left(s) == 0 and s["waitlist_length"] >= WAITLIST_LIMIT:
             excluded["full", RULE_MESSAGES["full"]] += 1
-        elif found := failures(s, me):
+        elif found := enrolment.eligibility_failures(s, me, rule):
             for f in found:
                 excluded[f["rule"], f["message"]] += 1
         else:
@@ -207,9 +225,10 @@ async def candidates(conn: Conn, principal: Principal, rule: Rule, session_id: U
     scores = await _score(conn, county, [p["id"] for p in pool], [session_id], today, rule)
     column = scores.probability[:, 0]
     order = np.argsort(-column, kind="stable")[:limit]
+    why = await _reasons(conn, county, scores, [(int(i), 0) for i in order], today, rule)
     shown = [Shown(person_id=pool[i]["id"], session_id=session_id, model_version=scores.model_version,
-                            score=float(column[i]), rank=rank + 1, reasons=scores.reasons(int(i), 0),
-                            context="candidates", shown_by=principal.id)
+                   score=float(column[i]), rank=rank + 1, reasons=why[rank], context="candidates",
+                   shown_by=principal.id)
              for rank, i in enumerate(order)]
     ids = await matching.record_shown(conn, county, shown)
     items = [Candidate(recommendation_id=rid, person_id=p["id"], name=p["name"], id_number=p["id_masked"],
@@ -273,15 +292,13 @@ async def propose(conn: Conn, principal: Principal, rule: Rule, data: Allocation
     value = probability * solver.priority_weights(priority, weight)[:, None]
     # The solver is CPU work of up to a few seconds: keep the event loop serving others meanwhile.
     choice = await asyncio.to_thread(solver.assign, value, allowed, seats)
-    chosen = np.nonzero(choice >= 0)[0]
+    chosen = [int(i) for i in np.nonzero(choice >= 0)[0]]
+    why = await _reasons(conn, county, scores, [(i, int(choice[i])) for i in chosen], today, rule)
+    shown = [Shown(person_id=people[i]["id"], session_id=sessions[int(choice[i])]["id"], model_version=model_version,
+                   score=float(probability[i, int(choice[i])]), rank=1, reasons=reasons, context="allocation",
+                   shown_by=principal.id)
+             for i, reasons in zip(chosen, why, strict=True)]
     async with conn.transaction():
-        shown: list[Shown] = []
-        for i in chosen:
-            j = int(choice[i])
-            shown.append(Shown(
-                person_id=people[i]["id"], session_id=sessions[j]["id"], model_version=model_version,
-                score=float(probability[i, j]), rank=1, reasons=scores.reasons(int(i), j), context="allocation",
-                shown_by=principal.id))
         ids = await matching.record_shown(conn, county, shown) if shown else []
         expected = float(sum(s.score for s in shown))
         allocation_id = await repo.insert_allocation(conn, county, {
