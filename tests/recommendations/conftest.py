@@ -17,7 +17,7 @@ from tests.matching.history import make_history, rule
 from tests.seed import COUNTY_A
 from training.core import db
 from training.core.config import Settings
-from training.core.crypto import Vault, load_master_key
+from training.core.crypto import Vault
 from training.matching import service as matching
 
 
@@ -28,7 +28,7 @@ async def trained_model(admin_dsn: str, template_dsn: str, settings: Settings,
         if await template.fetchval("SELECT count(*) FROM active_models"):
             return None  # the shipped default is installed already
     async with cloned_database(admin_dsn) as dsn, db.connect(dsn) as conn:
-        await make_history(conn, Vault(load_master_key(settings.data_dir)))
+        await make_history(conn, Vault.from_data_dir(settings.data_dir))
         trained = await matching.train(conn, rule(today()), counties=[COUNTY_A], name="serving-test",
                                        activate_if_better=False, output_dir=tmp_path_factory.mktemp("model"))
     artifact, card = await asyncio.gather(asyncio.to_thread(Path(trained.artifact_path).read_bytes),

@@ -2918,7 +2918,7 @@
           return el("tr", {},
             td("姓名", el("div", { class: "cell-title", text: c.name }), small(`${SEX_LABELS[c.sex] || c.sex} · ${c.age} 岁`)),
             td("身份证号", el("span", { class: "code", text: c.id_number })),
-            td("村", names[c.village_code] || c.village_code),
+            td("村", names.get(c.village_code) || c.village_code),
             td("家庭属性", POVERTY_LABELS[c.poverty_status] || c.poverty_status, c.lianghousheng ? badge("两后生", "badge-green") : null),
             td("结业可能性", percent(c.score)),
             td("推荐理由", reasonChips(c.reasons)),
