@@ -9,8 +9,8 @@ batch also the assignment solver on that matrix.
     .venv/bin/python bench/recommendations.py [--sessions 500] [--people 5000] [--batch-sessions 60]
 
 Uses DATABASE_URL if set (it must allow CREATE DATABASE), else a throwaway embedded PostgreSQL. The
-model is the shipped default when there is one; otherwise one is fitted here on synthetic outcomes for
-this county's own people and sessions (the benchmark measures speed, not accuracy). Exits non-zero if
+model is the shipped default (installed on migration); should there be none, one is fitted here on
+synthetic outcomes for this county's own people and sessions (the benchmark measures speed, not accuracy). Exits non-zero if
 a batch breaks a seat limit or places someone twice, or a target is missed.
 """
 
@@ -44,7 +44,7 @@ from training.core.config import load_settings  # noqa: E402
 from training.core.rules import rule_for  # noqa: E402
 from training.matching import service as matching  # noqa: E402
 from training.matching.features import Pairs, People, Sessions, example_matrix  # noqa: E402
-from training.matching.pipeline import Linear, dump, fit  # noqa: E402
+from training.matching.pipeline import dump, fit  # noqa: E402
 from training.recommendations import allocation as solver  # noqa: E402
 from training.registry import service as registry  # noqa: E402
 
@@ -136,8 +136,8 @@ async def ensure_model(conn: Any, rule: Any, people: list[UUID], sessions: list[
     matrix = example_matrix(pairs, pi, sj)
     wish = (pairs.people.wishes[pi] == pairs.sessions.trade[sj][:, None]).any(axis=1)
     labels = (rng.random(len(pi)) < np.where(wish, 0.7, 0.3)).astype(np.int64)
-    pipeline, reference = fit(matrix, labels, np.ones(len(pi)))
-    artifact = dump(pipeline, reference)
+    signed_up = (rng.random(len(pi)) < np.where(wish, 0.6, 0.2)).astype(np.int64)
+    artifact = dump(*fit(matrix, labels, np.ones(len(pi))), *fit(matrix, signed_up, np.ones(len(pi))))
     version = f"bench-{datetime.now(UTC):%Y%m%d%H%M%S}"
     card = {"name": "bench", "version": version, "created_at": datetime.now(UTC).isoformat(),
             "metrics": {"beats_baselines": False, "note": "synthetic outcomes, for timing only"},
@@ -151,13 +151,12 @@ async def raw_scoring(conn: Any, rule: Any, person_ids: list[UUID], session_ids:
                       repeat: int) -> dict[str, Any]:
     """probability_matrix on prepared pair features: the model's arithmetic alone."""
     model = await matching.MODELS.active(conn, COUNTY)
-    linear: Linear = model.linear
     pairs = Pairs.of(People.from_rows(await registry.person_facts(conn, COUNTY, rule, person_ids), rule.as_of),
                      Sessions.from_rows(await catalogue.session_facts(conn, COUNTY, session_ids)))
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        probability = matching.probability_matrix(linear, pairs)
+        probability = matching.probability_matrix(model.matcher, pairs)
         times.append(time.perf_counter() - started)
     return {"shape": list(probability.shape), "latency_ms": latency_ms(times), "probability": probability}
 
@@ -188,7 +187,7 @@ async def main(n_sessions: int, n_people: int, n_batch: int) -> dict[str, Any]:
                 times.append(time.perf_counter() - started)
                 statuses.add(response.status_code)
                 sizes.append(len(response.json().get("items", [])))
-            person_http = {"requests": REQUESTS, "latency_ms": latency_ms(times), "statuses": sorted(statuses),
+            person_http: dict[str, Any] = {"requests": REQUESTS, "latency_ms": latency_ms(times), "statuses": sorted(statuses),
                            "items_mean": round(sum(sizes) / len(sizes), 2)}
 
             started = time.perf_counter()
