@@ -41,6 +41,7 @@ from training.app import create_app  # noqa: E402
 from training.catalogue import service as catalogue  # noqa: E402
 from training.core import db  # noqa: E402
 from training.core.config import load_settings  # noqa: E402
+from training.core.crypto import Vault  # noqa: E402
 from training.core.rules import rule_for  # noqa: E402
 from training.matching import service as matching  # noqa: E402
 from training.matching.features import Pairs, People, Sessions, example_matrix  # noqa: E402
@@ -68,7 +69,7 @@ def latency_ms(seconds: list[float]) -> dict[str, float]:
     return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "max": round(ordered[-1] * 1000, 2)}
 
 
-async def build_county(conn: Any, sessions: int, people: int, batch_sessions: int, admin_id: UUID) -> dict[str, Any]:
+async def build_county(conn: Any, vault: Vault, sessions: int, people: int, batch_sessions: int) -> dict[str, Any]:
     """A school with courses in five trades, `sessions` open sessions over the county's villages (the
     first `batch_sessions` in the township), and `people` people with needs surveys in the township."""
     rng = random.Random(8)
@@ -101,7 +102,9 @@ async def build_county(conn: Any, sessions: int, people: int, batch_sessions: in
                                rng.choice(statuses)))
         person = uuid.uuid4()
         born = today() - timedelta(days=rng.randrange(17 * 365, 55 * 365))
-        members.append((COUNTY, person, household, f"人{n}", uuid.uuid4().bytes, b"x", "513***********0000", born,
+        number = f"513435{born:%Y%m%d}{n % 1000:03d}{n // 1000}"  # stored encrypted like any other; never read
+        members.append((COUNTY, person, household, f"人{n}", bytes(vault.lookup_hash(number)), vault.encrypt(number),
+                        "513***********0000", born,
                         rng.choice(["male", "female"]), "户主" if n % 4 == 0 else "子女",
                         rng.choice(["71", "61", "81", "73"]), False, today().year - rng.randrange(0, 6),
                         rng.choice(["full", "full", "full", "weak"]), rng.choice(["farming", "migrant", "unemployed"])))
@@ -167,7 +170,7 @@ async def main(n_sessions: int, n_people: int, n_batch: int) -> dict[str, Any]:
     try:
         rule = rule_for(settings, today())
         async with db.connect(bench.dsn) as conn:
-            built = await build_county(conn, n_sessions, n_people, n_batch, bench.admin_id)
+            built = await build_county(conn, Vault.from_data_dir(settings.data_dir), n_sessions, n_people, n_batch)
             version = await ensure_model(conn, rule, built["people"], built["sessions"])
         print(f"setup: {n_sessions} open sessions, {n_people} people in the township, model {version}", flush=True)
 
