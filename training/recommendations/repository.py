@@ -17,13 +17,9 @@ Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 # The columns eligibility_failures (enrolment) reads from a session, plus what a list shows.
 _SESSION_SELECT = """
     SELECT se.id, se.county_code, se.school_id, se.status, se.starts_on, se.ends_on, se.village_code,
-           v.name AS village_name, se.capacity, se.enrolled_count,
+           v.name AS village_name, se.capacity,
            c.title AS course_title, c.trade_code, t.name AS trade_name, sc.name AS school_name,
-           c.min_age, c.max_age, c.target_group, e.rank AS min_education_rank, e.name AS min_education_name,
-           -- A free seat goes to the first waitlisted at once, so only a full session has a waitlist.
-           CASE WHEN se.enrolled_count < se.capacity THEN 0 ELSE
-               (SELECT count(*) FROM enrolments w WHERE w.county_code = se.county_code AND w.session_id = se.id
-                  AND w.status = 'waitlisted')::integer END AS waitlist_length
+           c.min_age, c.max_age, c.target_group, e.rank AS min_education_rank, e.name AS min_education_name
     FROM sessions se
     JOIN courses c ON c.county_code = se.county_code AND c.id = se.course_id
     JOIN trades t ON t.code = c.trade_code

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from training.auth.policy import scope_for
 from training.catalogue import service as catalogue
+from training.catalogue.schemas import SeatFigures
 from training.core import audit
 from training.core.errors import FieldError, Forbidden, InvalidInput, NotFound, Problem
 from training.core.rules import Rule
@@ -55,8 +56,9 @@ RULE_MESSAGES = {
 }
 
 
-def seats_left(session: asyncpg.Record) -> int:
-    return max(int(session["capacity"]) - int(session["enrolled_count"]), 0)
+async def seat_figures(conn: Conn, county: str, sessions: Sequence[asyncpg.Record]) -> dict[UUID, SeatFigures]:
+    """Seats left and waitlist per session, from the enrolment slice's one seat count."""
+    return await enrolment.seat_counts(conn, [(county, s["id"]) for s in sessions])
 
 
 SESSION_RULE_COLUMNS = ("starts_on", "min_age", "max_age", "min_education_rank", "min_education_name", "target_group")
@@ -143,6 +145,7 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
     if not sessions:
         return Recommendations(person_id=person_id, model_version=None, items=[],
                                empty_reason="本县目前没有已发布、尚未开班的培训班")
+    seats = await seat_figures(conn, county, sessions)
     mine = await repo.enrolments_of_person(conn, county, person_id)
     signed = {e["session_id"] for e in mine}
     active = [(e["starts_on"], e["ends_on"]) for e in mine if e["status"] in ACTIVE]
@@ -153,7 +156,7 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
             excluded["signed_up", RULE_MESSAGES["signed_up"]] += 1
         elif any(start <= s["ends_on"] and s["starts_on"] <= end for start, end in active):
             excluded["clash", RULE_MESSAGES["clash"]] += 1
-        elif seats_left(s) == 0 and s["waitlist_length"] >= WAITLIST_LIMIT:
+        elif seats[s["id"]].seats_left == 0 and seats[s["id"]].waitlisted >= WAITLIST_LIMIT:
             excluded["full", RULE_MESSAGES["full"]] += 1
         elif found := enrolment.eligibility_failures(s, me, rule):
             for f in found:
@@ -175,7 +178,7 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
                             trade_code=row["trade_code"], trade_name=row["trade_name"],
                             school_name=row["school_name"], starts_on=row["starts_on"], ends_on=row["ends_on"],
                             village_code=row["village_code"], village_name=row["village_name"],
-                            seats_left=seats_left(row), waitlist_length=row["waitlist_length"],
+                            seats_left=seats[row["id"]].seats_left, waitlist_length=seats[row["id"]].waitlisted,
                             score=round(s.score, 4), reasons=s.reasons)
              for rid, s, row in zip(ids, shown, (open_[j] for j in order), strict=True)]
     return Recommendations(person_id=person_id, model_version=scores.model_version, items=items,
@@ -190,7 +193,7 @@ async def candidates(conn: Conn, principal: Principal, rule: Rule, session_id: U
                      poverty_status: str | None) -> Candidates:
     """Eligible people of the session's county in the caller's reach, best first: for a school filling
     its own class, a surveyor looking at their villages, an admin or official."""
-    visible = await catalogue.get_session(conn, principal, session_id)  # 404 outside the caller's scope
+    visible = await catalogue.get_session(conn, principal, session_id, seats=enrolment.seat_counts)  # 404 outside the caller's scope
     if principal.role == "school" and principal.school_id != visible.school_id:
         raise Forbidden("学校只能查看本校培训班的推荐学员")
     county = visible.county_code
@@ -272,7 +275,8 @@ async def propose(conn: Conn, principal: Principal, rule: Rule, data: Allocation
                for i, s in enumerate(data.session_ids) if s not in known]
         if bad:
             raise InvalidInput(bad)
-    sessions = [s for s in sessions if seats_left(s) > 0]
+    figures = await seat_figures(conn, county, sessions)
+    sessions = [s for s in sessions if figures[s["id"]].seats_left > 0]
     if not sessions:
         raise InvalidInput([FieldError("session_ids" if data.session_ids else "region_code",
                                        "没有尚有空余名额的已发布培训班可以编排")])
@@ -283,7 +287,7 @@ async def propose(conn: Conn, principal: Principal, rule: Rule, data: Allocation
     people = [people[int(i)] for i in keep]
     allowed = allowed[keep]
     weight = default_weight if data.priority_weight is None else data.priority_weight
-    seats = np.array([seats_left(s) for s in sessions], dtype=np.int64)
+    seats = np.array([figures[s["id"]].seats_left for s in sessions], dtype=np.int64)
     if not people:
         raise InvalidInput([FieldError("region_code", f"{region['name']}没有今年尚未参训、符合所选培训班报名条件的人员")])
     scores = await _score(conn, county, [p["id"] for p in people], [s["id"] for s in sessions], today, rule)
@@ -305,7 +309,7 @@ async def propose(conn: Conn, principal: Principal, rule: Rule, data: Allocation
             "region_code": data.region_code, "model_version": model_version, "priority_weight": weight,
             "people_considered": len(people), "expected_completions": expected, "created_by": principal.id})
         await repo.insert_allocation_sessions(conn, county, allocation_id,
-                                              [(s["id"], seats_left(s)) for s in sessions])
+                                              [(s["id"], figures[s["id"]].seats_left) for s in sessions])
         await repo.insert_allocation_items(conn, county, allocation_id, [
             {"person_id": s.person_id, "session_id": s.session_id, "recommendation_id": rid, "score": s.score,
              "reasons": s.reasons, "priority": bool(priority[i])}
