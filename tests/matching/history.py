@@ -150,8 +150,9 @@ async def make_history(conn: asyncpg.Connection, vault: Vault, *, households: in
             village = VILLAGES[int(rng.integers(len(VILLAGES)))]
             session = await catalogue.create_session(conn, who, course, SessionCreate(
                 starts_on=starts, ends_on=starts + timedelta(days=4), village_code=village, capacity=200,
-                teacher_ids=[teacher]))
-            await catalogue.publish_session(conn, who, session.id, starts - timedelta(days=10))
+                teacher_ids=[teacher]), seats=enrolment.seat_counts)
+            await catalogue.publish_session(conn, who, session.id, starts - timedelta(days=10),
+                                            seats=enrolment.seat_counts)
             history.sessions.append({"id": session.id, "trade": trade, "starts_on": starts, "village": village})
 
     for m in range(months):
