@@ -376,7 +376,8 @@ async def test_regions_load_of_a_missing_file_is_a_usage_error(database: str, tm
 # ---------------------------------------------------------------- demo
 
 COUNTED = ["regions", "schools", "majors", "teachers", "equipment", "courses", "sessions", "session_teachers",
-           "packages", "package_villages", "package_sessions", "users", "audit_log"]
+           "packages", "package_villages", "package_sessions", "users", "audit_log", "households", "people",
+           "surveys", "enrolments", "attendance", "employment"]
 
 
 async def counts(conn: asyncpg.Connection) -> dict[str, int]:
@@ -418,8 +419,19 @@ async def test_demo_loads_the_demo_county_once(database: str, tmp_path: Path, co
     published = await conn.fetch(
         "SELECT starts_on, ends_on FROM sessions WHERE status = 'published' AND school_id = ANY($1::uuid[])",
         list(demo_schools))
-    assert len(published) >= 30
-    assert all(today < r["starts_on"] <= r["ends_on"] for r in published)
+    assert len(published) >= 60
+    assert all(r["starts_on"] <= r["ends_on"] for r in published)
+    # A county with a past: last year's sessions finished with completions, this year's open now.
+    assert sum(today < r["starts_on"] for r in published) >= 8, "sessions open on the menu"
+    assert await conn.fetchval(
+        """SELECT count(*) FROM enrolments e JOIN sessions s ON s.id = e.session_id
+           WHERE e.status = 'completed' AND e.passed AND extract(year FROM s.ends_on) = $1""", today.year - 1) >= 300
+    assert await conn.fetchval(
+        """SELECT count(*) FROM enrolments e JOIN sessions s ON s.id = e.session_id
+           WHERE e.status IN ('enrolled', 'waitlisted') AND s.starts_on > $1""", today) > 0
+    assert await conn.fetchval("SELECT count(*) FROM people WHERE county_code = '513435'") >= 3000
+    assert await conn.fetchval("SELECT count(*) FROM sessions WHERE status = 'draft' AND school_id = ANY($1::uuid[])",
+                               list(demo_schools)) > 0
     assert await conn.fetchval(
         "SELECT count(*) FROM package_sessions ps JOIN sessions s ON s.id = ps.session_id "
         "WHERE s.status = 'published' AND s.school_id = ANY($1::uuid[])", list(demo_schools)) >= 2
