@@ -522,7 +522,7 @@ def train(counties: tuple[str, ...], name: str, no_activate: bool, output_dir: P
     if not re.fullmatch(r"[0-9A-Za-z._-]{1,40}", name):
         raise click.BadParameter("只能用字母、数字、点、下划线和连字符", param_hint="--name")
     settings = load_settings()
-    rule = rule_for(settings, datetime.now(settings.tz).date())
+    rule = rule_for(settings, settings.today())
 
     async def job(conn: asyncpg.Connection) -> Any:
         return await train_model(conn, rule, counties=list(counties) or None, name=name,
@@ -550,7 +550,7 @@ def evaluate(county: str | None) -> None:
     from training.matching.service import evaluate_active, format_report
 
     settings = load_settings()
-    rule = rule_for(settings, datetime.now(settings.tz).date())
+    rule = rule_for(settings, settings.today())
 
     async def job(conn: asyncpg.Connection) -> Any:
         return await evaluate_active(conn, rule, county, _progress)

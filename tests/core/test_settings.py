@@ -92,6 +92,9 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("TRAINING_MIGRATIONS_DIR", "/no/such/directory", "目录不存在"),
     ("TRAINING_IDEMPOTENCY_TTL_HOURS", "0", "1 到"),
     ("TRAINING_IDEMPOTENCY_TTL_HOURS", "1d", "整数"),
+    ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "-1", "0 到 10"),
+    ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "much", "0 到 10"),
+    ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "nan", "0 到 10"),
 ]
 
 

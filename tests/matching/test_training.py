@@ -97,14 +97,17 @@ async def test_shown_recommendations_not_taken_become_weak_negatives_and_uptake_
     assert np.allclose(data.weights[data.weak], service.WEAK_WEIGHT)
     assert taken
 
-    # An enrolment made from a recommendation counts as its uptake.
-    if enrolled is not None:
+    # An enrolment made from a recommendation counts as its uptake. It can only carry a recommendation of
+    # its own person and session (migration 0011 says so).
+    taken_up = next((rid for rid, s in zip(ids, past, strict=True)
+                     if enrolled is not None and s["id"] == enrolled["session_id"]), None)
+    if taken_up is not None:
         await conn.execute("UPDATE enrolments SET recommendation_id = $1 WHERE county_code = $2 AND id = $3",
-                           ids[0], COUNTY_A, enrolled["id"])
+                           taken_up, COUNTY_A, enrolled["id"])
     rows = await service.uptake(conn, [COUNTY_A], None, trained.version)
     assert len(rows) == 1 and rows[0].shown == 3 and rows[0].pairs == 3
-    assert rows[0].enrolled == (1 if enrolled is not None else 0)
-    assert rows[0].completed == (1 if enrolled is not None and enrolled["status"] == "completed" else 0)
+    assert rows[0].enrolled == (1 if taken_up is not None else 0)
+    assert rows[0].completed == (1 if taken_up is not None and enrolled["status"] == "completed" else 0)
     assert await service.uptake(conn, [COUNTY_A], "513435108000000"[:12], None) == []
 
 

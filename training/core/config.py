@@ -50,6 +50,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     lianghousheng_years: int = 3
     attendance_threshold: float = 0.8
     idempotency_ttl_hours: int = 24
+    allocation_priority_weight: float = 0.0  # a batch counts a poor household member's or 两后生's completion 1+w times
 
     @property
     def tz(self) -> ZoneInfo:
@@ -83,6 +84,17 @@ def _integer(low: int, high: int, unit: str) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _weight(raw: str) -> float:
+    """How much more a priority person's expected completion counts in a batch: 0 (none) up to 10."""
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 10:  # also refuses nan and inf
+        raise _Bad("应为 0 到 10 之间的数，如 0.5 (a number from 0 to 10, e.g. 0.5)")
+    return value
 
 
 def _fraction(raw: str) -> float:
@@ -211,7 +223,7 @@ VARIABLES = (
     "TRAINING_LIANGHOUSHENG_YEARS",
     "TRAINING_ATTENDANCE_THRESHOLD", "TRAINING_TOKEN_TTL", "TRAINING_TIMEZONE", "TRAINING_LOGIN_RATE",
     "TRAINING_WORKING_AGE_MALE", "TRAINING_WORKING_AGE_FEMALE", "TRAINING_MIGRATIONS_DIR",
-    "TRAINING_IDEMPOTENCY_TTL_HOURS",
+    "TRAINING_IDEMPOTENCY_TTL_HOURS", "TRAINING_ALLOCATION_PRIORITY_WEIGHT",
 )
 
 
@@ -235,6 +247,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     lianghousheng_years = read.get("TRAINING_LIANGHOUSHENG_YEARS", _integer(1, 20, " 年"), 3)
     threshold = read.get("TRAINING_ATTENDANCE_THRESHOLD", _fraction, 0.8)
     idempotency_ttl = read.get("TRAINING_IDEMPOTENCY_TTL_HOURS", _integer(1, 24 * 90, " 小时"), 24)
+    priority_weight = read.get("TRAINING_ALLOCATION_PRIORITY_WEIGHT", _weight, 0.0)
     if read.problems:
         raise SettingsError(read.problems)
     return Settings(
@@ -242,5 +255,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token_ttl_seconds=token_ttl, timezone=timezone, login_rate_per_minute=login_rate,
         migrations_dir=migrations_dir, working_age_male=male, working_age_female=female,
         lianghousheng_years=lianghousheng_years, attendance_threshold=threshold,
-        idempotency_ttl_hours=idempotency_ttl,
+        idempotency_ttl_hours=idempotency_ttl, allocation_priority_weight=priority_weight,
     )

@@ -66,10 +66,11 @@ async def seat_or_queue(conn: Conn, county_code: str, session_id: UUID) -> async
 async def insert(conn: Conn, county_code: str, values: dict[str, Any]) -> UUID:
     enrolment_id: UUID = await conn.fetchval(
         """INSERT INTO enrolments (county_code, session_id, person_id, school_id, status, source, waitlist_seq,
-                                   starts_on, ends_on, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id""",
+                                   starts_on, ends_on, created_by, recommendation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id""",
         county_code, values["session_id"], values["person_id"], values["school_id"], values["status"],
         values["source"], values["waitlist_seq"], values["starts_on"], values["ends_on"], values["created_by"],
+        values.get("recommendation_id"),
     )
     return enrolment_id
 

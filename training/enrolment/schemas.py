@@ -20,6 +20,7 @@ Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 class EnrolmentCreate(Body):
     person_id: UUID
     source: Source = "surveyor"
+    recommendation_id: UUID | None = None  # the recommendation this sign-up took up (uptake)
 
 
 class Withdrawal(Body):

@@ -110,12 +110,14 @@ async def enrol(conn: Conn, principal: Principal, rule: Rule, session_id: UUID, 
             "session_id": session_id, "person_id": data.person_id, "school_id": session["school_id"],
             "status": "enrolled" if place["seated"] else "waitlisted", "source": data.source,
             "waitlist_seq": place["waitlist_seq"], "starts_on": session["starts_on"], "ends_on": session["ends_on"],
-            "created_by": principal.id}
+            "created_by": principal.id, "recommendation_id": data.recommendation_id}
         try:
             async with conn.transaction():
                 enrolment_id = await repo.insert(conn, county, values)
         except asyncpg.UniqueViolationError:
             raise Conflict(f"{person['name']}已报名本培训班") from None
+        except asyncpg.ForeignKeyViolationError:  # only recommendation_id can miss: the rest was read above
+            raise InvalidInput([FieldError("recommendation_id", "推荐记录不存在，或不是推荐此人参加本培训班的")]) from None
         except asyncpg.ExclusionViolationError:
             # The overlap rule also catches a second place on the same session: say which it is.
             same = await repo.holds_active_place(conn, county, session_id, data.person_id)
@@ -123,7 +125,8 @@ async def enrol(conn: Conn, principal: Principal, rule: Rule, session_id: UUID, 
                            else f"{person['name']}已报名另一个日期重叠的培训班") from None
         await audit.record(conn, principal, "create", "enrolment", enrolment_id, county,
                            {"session_id": str(session_id), "person_id": str(data.person_id),
-                            "status": values["status"], "source": data.source})
+                            "status": values["status"], "source": data.source,
+                            "recommendation_id": str(data.recommendation_id) if data.recommendation_id else None})
     return await get_enrolment(conn, principal, enrolment_id)
 
 
