@@ -26,7 +26,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -175,7 +175,7 @@ async def main(n_sessions: int, n_people: int, n_batch: int) -> dict[str, Any]:
         print(f"setup: {n_sessions} open sessions, {n_people} people in the township, model {version}", flush=True)
 
         app = create_app(settings, dsn=bench.dsn, migrate_on_start=False, pool_size=(POOL, POOL))
-        async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+        async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=cast(Any, app)),
                                                      base_url="http://bench", timeout=600) as http:
             token = (await http.post("/api/auth/token", json={"username": ADMIN, "password": ADMIN_PASSWORD})).json()
             headers = {"Authorization": f"Bearer {token['access_token']}"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -37,6 +37,9 @@ from training.enrolment import service as enrolment
 from training.enrolment.schemas import Completion, EnrolmentCreate, Withdrawal
 from training.registry import service as registry
 from training.registry.schemas import HouseholdCreate, MemberCreate, SurveyCreate
+
+WorkStatus = Literal["farming", "local_work", "migrant", "unemployed"]
+WORK_STATUSES: list[WorkStatus] = ["farming", "local_work", "migrant", "unemployed"]
 
 VILLAGES = ["513435103201", "513435103202", "513435103203", "513435100200", "513435100201", "513435106200"]
 TRADES = [ELECTRICIAN, COOK, HOUSEKEEPER]
@@ -123,7 +126,7 @@ async def make_history(conn: asyncpg.Connection, vault: Vault, *, households: in
             members.append(MemberCreate(
                 name=f"测试{h}-{k}", id_number=id_number(born, serial, male), relation="户主" if k == 0 else "子女",
                 education="71", in_school=False, labour_capacity="full",
-                work_status=["farming", "local_work", "migrant", "unemployed"][int(rng.integers(4))],
+                work_status=WORK_STATUSES[int(rng.integers(4))],
                 ethnicity="彝族" if rng.random() < 0.7 else "汉族",
                 left_school_year=now.year - 1 if young else None,
                 disability="肢体残疾" if rng.random() < 0.05 else None))

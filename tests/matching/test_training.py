@@ -15,7 +15,9 @@ from tests.matching.history import History, make_history, rule
 from tests.seed import COUNTY_A
 from training.core.config import Settings
 from training.core.crypto import Vault
+from training.core.errors import Conflict
 from training.matching import service
+from training.matching.schemas import Shown
 
 
 async def test_a_model_trained_on_the_history_beats_both_baselines_and_becomes_active(
@@ -79,7 +81,7 @@ async def test_shown_recommendations_not_taken_become_weak_negatives_and_uptake_
     person = history.people[0]
     past = history.sessions[-3:]
     ids = await service.record_shown(conn, COUNTY_A, [
-        service.Shown(person_id=person.id, session_id=s["id"], model_version=trained.version, score=0.5, rank=k + 1,
+        Shown(person_id=person.id, session_id=s["id"], model_version=trained.version, score=0.5, rank=k + 1,
                       reasons=["本乡镇开班"], context="person", shown_by=None) for k, s in enumerate(past)])
     assert len(ids) == 3 and len(set(ids)) == 3
     stored = await conn.fetch("SELECT id, rank FROM recommendations WHERE county_code = $1 ORDER BY rank", COUNTY_A)
@@ -99,6 +101,7 @@ async def test_shown_recommendations_not_taken_become_weak_negatives_and_uptake_
 
     # An enrolment made from a recommendation counts as its uptake. It can only carry a recommendation of
     # its own person and session (migration 0011 says so).
+    assert enrolled is not None, "the history signs this person up somewhere"
     taken_up = next((rid for rid, s in zip(ids, past, strict=True)
                      if enrolled is not None and s["id"] == enrolled["session_id"]), None)
     if taken_up is not None:
@@ -113,6 +116,6 @@ async def test_shown_recommendations_not_taken_become_weak_negatives_and_uptake_
 
 async def test_history_too_short_to_hold_out_is_refused(conn: asyncpg.Connection, settings: Settings) -> None:
     await make_history(conn, Vault.from_data_dir(settings.data_dir), households=20, months=1, offer_rate=0.5)
-    with pytest.raises(service.Conflict, match="一个开班月份"):
+    with pytest.raises(Conflict, match="一个开班月份"):
         await service.train(conn, rule(today()), counties=[COUNTY_A], name="x", activate_if_better=True,
                             output_dir=Path("/nonexistent"))
