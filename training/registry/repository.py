@@ -186,7 +186,7 @@ async def household_place(conn: Conn, counties: list[str] | None, household_id: 
 async def household_by_ref(conn: Conn, counties: list[str] | None, ref: UUID) -> asyncpg.Record | None:
     """A household by the device's client_id or the server's id."""
     return await conn.fetchrow(
-        """SELECT county_code, id, village_code, version FROM households
+        """SELECT county_code, id, village_code, household_no, version FROM households
            WHERE (client_id = $2 OR id = $2) AND ($1::text[] IS NULL OR county_code = ANY($1)) LIMIT 1""",
         counties, ref)
 
@@ -194,7 +194,7 @@ async def household_by_ref(conn: Conn, counties: list[str] | None, ref: UUID) ->
 async def person_by_ref(conn: Conn, counties: list[str] | None, ref: UUID) -> asyncpg.Record | None:
     """A person by the device's client_id or the server's id."""
     return await conn.fetchrow(
-        """SELECT p.county_code, p.id, h.village_code, p.version FROM people p
+        """SELECT p.county_code, p.id, p.id_hash, h.village_code, p.version FROM people p
            JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
            WHERE (p.client_id = $2 OR p.id = $2) AND ($1::text[] IS NULL OR p.county_code = ANY($1)) LIMIT 1""",
         counties, ref)
