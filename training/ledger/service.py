@@ -343,6 +343,7 @@ async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vaul
     villages = sorted({r.household["village_code"] for r in rows})
     counties = sorted({v[:6] for v in villages})
     known = await repo.regions(conn, villages)
+    await anyio.to_thread.run_sync(_hash_with_current_key, vault, rows)
     # People still on an old data key are moved to the current one first, so that the checks and the
     # upsert below, which match on the current hash, find them (during a key rotation).
     await registry.bring_to_current_key(conn, vault, counties, [r.id_hash for r in rows])
@@ -368,6 +369,32 @@ async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vaul
         else:
             good.append(row)
     return good
+
+
+def _hash_with_current_key(vault: Vault, rows: list[LedgerRow]) -> bool:
+    """Hash again the rows hashed under a key that is no longer current (the key changed while the rows
+    were checked: a rotation may have moved their people to the new hash). Returns whether any was."""
+    prefix = vault.current_prefix
+    stale = [r for r in rows if not r.id_hash.startswith(prefix)]
+    for row in stale:
+        row.id_hash = vault.lookup_hash(row.person["id_number"])
+    return bool(stale)
+
+
+async def _hold_people_on_current_key(conn: Conn, vault: Vault, rows: list[LedgerRow]) -> bool:
+    """In the writing transaction: the rows' people moved to the current key and locked, so that a rotation
+    (which skips locked rows) cannot move them away from the hashes the upsert matches on before it
+    commits. Returns whether the rows had to be hashed again (their staging records are stale)."""
+    counties = sorted({r.household["village_code"][:6] for r in rows})
+    rehashed = False
+    while True:
+        prefix = vault.current_prefix
+        rehashed = await anyio.to_thread.run_sync(_hash_with_current_key, vault, rows) or rehashed
+        hashes = [r.id_hash for r in rows]
+        await registry.bring_to_current_key(conn, vault, counties, hashes)
+        await repo.lock_people_by_hash(conn, counties, hashes)
+        if vault.current_prefix == prefix:
+            return rehashed
 
 
 # ------------------------------------------------------------------ writing
@@ -431,6 +458,8 @@ async def import_ledger(conn: Conn, principal: Principal, vault: Vault, content:
     progress(f"写入 {len(good)} 人（{len(parsed.rejected)} 处错误未写入）")
     households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, good)
     async with conn.transaction():
+        if await _hold_people_on_current_key(conn, vault, good):
+            households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, good)
         counts = await repo.write(conn, principal.id, principal.username, households, people, surveys)
         await audit.record(conn, principal, "import", "ledger", None, good[0].household["village_code"][:6],
                            {"rows": parsed.total, "rejected_rows": len(rejected_rows), "mode": mode} | counts)
