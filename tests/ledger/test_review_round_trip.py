@@ -72,7 +72,45 @@ async def test_a_masked_number_edited_into_someone_elses_full_number_is_refused(
     before = await _snapshot(conn)
     edited = _edit((await export(api, village_code=KEY_VILLAGE)).content, {("阿木拉且", "身份证号"): HEAD})
     result: dict[str, Any] = await imported(api, edited)
-    assert [(r["column"], r["message"]) for r in result["rejected"]] == [
-        ("身份证号", "身份证号与本行的人员系统编号不符：台账中不能更改已登记人员的身份证号")]
+    assert len({r["row"] for r in result["rejected"]}) == 1
+    assert {(r["column"], r["message"]) for r in result["rejected"]} == {
+        ("身份证号", "身份证号与本行的人员系统编号不符：台账中不能更改已登记人员的身份证号"),
+        ("身份证号", "与第 2 行的身份证号重复")}  # the head's row: the number is his
     assert await _snapshot(conn) == before
     assert SON not in edited.decode("latin-1")
+
+
+@pytest.mark.parametrize("copy", ["as_exported", "full_number_without_system_id"])
+async def test_a_person_pasted_twice_into_an_export_is_refused_as_a_duplicate_not_a_server_error(
+        api: Api, conn: asyncpg.Connection, copy: str) -> None:
+    """A clerk pastes a person's row twice and edits one copy (or adds a row typing the full number of
+    someone the export already lists masked). Regression: a masked row was not counted in the file's
+    duplicate check, both rows reached the upsert and PostgreSQL refused the whole batch (ON CONFLICT
+    cannot affect a row twice): a 500."""
+    await imported(api, ledger(clean_rows()))
+    before = await _snapshot(conn)
+    workbook = load_workbook(io.BytesIO((await export(api, village_code=KEY_VILLAGE)).content))
+    sheet = workbook.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    row = next(list(r) for r in sheet.iter_rows(min_row=2, values_only=True)
+               if r[header.index("姓名")] == "阿木拉且")
+    if copy == "full_number_without_system_id":
+        row[header.index("身份证号")] = SON
+        row[header.index("人员系统编号")] = None
+        row[header.index("联系电话")] = None
+    # The two rows of one person say different things, as a pasted row edited afterwards does.
+    for cell in sheet.iter_rows(min_row=2):
+        if cell[header.index("姓名")].value == "阿木拉且":
+            cell[header.index("务工状况")].value = "外出务工"
+    row[header.index("务工状况")] = "本地务工"
+    last = max(i for i, r in enumerate(sheet.iter_rows(values_only=True), start=1) if any(r))
+    for j, value in enumerate(row, start=1):
+        sheet.cell(row=last + 1, column=j).value = value
+    response = await api.http.post("/api/ledger/import", headers=api.token("surveyor_a"), files={
+        "file": ("台账.xlsx", save(workbook), "application/octet-stream")}, data={"mode": "all_or_nothing"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    rejected = response.json()["rejected"]
+    assert [(r["row"], r["column"]) for r in rejected] == [(last + 1, "身份证号")], rejected
+    assert "重复" in rejected[0]["message"]
+    assert await _snapshot(conn) == before

@@ -280,6 +280,7 @@ def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vaul
     only a ledger row can get wrong (a masked number for someone else, a system id that does not match).
     A rule's error on a column that already has a problem is not repeated."""
     checked: dict[tuple[tuple[str, Any], ...], list[FieldError]] = {}
+    first_row: dict[str, int] = {}  # ID number -> the first row naming that person, typed or masked
     for row in parsed.rows:
         found: list[RejectedRow] = []
 
@@ -326,6 +327,12 @@ def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vaul
             errors = [e for e in errors if e.field != "id_number"]  # already told: the row names nobody
         report("person", errors)
         if card is not None:
+            # One row per person: a masked row stands for its person's number too, so a pasted copy of an
+            # exported row (or the same person typed in full in a new row) is caught here; two rows of
+            # one person would reach the upsert together, which PostgreSQL refuses for the whole batch.
+            earlier = first_row.setdefault(card.number, row.row)
+            if earlier != row.row and "身份证号" not in {p.column for p in row.problems}:
+                found.append(RejectedRow(row.row, "身份证号", f"与第 {earlier} 行的身份证号重复"))
             row.person |= {"id_number": card.number, "birth_date": card.birth_date, "sex": card.sex}
             row.id_hash = vault.lookup_hash(card.number)
             if stored is not None and bytes(stored["id_hash"]) not in lookup_candidates(row.id_hash):
