@@ -32,6 +32,15 @@ def check_workbook_size(content: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
         raise Problem("无法读取文件：请上传 Excel 工作簿（.xlsx，WPS 或 LibreOffice 另存为 .xlsx 亦可）") from None
+    try:
+        _check_sheet_sizes(archive)
+    except Problem:
+        raise
+    except Exception:  # a damaged member (zlib.error, EOFError), a compression or encryption zipfile cannot read
+        raise Problem("无法读取文件：工作簿已损坏或不是 Excel 保存的格式；请用 Excel/WPS 打开后另存为 .xlsx 再上传") from None
+
+
+def _check_sheet_sizes(archive: zipfile.ZipFile) -> None:
     with archive:
         members = archive.infolist()
         if sum(m.file_size for m in members) > MAX_UNPACKED:
