@@ -89,3 +89,17 @@ async def test_a_phone_the_api_takes_the_ledger_takes_too(api: Api) -> None:
                                        files={"file": ("台账.xlsx", ledger([row], HEADERS), XLSX_MIME)})
         assert imported.status_code == 200, imported.text
         assert imported.json()["rejected"] == [], imported.json()
+
+
+async def test_every_error_of_a_sync_item_names_its_field_under_data(api: Api) -> None:
+    """Regression: a field of the wrong type or out of range was named bare (`village_code`), while a rule's
+    error on the same item is `data.village_code`: a device could not tell where to look from one list."""
+    home = {"village_code": 513435103201, "household_no": "S-1", "head_name": "阿木日哈", "poverty_status": "ordinary"}
+    results = await _sync(api, [
+        {"kind": "household", "client_id": str(uuid.uuid4()), "data": home},
+        {"kind": "household", "client_id": str(uuid.uuid4()), "data": home | {"village_code": "513435103299"}},
+        {"kind": "survey", "client_id": str(uuid.uuid4()), "person": str(uuid.uuid4()),
+         "data": {"surveyed_on": "2026-01-01", "available_months": [0]}}])
+    assert [r["status"] for r in results] == ["error", "error", "error"], results
+    assert [[e["field"] for e in r["errors"]] for r in results] == [
+        ["data.village_code"], ["data.village_code"], ["data.available_months[0]"]]

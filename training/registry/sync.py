@@ -96,7 +96,7 @@ def _fingerprint(item: SyncItem) -> bytes:
 
 
 def _validated(tp: type[Any], raw: dict[str, Any]) -> Any:
-    if errors := collect_errors(tp, raw):
+    if errors := collect_errors(tp, raw, "data"):  # where the item keeps it, as the rules' errors say
         raise _ItemError("数据不符合要求", errors)
     return msgspec.convert(raw, tp)
 
