@@ -114,3 +114,17 @@ async def test_a_person_pasted_twice_into_an_export_is_refused_as_a_duplicate_no
     assert [(r["row"], r["column"]) for r in rejected] == [(last + 1, "身份证号")], rejected
     assert "重复" in rejected[0]["message"]
     assert await _snapshot(conn) == before
+
+
+async def test_a_household_field_edited_on_one_member_row_only_is_refused_not_lost(
+        api: Api, conn: asyncpg.Connection) -> None:
+    """The export repeats a household's 脱贫年度 on each member's row. Regression: a clerk who changed it on
+    the second member's row had it silently ignored (the household is written from its first row)."""
+    created = await api.post("/api/households", "surveyor_a", json=household())
+    assert created.status_code == 201, created.text
+    before = await _snapshot(conn)
+    edited = _edit((await export(api, village_code=KEY_VILLAGE)).content, {("阿木拉且", "脱贫年度"): 2020})
+    result = await imported(api, edited, mode="valid_only")
+    assert [(r["column"], r["message"]) for r in result["rejected"]] == [("脱贫年度", "同一户编号在第 2 行的脱贫年度不同")]
+    assert await conn.fetchval("SELECT lifted_year FROM households") == 2019
+    assert [r["version"] for r in await _snapshot(conn)] == [r["version"] for r in before]

@@ -155,7 +155,7 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
     }
     parsed = Parsed(era_columns=any(h in mapping.values() for h in col.ERA_HEADERS))
     first_id_row: dict[str, int] = {}
-    households: dict[tuple[str, str], tuple[int, str, str]] = {}
+    households: dict[tuple[str, str], tuple[int, str, str, dict[str, Any]]] = {}
     numbers: dict[tuple[str, str], tuple[int, str, str]] = {}
     for index in range(header_index + 1, len(rows)):
         raw = rows[index]
@@ -236,13 +236,20 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
         village, number, head, status = (household["village_code"], household["household_no"],
                                          household["head_name"], household["poverty_status"])
         if number and village and head and status:
+            era = {k: household[k] for k in ("lifted_year", "monitor_type", "risk_removed")}
             if (first := households.get((village, number))) is None:
-                households[(village, number)] = (row_no, head, status)
+                households[(village, number)] = (row_no, head, status, era)
             else:
                 if first[1] != head:
                     problems.append(RejectedRow(row_no, "户主姓名", f"同一户编号在第 {first[0]} 行的户主是“{first[1]}”"))
                 if first[2] != status:
                     problems.append(RejectedRow(row_no, "家庭属性", f"同一户编号在第 {first[0]} 行的家庭属性不同"))
+                # The household is written once, from its first row: an era field edited on another
+                # member's row would be lost without a word.
+                for key, value in era.items():
+                    if value != first[3][key] and status == first[2]:
+                        column = HOUSEHOLD_COLUMNS[key]
+                        problems.append(RejectedRow(row_no, column, f"同一户编号在第 {first[0]} 行的{column}不同"))
             # Numbering per village is normal (two villages' "1"); the same number and head in two villages
             # is one household typed with the wrong village.
             county_key = (village[:6], number)
