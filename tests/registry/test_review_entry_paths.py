@@ -103,3 +103,25 @@ async def test_every_error_of_a_sync_item_names_its_field_under_data(api: Api) -
     assert [r["status"] for r in results] == ["error", "error", "error"], results
     assert [[e["field"] for e in r["errors"]] for r in results] == [
         ["data.village_code"], ["data.village_code"], ["data.available_months[0]"]]
+
+
+async def test_an_offline_edit_keeps_the_lists_it_does_not_send(api: Api, conn: asyncpg.Connection) -> None:
+    """Regression: an edit sent without 致贫原因 or skills (a device whose form has no such field) cleared
+    them, because the schema's default [] was applied as a change, while a left-out phone was kept."""
+    household_id, person_id = uuid.uuid4(), uuid.uuid4()
+    home = {"village_code": KEY_VILLAGE, "household_no": "S-1", "head_name": "阿木日哈", "poverty_status": "ordinary"}
+    head = {"name": "阿木日哈", "id_number": HEAD, "relation": "户主", "education": "71", "in_school": False,
+            "labour_capacity": "full", "work_status": "farming"}
+    created = await _sync(api, [
+        {"kind": "household", "client_id": str(household_id), "data": home | {"poverty_causes": ["因病"]}},
+        {"kind": "person", "client_id": str(person_id), "household": str(household_id),
+         "data": head | {"skills": ["电工"]}}])
+    assert [r["status"] for r in created] == ["created", "created"], created
+    edited = await _sync(api, [
+        {"kind": "household", "client_id": str(household_id), "data": home | {"head_name": "阿木日哈哈"}},
+        {"kind": "person", "client_id": str(person_id), "household": str(household_id),
+         "data": head | {"work_status": "migrant"}}])
+    assert [r["status"] for r in edited] == ["updated", "updated"], edited
+    assert await conn.fetchval("SELECT poverty_causes FROM households") == ["因病"]
+    assert await conn.fetchval("SELECT skills FROM people") == ["电工"]
+    assert await conn.fetchval("SELECT work_status FROM people") == "migrant"

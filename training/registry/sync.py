@@ -138,9 +138,12 @@ async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, ite
         if data.household_no is not None and service.household_number(data.household_no) != target["household_no"]:
             raise _ItemError("已登记农户的户编号不能通过同步更改",
                              [FieldError("data.household_no", "已登记农户的户编号不能更改")])
+        # Like a PATCH, an edit changes the fields the device sent: a list it left out (致贫原因) is kept,
+        # not cleared by the schema's default.
         update = HouseholdUpdate(**{k: getattr(data, k) for k in ("head_name", "phone", "poverty_status",
                                                                    "lifted_year", "monitor_type", "risk_removed",
-                                                                   "poverty_causes")}, version=seen_version)
+                                                                   "poverty_causes") if k in item.data},
+                                 version=seen_version)
         changed = await service.update_household(conn, principal, vault, rule, target["id"], update, path="data.")
         return changed.county_code, SyncResult(item.client_id, item.kind, "updated", id=changed.id,
                                                version=changed.version)
@@ -157,7 +160,8 @@ async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, ite
         if not service.is_their_id_number(vault, target["id_hash"], data.id_number):
             raise _ItemError("已登记人员的身份证号不能通过同步更改",
                              [FieldError("data.id_number", "已登记人员的身份证号不能更改；如录错了，请联系县管理员")])
-        fields = {k: getattr(data, k) for k in PersonUpdate.__struct_fields__ if k != "version" and hasattr(data, k)}
+        fields = {k: getattr(data, k) for k in PersonUpdate.__struct_fields__
+                  if k != "version" and hasattr(data, k) and k in item.data}
         edited = await service.update_person(conn, principal, vault, rule, target["id"],
                                              PersonUpdate(**fields, version=seen_version), path="data.")
         return target["county_code"], SyncResult(item.client_id, item.kind, "updated", id=edited.id,
