@@ -96,7 +96,7 @@ async def test_each_item_gets_its_own_result(api: Api, conn: asyncpg.Connection)
     assert "找不到所属人员" in results[3]["message"]  # the survey's person never arrived
     assert "找不到所属农户" in results[4]["message"]
     assert "新民村" in results[5]["message"]
-    assert {e["field"] for e in results[6]["errors"]} == {"village_code", "poverty_status"}
+    assert {e["field"] for e in results[6]["errors"]} == {"data.village_code", "data.poverty_status"}
     assert "513435200001011234" not in str(results)
     assert await counts(conn) == (1, 1, 0)
 

@@ -32,6 +32,15 @@ def check_workbook_size(content: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
         raise Problem("无法读取文件：请上传 Excel 工作簿（.xlsx，WPS 或 LibreOffice 另存为 .xlsx 亦可）") from None
+    try:
+        _check_sheet_sizes(archive)
+    except Problem:
+        raise
+    except Exception:  # a damaged member (zlib.error, EOFError), a compression or encryption zipfile cannot read
+        raise Problem("无法读取文件：工作簿已损坏或不是 Excel 保存的格式；请用 Excel/WPS 打开后另存为 .xlsx 再上传") from None
+
+
+def _check_sheet_sizes(archive: zipfile.ZipFile) -> None:
     with archive:
         members = archive.infolist()
         if sum(m.file_size for m in members) > MAX_UNPACKED:
@@ -54,15 +63,34 @@ def check_workbook_size(content: bytes) -> None:
 
 
 def read_sheet(content: bytes) -> list[list[object]]:
-    """The first sheet's rows, leading blank rows kept."""
+    """The first sheet's rows, leading blank rows kept; a cell merged down over several rows gives its
+    value to each of them."""
     check_workbook_size(content)
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheet = workbook.get_sheet_by_index(0)
         # skip_empty_area=False keeps leading blank rows, so index + 1 is the row number Excel shows.
         rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
-        return rows
+        merged = sheet.merged_cell_ranges or []
     except Exception:
         raise Problem("无法读取文件：请上传 Excel 工作簿（.xlsx，WPS 或 LibreOffice 另存为 .xlsx 亦可）") from None
+    _fill_down(rows, merged)
+    return rows
+
+
+def _fill_down(rows: list[list[object]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """Village ledgers write a household's 户编号, 户主 and 家庭属性 once, in a cell merged down over its
+    members' rows; Excel keeps the value in the first row only. Each column of a merged range is filled
+    down from its first row (not across: a value merged over several columns stays in the first). The
+    work is bounded by the sheet's size whatever ranges a file claims."""
+    budget = sum(len(r) for r in rows)
+    for (top, left), (bottom, right) in merged:
+        for column in range(max(left, 0), right + 1):
+            for index in range(max(top, 0) + 1, min(bottom, len(rows) - 1) + 1):
+                budget -= 1
+                if budget < 0:
+                    raise Problem("工作表的合并单元格有误（互相重叠或超出表格），请取消合并后再上传")
+                if column < len(rows[index]) and top < len(rows) and column < len(rows[top]):
+                    rows[index][column] = rows[top][column]
 
 

@@ -55,7 +55,9 @@ def parse_id_number(raw: object, today: date | None = None) -> IdCard:
         raise IdCardError("这是 15 位的旧身份证号，请录入 18 位的新号码")
     if len(text) != 18:
         raise IdCardError(f"身份证号应为 18 位，这里有 {len(text)} 位")
-    if not text[:17].isdigit() or text[17] not in "0123456789X":
+    # ASCII digits only: isdigit() and int() also take other scripts' digits (Arabic-Indic ٠-٩, which NFKC
+    # keeps), and such a number would pass the check yet hash differently from the same person's.
+    if not (text[:17].isascii() and text[:17].isdigit()) or text[17] not in "0123456789X":
         raise IdCardError("身份证号只能是 17 位数字加最后一位数字或 X")
     try:
         birth = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))

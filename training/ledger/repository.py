@@ -43,6 +43,13 @@ async def people_by_hash(conn: Conn, counties: list[str], hashes: list[bytes]) -
     return {(r["county_code"], bytes(r["id_hash"])): r for r in rows}
 
 
+async def lock_people_by_hash(conn: Conn, counties: list[str], hashes: list[bytes]) -> None:
+    """Lock the people stored under these ID hashes until the caller's transaction ends."""
+    await conn.execute(
+        """SELECT 1 FROM people WHERE county_code = ANY($1::text[]) AND id_hash = ANY($2::bytea[])
+           ORDER BY county_code, id FOR UPDATE""", counties, hashes)
+
+
 async def people_by_id(conn: Conn, counties: list[str] | None, ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
     """The stored identity of exported people: what a masked ID number or phone in their row stands for."""
     rows = await conn.fetch(

@@ -155,7 +155,7 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
     }
     parsed = Parsed(era_columns=any(h in mapping.values() for h in col.ERA_HEADERS))
     first_id_row: dict[str, int] = {}
-    households: dict[tuple[str, str], tuple[int, str, str]] = {}
+    households: dict[tuple[str, str], tuple[int, str, str, dict[str, Any]]] = {}
     numbers: dict[tuple[str, str], tuple[int, str, str]] = {}
     for index in range(header_index + 1, len(rows)):
         raw = rows[index]
@@ -236,13 +236,20 @@ def parse_rows(rows: list[list[object]], trade_lookup: dict[str, str], education
         village, number, head, status = (household["village_code"], household["household_no"],
                                          household["head_name"], household["poverty_status"])
         if number and village and head and status:
+            era = {k: household[k] for k in ("lifted_year", "monitor_type", "risk_removed")}
             if (first := households.get((village, number))) is None:
-                households[(village, number)] = (row_no, head, status)
+                households[(village, number)] = (row_no, head, status, era)
             else:
                 if first[1] != head:
                     problems.append(RejectedRow(row_no, "户主姓名", f"同一户编号在第 {first[0]} 行的户主是“{first[1]}”"))
                 if first[2] != status:
                     problems.append(RejectedRow(row_no, "家庭属性", f"同一户编号在第 {first[0]} 行的家庭属性不同"))
+                # The household is written once, from its first row: an era field edited on another
+                # member's row would be lost without a word.
+                for key, value in era.items():
+                    if value != first[3][key] and status == first[2]:
+                        column = HOUSEHOLD_COLUMNS[key]
+                        problems.append(RejectedRow(row_no, column, f"同一户编号在第 {first[0]} 行的{column}不同"))
             # Numbering per village is normal (two villages' "1"); the same number and head in two villages
             # is one household typed with the wrong village.
             county_key = (village[:6], number)
@@ -280,6 +287,7 @@ def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vaul
     only a ledger row can get wrong (a masked number for someone else, a system id that does not match).
     A rule's error on a column that already has a problem is not repeated."""
     checked: dict[tuple[tuple[str, Any], ...], list[FieldError]] = {}
+    first_row: dict[str, int] = {}  # ID number -> the first row naming that person, typed or masked
     for row in parsed.rows:
         found: list[RejectedRow] = []
 
@@ -326,6 +334,12 @@ def check_rows(parsed: Parsed, reference: registry.Reference, known: Known, vaul
             errors = [e for e in errors if e.field != "id_number"]  # already told: the row names nobody
         report("person", errors)
         if card is not None:
+            # One row per person: a masked row stands for its person's number too, so a pasted copy of an
+            # exported row (or the same person typed in full in a new row) is caught here; two rows of
+            # one person would reach the upsert together, which PostgreSQL refuses for the whole batch.
+            earlier = first_row.setdefault(card.number, row.row)
+            if earlier != row.row and "身份证号" not in {p.column for p in row.problems}:
+                found.append(RejectedRow(row.row, "身份证号", f"与第 {earlier} 行的身份证号重复"))
             row.person |= {"id_number": card.number, "birth_date": card.birth_date, "sex": card.sex}
             row.id_hash = vault.lookup_hash(card.number)
             if stored is not None and bytes(stored["id_hash"]) not in lookup_candidates(row.id_hash):
@@ -343,6 +357,7 @@ async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vaul
     villages = sorted({r.household["village_code"] for r in rows})
     counties = sorted({v[:6] for v in villages})
     known = await repo.regions(conn, villages)
+    await anyio.to_thread.run_sync(_hash_with_current_key, vault, rows)
     # People still on an old data key are moved to the current one first, so that the checks and the
     # upsert below, which match on the current hash, find them (during a key rotation).
     await registry.bring_to_current_key(conn, vault, counties, [r.id_hash for r in rows])
@@ -368,6 +383,32 @@ async def _check_places_and_people(conn: Conn, principal: Principal, vault: Vaul
         else:
             good.append(row)
     return good
+
+
+def _hash_with_current_key(vault: Vault, rows: list[LedgerRow]) -> bool:
+    """Hash again the rows hashed under a key that is no longer current (the key changed while the rows
+    were checked: a rotation may have moved their people to the new hash). Returns whether any was."""
+    prefix = vault.current_prefix
+    stale = [r for r in rows if not r.id_hash.startswith(prefix)]
+    for row in stale:
+        row.id_hash = vault.lookup_hash(row.person["id_number"])
+    return bool(stale)
+
+
+async def _hold_people_on_current_key(conn: Conn, vault: Vault, rows: list[LedgerRow]) -> bool:
+    """In the writing transaction: the rows' people moved to the current key and locked, so that a rotation
+    (which skips locked rows) cannot move them away from the hashes the upsert matches on before it
+    commits. Returns whether the rows had to be hashed again (their staging records are stale)."""
+    counties = sorted({r.household["village_code"][:6] for r in rows})
+    rehashed = False
+    while True:
+        prefix = vault.current_prefix
+        rehashed = await anyio.to_thread.run_sync(_hash_with_current_key, vault, rows) or rehashed
+        hashes = [r.id_hash for r in rows]
+        await registry.bring_to_current_key(conn, vault, counties, hashes)
+        await repo.lock_people_by_hash(conn, counties, hashes)
+        if vault.current_prefix == prefix:
+            return rehashed
 
 
 # ------------------------------------------------------------------ writing
@@ -431,6 +472,8 @@ async def import_ledger(conn: Conn, principal: Principal, vault: Vault, content:
     progress(f"写入 {len(good)} 人（{len(parsed.rejected)} 处错误未写入）")
     households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, good)
     async with conn.transaction():
+        if await _hold_people_on_current_key(conn, vault, good):
+            households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, good)
         counts = await repo.write(conn, principal.id, principal.username, households, people, surveys)
         await audit.record(conn, principal, "import", "ledger", None, good[0].household["village_code"][:6],
                            {"rows": parsed.total, "rejected_rows": len(rejected_rows), "mode": mode} | counts)

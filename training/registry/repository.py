@@ -186,7 +186,7 @@ async def household_place(conn: Conn, counties: list[str] | None, household_id: 
 async def household_by_ref(conn: Conn, counties: list[str] | None, ref: UUID) -> asyncpg.Record | None:
     """A household by the device's client_id or the server's id."""
     return await conn.fetchrow(
-        """SELECT county_code, id, village_code, version FROM households
+        """SELECT county_code, id, village_code, household_no, version FROM households
            WHERE (client_id = $2 OR id = $2) AND ($1::text[] IS NULL OR county_code = ANY($1)) LIMIT 1""",
         counties, ref)
 
@@ -194,7 +194,7 @@ async def household_by_ref(conn: Conn, counties: list[str] | None, ref: UUID) ->
 async def person_by_ref(conn: Conn, counties: list[str] | None, ref: UUID) -> asyncpg.Record | None:
     """A person by the device's client_id or the server's id."""
     return await conn.fetchrow(
-        """SELECT p.county_code, p.id, h.village_code, p.version FROM people p
+        """SELECT p.county_code, p.id, p.id_hash, h.village_code, p.version FROM people p
            JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
            WHERE (p.client_id = $2 OR p.id = $2) AND ($1::text[] IS NULL OR p.county_code = ANY($1)) LIMIT 1""",
         counties, ref)
@@ -241,11 +241,13 @@ async def next_household_no(conn: Conn, county_code: str, village_code: str) -> 
     """The next assigned 户编号 of a village; the caller's transaction holds the village's lock until it
     inserts, so two registrations at once cannot take the same number."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 5134350006))", village_code)
-    last: int = await conn.fetchval(
-        """SELECT coalesce(max(substr(household_no, 14)::integer), 0) FROM households
-           WHERE county_code = $1 AND village_code = $2 AND household_no ~ ('^' || $2 || '-[0-9]{4,9}$')""",
+    # Every length of sequence counts: a typed (or imported) number in this pattern with more digits than
+    # the look-up saw would be taken again and again, refusing every later registration in the village.
+    last = await conn.fetchval(
+        """SELECT coalesce(max(substr(household_no, 14)::numeric), 0) FROM households
+           WHERE county_code = $1 AND village_code = $2 AND household_no ~ ('^' || $2 || '-[0-9]+$')""",
         county_code, village_code)
-    return assigned_household_no(village_code, last + 1)
+    return assigned_household_no(village_code, int(last) + 1)
 
 
 async def insert_household(conn: Conn, county_code: str, v: dict[str, Any]) -> UUID:

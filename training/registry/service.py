@@ -17,8 +17,10 @@ import msgspec
 
 from training.auth.policy import Scope, scope_for
 from training.core import audit
-from training.core.crypto import Vault, mask
+from training.core.cells import code_text
+from training.core.crypto import Vault, lookup_candidates, mask
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from training.core.idcard import IdCardError, parse_id_number
 from training.core.rules import Rule
 from training.core.schemas import Page, paged
 from training.core.security import Principal
@@ -106,6 +108,22 @@ def phone_values(vault: Vault, phone: str | None) -> dict[str, Any]:
     return {"phone_enc": vault.encrypt(phone), "phone_hash": vault.lookup_hash(phone), "phone_masked": mask(phone)}
 
 
+def household_number(typed: str | None) -> str:
+    """A 户编号 as every entry path stores and finds it: as the ledger reads a cell (full-width folded,
+    spaces and control characters gone), so a number typed in the web form or on a device is the same
+    number when its household comes back through an exported ledger."""
+    return code_text(typed)
+
+
+def is_their_id_number(vault: Vault, stored_hash: bytes, typed: object) -> bool:
+    """Whether `typed` is the ID number stored (under any data key) as `stored_hash`."""
+    try:
+        card = parse_id_number(typed)
+    except IdCardError:
+        return False
+    return bytes(stored_hash) in lookup_candidates(vault.lookup_hash(card.number))
+
+
 def already_registered(principal: Principal, existing: asyncpg.Record | None, where: str = "",
                        field: str = "id_number") -> Conflict:
     """The 409 for an ID number registered before. Who it is and where is told only to a caller who may
@@ -146,7 +164,7 @@ async def register_household(conn: Conn, principal: Principal, vault: Vault, rul
     values = {k: record.get(k) for k in HOUSEHOLD_FIELDS} | phone_values(vault, record.get("phone")) | {
         "head_name": record["head_name"].strip(), "poverty_causes": list(record.get("poverty_causes") or []),
         "client_id": client_id, "created_by": principal.id}
-    values["household_no"] = (values["household_no"] or "").strip() or None
+    values["household_no"] = household_number(values["household_no"]) or None
     try:
         async with conn.transaction():
             household_id = await repo.insert_household(conn, county, values)

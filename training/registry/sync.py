@@ -96,7 +96,7 @@ def _fingerprint(item: SyncItem) -> bytes:
 
 
 def _validated(tp: type[Any], raw: dict[str, Any]) -> Any:
-    if errors := collect_errors(tp, raw):
+    if errors := collect_errors(tp, raw, "data"):  # where the item keeps it, as the rules' errors say
         raise _ItemError("数据不符合要求", errors)
     return msgspec.convert(raw, tp)
 
@@ -130,9 +130,20 @@ async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, ite
             return county, SyncResult(item.client_id, item.kind, "created", id=household_id, version=1)
         target = await _resolve(conn, "households", counties, item.client_id, "农户")
         await service.village_for_write(conn, principal, data.village_code, "data.village_code")
+        # An edit changes what a PATCH may change; a move to another village or a new 户编号 is refused as
+        # the API and the ledger refuse it, never answered "updated" with the old values kept.
+        if data.village_code != target["village_code"]:
+            raise _ItemError("已登记农户的村不能通过同步更改",
+                             [FieldError("data.village_code", "已登记农户的村不能更改；如登记错了村，请联系县管理员")])
+        if data.household_no is not None and service.household_number(data.household_no) != target["household_no"]:
+            raise _ItemError("已登记农户的户编号不能通过同步更改",
+                             [FieldError("data.household_no", "已登记农户的户编号不能更改")])
+        # Like a PATCH, an edit changes the fields the device sent: a list it left out (致贫原因) is kept,
+        # not cleared by the schema's default.
         update = HouseholdUpdate(**{k: getattr(data, k) for k in ("head_name", "phone", "poverty_status",
                                                                    "lifted_year", "monitor_type", "risk_removed",
-                                                                   "poverty_causes")}, version=seen_version)
+                                                                   "poverty_causes") if k in item.data},
+                                 version=seen_version)
         changed = await service.update_household(conn, principal, vault, rule, target["id"], update, path="data.")
         return changed.county_code, SyncResult(item.client_id, item.kind, "updated", id=changed.id,
                                                version=changed.version)
@@ -146,7 +157,11 @@ async def _apply(conn: Conn, principal: Principal, vault: Vault, rule: Rule, ite
                                                       path="data.", source="sync")
             return owner["county_code"], SyncResult(item.client_id, item.kind, "created", id=person_id, version=1)
         target = await _resolve(conn, "people", counties, item.client_id, "人员")
-        fields = {k: getattr(data, k) for k in PersonUpdate.__struct_fields__ if k != "version" and hasattr(data, k)}
+        if not service.is_their_id_number(vault, target["id_hash"], data.id_number):
+            raise _ItemError("已登记人员的身份证号不能通过同步更改",
+                             [FieldError("data.id_number", "已登记人员的身份证号不能更改；如录错了，请联系县管理员")])
+        fields = {k: getattr(data, k) for k in PersonUpdate.__struct_fields__
+                  if k != "version" and hasattr(data, k) and k in item.data}
         edited = await service.update_person(conn, principal, vault, rule, target["id"],
                                              PersonUpdate(**fields, version=seen_version), path="data.")
         return target["county_code"], SyncResult(item.client_id, item.kind, "updated", id=edited.id,
