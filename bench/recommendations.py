@@ -28,7 +28,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import httpx
 import numpy as np
@@ -40,7 +39,7 @@ from bench.common import ADMIN, ADMIN_PASSWORD, open_bench_database  # noqa: E40
 from training.app import create_app  # noqa: E402
 from training.catalogue import service as catalogue  # noqa: E402
 from training.core import db  # noqa: E402
-from training.core.config import load_settings  # noqa: E402
+from training.core.config import load_settings, today_in  # noqa: E402
 from training.core.crypto import Vault  # noqa: E402
 from training.core.rules import rule_for  # noqa: E402
 from training.matching import service as matching  # noqa: E402
@@ -57,7 +56,7 @@ REQUESTS = 300
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return today_in("Asia/Shanghai")
 
 
 def latency_ms(seconds: list[float]) -> dict[str, float]:
@@ -235,7 +234,7 @@ async def main(n_sessions: int, n_people: int, n_batch: int) -> dict[str, Any]:
                 "model_version": version, "person_recommendations_http": person_http,
                 "township_batch_http": batch_http, "raw_numpy": raw,
                 "targets": {"person_p99_ms": 50, "batch_seconds": 10}, "passed": passed,
-                "measured_at": datetime.now().isoformat(timespec="seconds")}
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     finally:
         await bench.close()
 

@@ -103,7 +103,6 @@ def database_calls(path: Path) -> list[int]:
     return lines
 
 
-@pytest.mark.xfail(reason="issue 7: SQL and private calls still being moved into repositories/services", strict=False)
 def test_sql_lives_in_repositories() -> None:
     found = [f"{path.relative_to(ROOT.parent)}:{line}"
              for path in sorted(ROOT.rglob("*.py"))

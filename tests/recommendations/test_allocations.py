@@ -12,7 +12,7 @@ import asyncpg
 
 from tests.conftest import Api
 from tests.enrolment.test_enrolment import enrol
-from tests.helpers import assert_problem, fields
+from tests.helpers import assert_problem, fields, today
 from tests.recommendations.builders import lianghousheng, person, session
 from tests.seed import ELECTRICIAN, HOUSEKEEPER, JIMI, KEY_VILLAGE, KEY_VILLAGE_2, OTHER_TOWNSHIP_VILLAGE
 
@@ -78,8 +78,8 @@ async def test_people_already_placed_or_trained_this_year_are_left_out(api: Api,
     busy, trained, free = [await person(api, n) for n in ("已报名", "今年已结业", "空闲")]
     assert (await enrol(api, first, busy)).status_code == 201
     done = (await enrol(api, first, trained)).json()
-    await conn.execute("UPDATE enrolments SET status = 'completed', completed_on = current_date WHERE id = $1",
-                       uuid.UUID(done["id"]))
+    await conn.execute("UPDATE enrolments SET status = 'completed', completed_on = $2 WHERE id = $1",
+                       uuid.UUID(done["id"]), today())
     batch = await propose(api)
     assert set(placed(batch)) == {free} and batch["people_considered"] == 1
 

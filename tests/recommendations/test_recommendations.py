@@ -4,13 +4,14 @@ is scored, every item shown is logged, reasons say why, and an empty list says w
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
 from tests.conftest import Api
 from tests.enrolment.test_enrolment import enrol
-from tests.helpers import assert_problem, fields
+from tests.helpers import assert_problem, fields, today
 from tests.recommendations.builders import lianghousheng, person, session
 from tests.seed import ELECTRICIAN, HOUSEKEEPER, KEY_VILLAGE_2, OTHER_TOWNSHIP_VILLAGE, SEED
 
@@ -83,7 +84,8 @@ async def test_each_hard_rule_keeps_a_session_out(api: Api, conn: asyncpg.Connec
         "starts_on": good["starts_on"], "ends_on": good["ends_on"], "village_code": good["village_code"],
         "capacity": 5, "teacher_ids": [str(SEED.teachers["A"])]})).json()
     started = await session(api, start=40)
-    await conn.execute("UPDATE sessions SET starts_on = current_date - 1 WHERE id = $1", uuid.UUID(started["id"]))
+    await conn.execute("UPDATE sessions SET starts_on = $2 WHERE id = $1", uuid.UUID(started["id"]),
+                       today() - timedelta(days=1))
     full = await session(api, start=80, capacity=1)
     others = [await person(api, f"候补{i}") for i in range(6)]
     for other in others:  # one seat, then a waitlist of five: too long to offer

@@ -4,6 +4,7 @@ county's, another school's and another village's objects."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -25,9 +26,10 @@ async def test_uptake_follows_a_recommendation_to_its_completion(api: Api, conn:
         "person_id": taken, "source": "recommended", "recommendation_id": item["recommendation_id"]})
     assert made.status_code == 201, made.text
     # The session happened: move it into the past and record the completion the way a school does.
-    await conn.execute("UPDATE sessions SET starts_on = current_date - 10, ends_on = current_date - 5 WHERE id = $1",
-                       uuid.UUID(target["id"]))
-    await conn.execute("UPDATE enrolments SET starts_on = current_date - 10, ends_on = current_date - 5")
+    await conn.execute("UPDATE sessions SET starts_on = $2, ends_on = $3 WHERE id = $1",
+                       uuid.UUID(target["id"]), today() - timedelta(days=10), today() - timedelta(days=5))
+    await conn.execute("UPDATE enrolments SET starts_on = $1, ends_on = $2", today() - timedelta(days=10),
+                       today() - timedelta(days=5))
     done = await api.post(f"/api/enrolments/{made.json()['id']}/complete", "school_a", json={
         "completed_on": today().isoformat(), "passed": True, "override_reason": "考勤纸质记录"})
     assert done.status_code == 200, done.text
