@@ -64,13 +64,16 @@ async def seat_or_queue(conn: Conn, county_code: str, session_id: UUID) -> async
 
 
 async def insert(conn: Conn, county_code: str, values: dict[str, Any]) -> UUID:
+    """A new enrolment. What it is counted under is fixed now: 两后生 on the sign-up day
+    (values["lianghousheng"]); the course's trade and the person's household and village are filled in
+    by the database (migration 0012), which also moves the progress rollups."""
     enrolment_id: UUID = await conn.fetchval(
         """INSERT INTO enrolments (county_code, session_id, person_id, school_id, status, source, waitlist_seq,
-                                   starts_on, ends_on, created_by, recommendation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id""",
+                                   starts_on, ends_on, created_by, recommendation_id, lianghousheng)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id""",
         county_code, values["session_id"], values["person_id"], values["school_id"], values["status"],
         values["source"], values["waitlist_seq"], values["starts_on"], values["ends_on"], values["created_by"],
-        values.get("recommendation_id"),
+        values.get("recommendation_id"), bool(values.get("lianghousheng", False)),
     )
     return enrolment_id
 
@@ -296,3 +299,154 @@ async def history(conn: Conn, county_code: str) -> list[asyncpg.Record]:
 async def counties_with_history(conn: Conn) -> list[str]:
     return [r["county_code"] for r in await conn.fetch(
         "SELECT DISTINCT county_code FROM enrolments WHERE status IN ('withdrawn', 'dropped', 'completed') ORDER BY 1")]
+
+
+# Progress figures, read from the rollups of migration 0012 (kept by triggers in the same transaction as
+# every enrolment and employment change). `region` is a leading part of village codes ('' for all);
+# `school_id` narrows to one school's sessions.
+ROLLUP_BY = """
+    SELECT CASE WHEN grouping(r.month) = 0 THEN 'month' WHEN grouping(left(r.village_code, 9)) = 0 THEN 'township'
+                WHEN grouping(r.village_code) = 0 THEN 'village' WHEN grouping(r.trade_code) = 0 THEN 'trade'
+                WHEN grouping(r.school_id) = 0 THEN 'school' ELSE 'total' END AS dimension,
+           coalesce(r.month::text, left(r.village_code, 9) || '000', r.village_code, r.trade_code, r.school_id::text)
+               AS key,
+           sum(r.enrolled_now)::integer AS enrolled_now, sum(r.waitlisted_now)::integer AS waitlisted_now,
+           sum(r.completed)::integer AS completed, sum(r.passed)::integer AS passed,
+           sum(r.certified)::integer AS certified, sum(r.employed)::integer AS employed,
+           sum(r.dropped)::integer AS dropped,
+           (sum(r.enrolled_now) FILTER (WHERE r.lianghousheng))::integer AS lianghousheng_enrolled,
+           (sum(r.completed) FILTER (WHERE r.lianghousheng))::integer AS lianghousheng_completed
+    FROM enrolment_rollup r
+    WHERE ($1::text[] IS NULL OR r.county_code = ANY($1)) AND r.year = $2 AND r.month BETWEEN $3 AND $4
+      AND r.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR r.school_id = $6)
+    GROUP BY GROUPING SETS ((), (r.month), (left(r.village_code, 9)), (r.village_code), (r.trade_code), (r.school_id))"""
+
+
+async def rollup_by(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int], region: str,
+                    school_id: UUID | None) -> list[asyncpg.Record]:
+    return await conn.fetch(ROLLUP_BY, counties, year, months[0], months[1], region, school_id)
+
+
+PEOPLE_BY = """
+    SELECT CASE WHEN grouping(p.month) = 0 THEN 'month' WHEN grouping(left(p.village_code, 9)) = 0 THEN 'township'
+                WHEN grouping(p.village_code) = 0 THEN 'village' WHEN grouping(p.trade_code) = 0 THEN 'trade'
+                WHEN grouping(p.school_id) = 0 THEN 'school' ELSE 'total' END AS dimension,
+           coalesce(p.month::text, left(p.village_code, 9) || '000', p.village_code, p.trade_code, p.school_id::text)
+               AS key,
+           count(DISTINCT (p.county_code, p.person_id))::integer AS persons_completed
+    FROM completion_people p
+    WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.year = $2 AND p.month BETWEEN $3 AND $4
+      AND p.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR p.school_id = $6) AND p.completions > 0
+    GROUP BY GROUPING SETS ((), (p.month), (left(p.village_code, 9)), (p.village_code), (p.trade_code), (p.school_id))"""
+
+
+async def people_by(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int], region: str,
+                    school_id: UUID | None) -> list[asyncpg.Record]:
+    return await conn.fetch(PEOPLE_BY, counties, year, months[0], months[1], region, school_id)
+
+
+async def completing_households(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int],
+                                region: str, school_id: UUID | None) -> list[asyncpg.Record]:
+    """Households with a member who completed a training in the period (every trainee is of working
+    age: sign-up refuses anyone outside it)."""
+    return await conn.fetch(
+        """SELECT DISTINCT p.county_code, p.household_id FROM completion_people p
+           WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.year = $2 AND p.month BETWEEN $3 AND $4
+             AND p.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR p.school_id = $6) AND p.completions > 0""",
+        counties, year, months[0], months[1], region, school_id,
+    )
+
+
+async def two_trade_households(conn: Conn, counties: list[str] | None, region: str,
+                               before: date) -> list[asyncpg.Record]:
+    """Households with a member who completed trainings in two different trades, ever (up to `before`,
+    exclusive, by year of completion)."""
+    return await conn.fetch(
+        """SELECT DISTINCT c.county_code, c.household_id FROM (
+               SELECT p.county_code, p.person_id, min(p.household_id::text)::uuid AS household_id
+               FROM completion_people p
+               WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.village_code LIKE $2 || '%'
+                 AND p.completions > 0 AND make_date(p.year, p.month, 1) < $3
+               GROUP BY p.county_code, p.person_id HAVING count(DISTINCT p.trade_code) >= 2) c""",
+        counties, region, before,
+    )
+
+
+async def open_places(conn: Conn, counties: list[str] | None, region: str, school_id: UUID | None,
+                      ends_from: date, ends_by: date) -> list[asyncpg.Record]:
+    """People still enrolled (not completed, dropped or withdrawn) in sessions ending in [ends_from, ends_by], by county."""
+    return await conn.fetch(
+        """SELECT r.county_code, sum(r.enrolled_now)::integer AS enrolled FROM enrolment_rollup r
+           WHERE ($1::text[] IS NULL OR r.county_code = ANY($1)) AND r.enrolled_now > 0
+             AND r.ends_on BETWEEN $4 AND $5 AND r.village_code LIKE $2 || '%'
+             AND ($3::uuid IS NULL OR r.school_id = $3)
+           GROUP BY r.county_code""",
+        counties, region, school_id, ends_from, ends_by,
+    )
+
+
+async def completion_history(conn: Conn, counties: list[str] | None, ended_before: date) -> list[asyncpg.Record]:
+    """Per county: completed and dropped places in sessions that ended before the day (the whole county)."""
+    return await conn.fetch(
+        """SELECT r.county_code, sum(r.completed)::integer AS completed, sum(r.dropped)::integer AS dropped
+           FROM enrolment_rollup r
+           WHERE ($1::text[] IS NULL OR r.county_code = ANY($1)) AND r.ends_on < $2
+           GROUP BY r.county_code""",
+        counties, ended_before,
+    )
+
+
+# The same figures counted from the records themselves: what the rollups must always equal.
+RAW_COUNTS = """
+    SELECT en.county_code,
+           extract(year FROM CASE WHEN en.status = 'completed' THEN en.completed_on ELSE en.starts_on END)::smallint
+               AS year,
+           extract(month FROM CASE WHEN en.status = 'completed' THEN en.completed_on ELSE en.starts_on END)::smallint
+               AS month,
+           en.session_id, en.village_code, en.lianghousheng,
+           count(*) FILTER (WHERE en.status = 'enrolled')::integer AS enrolled_now,
+           count(*) FILTER (WHERE en.status = 'waitlisted')::integer AS waitlisted_now,
+           count(*) FILTER (WHERE en.status = 'dropped')::integer AS dropped,
+           count(*) FILTER (WHERE en.status = 'completed')::integer AS completed,
+           count(*) FILTER (WHERE en.status = 'completed' AND en.passed)::integer AS passed,
+           count(*) FILTER (WHERE en.status = 'completed' AND en.certificate_no IS NOT NULL)::integer AS certified,
+           count(*) FILTER (WHERE en.status = 'completed' AND EXISTS (
+               SELECT 1 FROM employment em WHERE em.county_code = en.county_code AND em.enrolment_id = en.id
+           ))::integer AS employed
+    FROM enrolments en
+    WHERE en.county_code = $1 AND en.status IN ('enrolled', 'waitlisted', 'dropped', 'completed')
+    GROUP BY 1, 2, 3, 4, 5, 6"""
+
+
+async def raw_counts(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(RAW_COUNTS, county_code)
+
+
+async def rollup_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT county_code, year, month, session_id, village_code, lianghousheng, enrolled_now, waitlisted_now,
+                  dropped, completed, passed, certified, employed
+           FROM enrolment_rollup WHERE county_code = $1
+             AND (enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed)
+                 <> (0, 0, 0, 0, 0, 0, 0)""",
+        county_code,
+    )
+
+
+async def raw_completion_people(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT county_code, extract(year FROM completed_on)::smallint AS year,
+                  extract(month FROM completed_on)::smallint AS month, person_id, school_id, trade_code,
+                  household_id, village_code, count(*)::integer AS completions
+           FROM enrolments WHERE county_code = $1 AND status = 'completed'
+           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8""",
+        county_code,
+    )
+
+
+async def completion_people_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT county_code, year, month, person_id, school_id, trade_code, household_id, village_code, completions
+           FROM completion_people WHERE county_code = $1 AND completions <> 0""",
+        county_code,
+    )
