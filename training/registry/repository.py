@@ -545,3 +545,19 @@ async def wanted_trades(conn: Conn, counties: list[str] | None, region: str) -> 
            GROUP BY 1, 2, 3, 4, 5""",
         counties, region,
     )
+
+
+async def household_count_differences(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """household_counts against a recount of the households: the rows where they differ."""
+    return await conn.fetch(
+        """SELECT coalesce(k.village_code, r.village_code) AS village_code,
+                  coalesce(k.poverty_status, r.poverty_status) AS poverty_status,
+                  coalesce(k.households, 0) AS kept, coalesce(r.households, 0) AS counted
+           FROM (SELECT village_code, poverty_status, households FROM household_counts
+                 WHERE county_code = $1 AND households <> 0) k
+           FULL JOIN (SELECT village_code, poverty_status, count(*)::integer AS households FROM households
+                      WHERE county_code = $1 GROUP BY 1, 2) r
+             ON r.village_code = k.village_code AND r.poverty_status = k.poverty_status
+           WHERE coalesce(k.households, 0) <> coalesce(r.households, 0)""",
+        county_code,
+    )

@@ -477,3 +477,9 @@ class WantedTrade(msgspec.Struct, kw_only=True):
 async def wanted_trades(conn: Conn, counties: list[str] | None, region: str) -> list[WantedTrade]:
     """Wanted trades of the latest survey of each person, by village and reach (board, km)."""
     return [WantedTrade(**dict(r)) for r in await repo.wanted_trades(conn, counties, region)]
+
+
+async def household_count_differences(conn: Conn, county_code: str) -> list[str]:
+    """Where the target-household rollup differs from a recount of the households (empty when they agree)."""
+    return [f"{r['village_code']} {r['poverty_status']}: kept {r['kept']}, counted {r['counted']}"
+            for r in await repo.household_count_differences(conn, county_code)]
