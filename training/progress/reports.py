@@ -49,6 +49,9 @@ def _heading(ws: Worksheet, title: str, unit: str, period: str, width: int) -> N
 
 
 def _value(value: object) -> object:
+    """A figure as a cell: yes/no in words, and a dash where there is no figure (no quota, no completions)."""
+    if value is None:
+        return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     return value
