@@ -96,6 +96,87 @@ CREATE TABLE completion_people (
     PRIMARY KEY (county_code, year, month, person_id, school_id, trade_code)
 );
 
+-- The same changes, appended (never updated, so writers never wait on each other here), and folded
+-- into three coarse rollups by month and village, trade and school: what a province-wide question
+-- reads. A reader adds the rows not yet folded, so the answer is exact whenever the fold last ran.
+CREATE TABLE enrolment_rollup_log (
+    county_code    text NOT NULL,
+    year           smallint NOT NULL,
+    month          smallint NOT NULL,
+    session_id     uuid NOT NULL,
+    village_code   text NOT NULL,
+    lianghousheng  boolean NOT NULL,
+    school_id      uuid NOT NULL,
+    trade_code     text NOT NULL,
+    ends_on        date NOT NULL,
+    enrolled_now   integer NOT NULL DEFAULT 0,
+    waitlisted_now integer NOT NULL DEFAULT 0,
+    dropped        integer NOT NULL DEFAULT 0,
+    completed      integer NOT NULL DEFAULT 0,
+    passed         integer NOT NULL DEFAULT 0,
+    certified      integer NOT NULL DEFAULT 0,
+    employed       integer NOT NULL DEFAULT 0
+);
+
+CREATE TABLE enrolment_rollup_coarse (
+    county_code             text NOT NULL,
+    year                    smallint NOT NULL,
+    month                   smallint NOT NULL,
+    dimension               text NOT NULL CHECK (dimension IN ('village', 'trade', 'school')),
+    key                     text NOT NULL,
+    enrolled_now            integer NOT NULL DEFAULT 0,
+    waitlisted_now          integer NOT NULL DEFAULT 0,
+    dropped                 integer NOT NULL DEFAULT 0,
+    completed               integer NOT NULL DEFAULT 0,
+    passed                  integer NOT NULL DEFAULT 0,
+    certified               integer NOT NULL DEFAULT 0,
+    employed                integer NOT NULL DEFAULT 0,
+    lianghousheng_enrolled  integer NOT NULL DEFAULT 0,
+    lianghousheng_completed integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (county_code, year, dimension, month, key)
+);
+
+-- One folder at a time (others skip: their readers add the log anyway). The log rows it deletes are the
+-- committed ones its snapshot sees; rows of transactions still running are folded next time.
+CREATE FUNCTION enrolment_rollup_fold() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    n integer := 0;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('enrolment_rollup_fold')) THEN
+        RETURN -1;
+    END IF;
+    WITH moved AS (DELETE FROM enrolment_rollup_log RETURNING *),
+    keyed AS (
+        SELECT m.*, x.dimension, x.key FROM moved m
+        CROSS JOIN LATERAL (VALUES ('village', m.village_code), ('trade', m.trade_code),
+                                   ('school', m.school_id::text)) AS x(dimension, key)),
+    grouped AS (
+        SELECT county_code, year, month, dimension, key,
+               sum(enrolled_now)::integer AS enrolled_now, sum(waitlisted_now)::integer AS waitlisted_now,
+               sum(dropped)::integer AS dropped, sum(completed)::integer AS completed,
+               sum(passed)::integer AS passed, sum(certified)::integer AS certified,
+               sum(employed)::integer AS employed,
+               (sum(enrolled_now) FILTER (WHERE lianghousheng))::integer AS lianghousheng_enrolled,
+               (sum(completed) FILTER (WHERE lianghousheng))::integer AS lianghousheng_completed
+        FROM keyed GROUP BY 1, 2, 3, 4, 5),
+    applied AS (
+        INSERT INTO enrolment_rollup_coarse AS r
+        SELECT county_code, year, month, dimension, key, enrolled_now, waitlisted_now, dropped, completed, passed,
+               certified, employed, coalesce(lianghousheng_enrolled, 0), coalesce(lianghousheng_completed, 0)
+        FROM grouped ORDER BY county_code, year, dimension, month, key
+        ON CONFLICT (county_code, year, dimension, month, key) DO UPDATE SET
+            enrolled_now = r.enrolled_now + excluded.enrolled_now,
+            waitlisted_now = r.waitlisted_now + excluded.waitlisted_now,
+            dropped = r.dropped + excluded.dropped, completed = r.completed + excluded.completed,
+            passed = r.passed + excluded.passed, certified = r.certified + excluded.certified,
+            employed = r.employed + excluded.employed,
+            lianghousheng_enrolled = r.lianghousheng_enrolled + excluded.lianghousheng_enrolled,
+            lianghousheng_completed = r.lianghousheng_completed + excluded.lianghousheng_completed
+        RETURNING 1)
+    SELECT count(*) INTO n FROM applied;
+    RETURN n;
+END $$;
+
 -- What one enrolment row contributes, signed. Used with the transition tables of one statement:
 -- minus the rows as they were, plus the rows as they are, summed per bucket and applied in key order.
 CREATE FUNCTION enrolment_rollup_apply(changes jsonb) RETURNS void LANGUAGE plpgsql AS $$
@@ -122,11 +203,14 @@ BEGIN
                ))::integer) AS employed
         FROM c WHERE c.status IN ('enrolled', 'waitlisted', 'dropped', 'completed')
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9)
+    , nonzero AS (
+        SELECT * FROM d
+        WHERE (enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed) <> (0, 0, 0, 0, 0, 0, 0)),
+    logged AS (INSERT INTO enrolment_rollup_log SELECT * FROM nonzero)
     INSERT INTO enrolment_rollup AS r (county_code, year, month, session_id, village_code, lianghousheng, school_id,
                                        trade_code, ends_on, enrolled_now, waitlisted_now, dropped, completed, passed,
                                        certified, employed)
-    SELECT * FROM d
-    WHERE (enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed) <> (0, 0, 0, 0, 0, 0, 0)
+    SELECT * FROM nonzero
     ORDER BY county_code, year, month, session_id, village_code, lianghousheng
     ON CONFLICT (county_code, year, month, session_id, village_code, lianghousheng) DO UPDATE SET
         enrolled_now = r.enrolled_now + excluded.enrolled_now,
@@ -213,6 +297,10 @@ BEGIN
         WHERE county_code = e.county_code AND year = extract(year FROM e.completed_on)
           AND month = extract(month FROM e.completed_on) AND session_id = e.session_id
           AND village_code = e.village_code AND lianghousheng = e.lianghousheng;
+        INSERT INTO enrolment_rollup_log (county_code, year, month, session_id, village_code, lianghousheng, school_id,
+                                          trade_code, ends_on, employed)
+        VALUES (e.county_code, extract(year FROM e.completed_on), extract(month FROM e.completed_on), e.session_id,
+                e.village_code, e.lianghousheng, e.school_id, e.trade_code, e.ends_on, delta);
     END LOOP;
     RETURN NULL;
 END $$;
@@ -225,6 +313,7 @@ CREATE TRIGGER employment_rollup_delete AFTER DELETE ON employment
 -- Build the enrolment rollups from the rows already there.
 SELECT enrolment_rollup_apply(
     (SELECT coalesce(jsonb_agg(jsonb_build_object('sign', 1, 'row', to_jsonb(en))), '[]') FROM enrolments en));
+SELECT enrolment_rollup_fold();
 
 -- Registry: target households (建档立卡, 脱贫, 监测) by village and status.
 CREATE TABLE household_counts (

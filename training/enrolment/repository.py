@@ -322,8 +322,49 @@ ROLLUP_BY = """
     GROUP BY GROUPING SETS ((), (r.month), (left(r.village_code, 9)), (r.village_code), (r.trade_code), (r.school_id))"""
 
 
+# Whole counties (or a province): the coarse rollups plus the changes not yet folded into them.
+COARSE_BY = """
+    WITH r AS MATERIALIZED (
+        SELECT c.dimension, c.key, c.month, c.enrolled_now, c.waitlisted_now, c.completed, c.passed, c.certified,
+               c.employed, c.dropped, c.lianghousheng_enrolled, c.lianghousheng_completed
+        FROM enrolment_rollup_coarse c
+        WHERE ($1::text[] IS NULL OR c.county_code = ANY($1)) AND c.year = $2 AND c.month BETWEEN $3 AND $4
+        UNION ALL
+        SELECT x.dimension, x.key, l.month, l.enrolled_now, l.waitlisted_now, l.completed, l.passed, l.certified,
+               l.employed, l.dropped, CASE WHEN l.lianghousheng THEN l.enrolled_now ELSE 0 END,
+               CASE WHEN l.lianghousheng THEN l.completed ELSE 0 END
+        FROM enrolment_rollup_log l
+        CROSS JOIN LATERAL (VALUES ('village', l.village_code), ('trade', l.trade_code),
+                                   ('school', l.school_id::text)) AS x(dimension, key)
+        WHERE ($1::text[] IS NULL OR l.county_code = ANY($1)) AND l.year = $2 AND l.month BETWEEN $3 AND $4),
+    g AS (
+        SELECT CASE WHEN r.dimension <> 'village' THEN r.dimension
+                    WHEN grouping(r.month) = 0 THEN 'month' WHEN grouping(left(r.key, 9)) = 0 THEN 'township'
+                    WHEN grouping(r.key) = 0 THEN 'village' ELSE 'total' END AS dimension,
+               CASE WHEN r.dimension <> 'village' THEN r.key
+                    ELSE coalesce(r.month::text, left(r.key, 9) || '000', r.key) END AS key,
+               sum(r.enrolled_now)::integer AS enrolled_now, sum(r.waitlisted_now)::integer AS waitlisted_now,
+               sum(r.completed)::integer AS completed, sum(r.passed)::integer AS passed,
+               sum(r.certified)::integer AS certified, sum(r.employed)::integer AS employed,
+               sum(r.dropped)::integer AS dropped, sum(r.lianghousheng_enrolled)::integer AS lianghousheng_enrolled,
+               sum(r.lianghousheng_completed)::integer AS lianghousheng_completed
+        FROM r
+        GROUP BY GROUPING SETS ((r.dimension), (r.dimension, r.month), (r.dimension, left(r.key, 9)),
+                                (r.dimension, r.key)))
+    SELECT * FROM g
+    WHERE NOT (dimension IN ('trade', 'school') AND key IS NULL)  -- only their by-key set is wanted"""
+
+
+async def fold_rollups(conn: Conn) -> int:
+    """Fold the logged changes into the coarse rollups (-1 when another session is folding)."""
+    folded: int = await conn.fetchval("SELECT enrolment_rollup_fold()")
+    return folded
+
+
 async def rollup_by(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int], region: str,
                     school_id: UUID | None) -> list[asyncpg.Record]:
+    if region == "" and school_id is None:
+        return await conn.fetch(COARSE_BY, counties, year, months[0], months[1])
     return await conn.fetch(ROLLUP_BY, counties, year, months[0], months[1], region, school_id)
 
 
@@ -333,7 +374,7 @@ PEOPLE_BY = """
                 WHEN grouping(p.school_id) = 0 THEN 'school' ELSE 'total' END AS dimension,
            coalesce(p.month::text, left(p.village_code, 9) || '000', p.village_code, p.trade_code, p.school_id::text)
                AS key,
-           count(DISTINCT (p.county_code, p.person_id))::integer AS persons_completed
+           count(DISTINCT p.person_id)::integer AS persons_completed
     FROM completion_people p
     WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.year = $2 AND p.month BETWEEN $3 AND $4
       AND p.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR p.school_id = $6) AND p.completions > 0
@@ -448,5 +489,50 @@ async def completion_people_rows(conn: Conn, county_code: str) -> list[asyncpg.R
     return await conn.fetch(
         """SELECT county_code, year, month, person_id, school_id, trade_code, household_id, village_code, completions
            FROM completion_people WHERE county_code = $1 AND completions <> 0""",
+        county_code,
+    )
+
+
+async def coarse_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """The coarse rollups with the unfolded log added, by year, month, dimension and key (non-zero rows)."""
+    return await conn.fetch(
+        """SELECT year, month, dimension, key, sum(enrolled_now)::integer, sum(waitlisted_now)::integer,
+                  sum(dropped)::integer, sum(completed)::integer, sum(passed)::integer, sum(certified)::integer,
+                  sum(employed)::integer, sum(lh_enrolled)::integer, sum(lh_completed)::integer
+           FROM (SELECT year, month, dimension, key, enrolled_now, waitlisted_now, dropped, completed, passed,
+                        certified, employed, lianghousheng_enrolled AS lh_enrolled,
+                        lianghousheng_completed AS lh_completed
+                 FROM enrolment_rollup_coarse WHERE county_code = $1
+                 UNION ALL
+                 SELECT l.year, l.month, x.dimension, x.key, l.enrolled_now, l.waitlisted_now, l.dropped, l.completed,
+                        l.passed, l.certified, l.employed, CASE WHEN l.lianghousheng THEN l.enrolled_now ELSE 0 END,
+                        CASE WHEN l.lianghousheng THEN l.completed ELSE 0 END
+                 FROM enrolment_rollup_log l
+                 CROSS JOIN LATERAL (VALUES ('village', l.village_code), ('trade', l.trade_code),
+                                            ('school', l.school_id::text)) AS x(dimension, key)
+                 WHERE l.county_code = $1) r
+           GROUP BY 1, 2, 3, 4
+           HAVING (sum(enrolled_now), sum(waitlisted_now), sum(dropped), sum(completed), sum(passed),
+                   sum(certified), sum(employed)) <> (0, 0, 0, 0, 0, 0, 0)""",
+        county_code,
+    )
+
+
+async def raw_coarse(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """The same, counted from the enrolment and employment rows."""
+    return await conn.fetch(
+        f"""SELECT f.year, f.month, x.dimension, x.key, sum(f.enrolled_now)::integer, sum(f.waitlisted_now)::integer,
+                   sum(f.dropped)::integer, sum(f.completed)::integer, sum(f.passed)::integer,
+                   sum(f.certified)::integer, sum(f.employed)::integer,
+                   sum(CASE WHEN f.lianghousheng THEN f.enrolled_now ELSE 0 END)::integer,
+                   sum(CASE WHEN f.lianghousheng THEN f.completed ELSE 0 END)::integer
+            FROM ({RAW_COUNTS.replace("en.session_id, en.village_code, en.lianghousheng,",
+                                      "en.session_id, en.village_code, en.lianghousheng, en.trade_code, en.school_id,")
+                   .replace("GROUP BY 1, 2, 3, 4, 5, 6", "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8")}) f
+            CROSS JOIN LATERAL (VALUES ('village', f.village_code), ('trade', f.trade_code),
+                                       ('school', f.school_id::text)) AS x(dimension, key)
+            GROUP BY 1, 2, 3, 4
+            HAVING (sum(f.enrolled_now), sum(f.waitlisted_now), sum(f.dropped), sum(f.completed), sum(f.passed),
+                    sum(f.certified), sum(f.employed)) <> (0, 0, 0, 0, 0, 0, 0)""",
         county_code,
     )

@@ -394,6 +394,8 @@ async def training_counts(conn: Conn, counties: list[str] | None, year: int, mon
     """Enrolment counts in the months of a year, in total and by month, township, village, trade and school.
     enrolled_now / waitlisted_now / dropped count on the session's first day, completions on their day."""
     out = CountsBy(total=TrainingCounts(), by={d: {} for d in DIMENSIONS})
+    if region == "" and school_id is None:
+        await repo.fold_rollups(conn)  # keeps the log short; the reading adds whatever it has not folded
 
     def slot(dimension: str, key: str | None) -> TrainingCounts:
         if dimension == "total":
@@ -443,9 +445,16 @@ async def rollup_differences(conn: Conn, county_code: str) -> list[str]:
     for name, kept, counted in (
             ("enrolment_rollup", await repo.rollup_rows(conn, county_code), await repo.raw_counts(conn, county_code)),
             ("completion_people", await repo.completion_people_rows(conn, county_code),
-             await repo.raw_completion_people(conn, county_code))):
+             await repo.raw_completion_people(conn, county_code)),
+            ("enrolment_rollup_coarse", await repo.coarse_rows(conn, county_code),
+             await repo.raw_coarse(conn, county_code))):
         kept_set = {tuple(r.values()) for r in kept}
         counted_set = {tuple(r.values()) for r in counted}
         problems += [f"{name} keeps {row} but the records give no such row" for row in kept_set - counted_set]
         problems += [f"{name} lacks {row} counted from the records" for row in counted_set - kept_set]
     return problems
+
+
+async def fold_rollups(conn: Conn) -> int:
+    """Fold logged changes into the coarse rollups now (they are also folded by every county-wide read)."""
+    return await repo.fold_rollups(conn)
