@@ -139,6 +139,9 @@ SELECT $2, year, month, dimension, CASE WHEN dimension = 'village' THEN $2 || su
        enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed, lianghousheng_enrolled,
        lianghousheng_completed
 FROM enrolment_rollup_coarse WHERE county_code = $1;
+INSERT INTO person_skills
+SELECT $2, md5($2 || person_id::text)::uuid, household_id, $2 || substr(village_code, 7), trades
+FROM person_skills WHERE county_code = $1;
 INSERT INTO completion_people
 SELECT $2, year, month, md5($2 || person_id::text)::uuid, school_id, trade_code, household_id,
        $2 || substr(village_code, 7), completions
@@ -219,7 +222,7 @@ async def main(counties: int, runs: int) -> dict[str, Any]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--counties", type=int, default=100)
+    parser.add_argument("--counties", type=int, default=100, help="counties of the province (100: 5 million people)")
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     outcome = asyncio.run(main(args.counties, args.runs))

@@ -177,6 +177,25 @@ BEGIN
     RETURN n;
 END $$;
 
+-- Completions of each person in each trade, ever, and how many different trades each person has: the
+-- households "with a member who has two different trades" without a scan of every completion.
+CREATE TABLE person_trades (
+    county_code  text NOT NULL,
+    person_id    uuid NOT NULL,
+    trade_code   text NOT NULL,
+    completions  integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (county_code, person_id, trade_code)
+);
+CREATE TABLE person_skills (
+    county_code  text NOT NULL,
+    person_id    uuid NOT NULL,
+    household_id uuid NOT NULL,
+    village_code text NOT NULL,
+    trades       integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (county_code, person_id)
+);
+CREATE INDEX person_skills_two ON person_skills (county_code, village_code) WHERE trades >= 2;
+
 -- What one enrolment row contributes, signed. Used with the transition tables of one statement:
 -- minus the rows as they were, plus the rows as they are, summed per bucket and applied in key order.
 CREATE FUNCTION enrolment_rollup_apply(changes jsonb) RETURNS void LANGUAGE plpgsql AS $$
@@ -236,6 +255,29 @@ BEGIN
     SELECT * FROM d WHERE n <> 0 ORDER BY county_code, year, month, person_id, school_id, trade_code
     ON CONFLICT (county_code, year, month, person_id, school_id, trade_code)
         DO UPDATE SET completions = r.completions + excluded.completions;
+
+    WITH c AS (
+        SELECT (x ->> 'sign')::integer AS sign, e.*
+        FROM jsonb_array_elements(changes) x
+        CROSS JOIN LATERAL jsonb_populate_record(NULL::enrolments, x -> 'row') e
+        WHERE e.status = 'completed'),
+    d AS (SELECT county_code, person_id, trade_code, sum(sign)::integer AS n FROM c GROUP BY 1, 2, 3)
+    INSERT INTO person_trades AS r (county_code, person_id, trade_code, completions)
+    SELECT * FROM d WHERE n <> 0 ORDER BY county_code, person_id, trade_code
+    ON CONFLICT (county_code, person_id, trade_code) DO UPDATE SET completions = r.completions + excluded.completions;
+
+    WITH c AS (
+        SELECT e.county_code, e.person_id, min(e.household_id::text)::uuid AS household_id,
+               min(e.village_code) AS village_code
+        FROM jsonb_array_elements(changes) x
+        CROSS JOIN LATERAL jsonb_populate_record(NULL::enrolments, x -> 'row') e
+        WHERE e.status = 'completed' GROUP BY 1, 2)
+    INSERT INTO person_skills AS r (county_code, person_id, household_id, village_code, trades)
+    SELECT c.county_code, c.person_id, c.household_id, c.village_code,
+           (SELECT count(*) FROM person_trades t WHERE t.county_code = c.county_code AND t.person_id = c.person_id
+              AND t.completions > 0)
+    FROM c ORDER BY c.county_code, c.person_id
+    ON CONFLICT (county_code, person_id) DO UPDATE SET trades = excluded.trades;
 END $$;
 
 CREATE FUNCTION enrolments_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -387,30 +387,33 @@ async def people_by(conn: Conn, counties: list[str] | None, year: int, months: t
 
 
 async def completing_households(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int],
-                                region: str, school_id: UUID | None) -> list[asyncpg.Record]:
+                                region: str, school_id: UUID | None) -> asyncpg.Record:
     """Households with a member who completed a training in the period (every trainee is of working
     age: sign-up refuses anyone outside it)."""
-    return await conn.fetch(
-        """SELECT DISTINCT p.county_code, p.household_id FROM completion_people p
-           WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.year = $2 AND p.month BETWEEN $3 AND $4
-             AND p.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR p.school_id = $6) AND p.completions > 0""",
+    # Two arrays rather than a row per household: a province has ~100,000 of them.
+    row = await conn.fetchrow(
+        """SELECT coalesce(array_agg(h.county_code), '{}') AS counties, coalesce(array_agg(h.household_id), '{}') AS ids
+           FROM (SELECT DISTINCT p.county_code, p.household_id FROM completion_people p
+                 WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.year = $2 AND p.month BETWEEN $3 AND $4
+                   AND p.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR p.school_id = $6)
+                   AND p.completions > 0) h""",
         counties, year, months[0], months[1], region, school_id,
     )
+    assert row is not None
+    return row
 
 
-async def two_trade_households(conn: Conn, counties: list[str] | None, region: str,
-                               before: date) -> list[asyncpg.Record]:
-    """Households with a member who completed trainings in two different trades, ever (up to `before`,
-    exclusive, by year of completion)."""
-    return await conn.fetch(
-        """SELECT DISTINCT c.county_code, c.household_id FROM (
-               SELECT p.county_code, p.person_id, min(p.household_id::text)::uuid AS household_id
-               FROM completion_people p
-               WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.village_code LIKE $2 || '%'
-                 AND p.completions > 0 AND make_date(p.year, p.month, 1) < $3
-               GROUP BY p.county_code, p.person_id HAVING count(DISTINCT p.trade_code) >= 2) c""",
-        counties, region, before,
+async def two_trade_households(conn: Conn, counties: list[str] | None, region: str) -> asyncpg.Record:
+    """Households with a member who has completed trainings in two different trades, ever."""
+    row = await conn.fetchrow(
+        """SELECT coalesce(array_agg(h.county_code), '{}') AS counties, coalesce(array_agg(h.household_id), '{}') AS ids
+           FROM (SELECT DISTINCT county_code, household_id FROM person_skills
+                 WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND village_code LIKE $2 || '%'
+                   AND trades >= 2) h""",
+        counties, region,
     )
+    assert row is not None
+    return row
 
 
 async def open_places(conn: Conn, counties: list[str] | None, region: str, school_id: UUID | None,
@@ -534,5 +537,19 @@ async def raw_coarse(conn: Conn, county_code: str) -> list[asyncpg.Record]:
             GROUP BY 1, 2, 3, 4
             HAVING (sum(f.enrolled_now), sum(f.waitlisted_now), sum(f.dropped), sum(f.completed), sum(f.passed),
                     sum(f.certified), sum(f.employed)) <> (0, 0, 0, 0, 0, 0, 0)""",
+        county_code,
+    )
+
+
+async def person_skills_differences(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """person_skills against the number of different trades each person completed, from the records."""
+    return await conn.fetch(
+        """SELECT coalesce(k.person_id, r.person_id) AS person_id, coalesce(k.trades, 0) AS kept,
+                  coalesce(r.trades, 0) AS counted
+           FROM (SELECT person_id, trades FROM person_skills WHERE county_code = $1 AND trades <> 0) k
+           FULL JOIN (SELECT person_id, count(DISTINCT trade_code)::integer AS trades FROM enrolments
+                      WHERE county_code = $1 AND status = 'completed' GROUP BY person_id) r
+             ON r.person_id = k.person_id
+           WHERE coalesce(k.trades, 0) <> coalesce(r.trades, 0)""",
         county_code,
     )

@@ -415,15 +415,14 @@ async def training_counts(conn: Conn, counties: list[str] | None, year: int, mon
 async def completing_households(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int],
                                 region: str, school_id: UUID | None) -> list[tuple[str, UUID]]:
     """(county, household) of every household with a member who completed a training in the period."""
-    rows = await repo.completing_households(conn, counties, year, months, region, school_id)
-    return [(r["county_code"], r["household_id"]) for r in rows]
+    found = await repo.completing_households(conn, counties, year, months, region, school_id)
+    return list(zip(found["counties"], found["ids"], strict=True))
 
 
-async def two_trade_households(conn: Conn, counties: list[str] | None, region: str,
-                               before: date) -> list[tuple[str, UUID]]:
-    """(county, household) of households with a member who completed two different trades before the day."""
-    return [(r["county_code"], r["household_id"]) for r in await repo.two_trade_households(conn, counties, region,
-                                                                                            before)]
+async def two_trade_households(conn: Conn, counties: list[str] | None, region: str) -> list[tuple[str, UUID]]:
+    """(county, household) of households with a member who has completed two different trades, ever."""
+    found = await repo.two_trade_households(conn, counties, region)
+    return list(zip(found["counties"], found["ids"], strict=True))
 
 
 async def open_places(conn: Conn, counties: list[str] | None, region: str, school_id: UUID | None,
@@ -452,6 +451,8 @@ async def rollup_differences(conn: Conn, county_code: str) -> list[str]:
         counted_set = {tuple(r.values()) for r in counted}
         problems += [f"{name} keeps {row} but the records give no such row" for row in kept_set - counted_set]
         problems += [f"{name} lacks {row} counted from the records" for row in counted_set - kept_set]
+    problems += [f"person_skills of {r['person_id']}: kept {r['kept']}, counted {r['counted']}"
+                 for r in await repo.person_skills_differences(conn, county_code)]
     return problems
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 import calendar
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from training.catalogue import service as catalogue
-from training.core import audit
+from training.core import audit, db
 from training.core.errors import FieldError, Forbidden, InvalidInput, NotFound
 from training.core.rules import Rule
 from training.core.security import Principal, region_prefix
@@ -210,7 +210,14 @@ async def forecast(conn: Conn, reach: Reach, year: int, done_in_year: int) -> in
 
 
 async def progress(conn: Conn, reach: Reach, today: date, year: int, months: tuple[int, int] = (1, 12)) -> Progress:
-    """Figures of the months of a year in the reach; pace and forecast are about the whole year."""
+    """Figures of the months of a year in the reach; pace and forecast are about the whole year. Read in one
+    snapshot, so the totals, the breakdowns and the households agree with each other."""
+    async with conn.transaction(isolation="repeatable_read"):
+        await db.set_local_work_mem(conn, 64)
+        return await _progress(conn, reach, today, year, months)
+
+
+async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tuple[int, int]) -> Progress:
     counts = await enrolment.training_counts(conn, reach.counties, year, months, reach.region, reach.school_id)
     to_date = counts if months[0] == 1 else await enrolment.training_counts(
         conn, reach.counties, year, (1, months[1]), reach.region, reach.school_id)
@@ -224,8 +231,7 @@ async def progress(conn: Conn, reach: Reach, today: date, year: int, months: tup
             conn, await enrolment.completing_households(conn, reach.counties, year, months, reach.region, None),
             reach.region)
         two = await registry.target_households_among(
-            conn, await enrolment.two_trade_households(conn, reach.counties, reach.region,
-                                                       period_end(year, months) + timedelta(days=1)), reach.region)
+            conn, await enrolment.two_trade_households(conn, reach.counties, reach.region), reach.region)
         households = {v: (target.get(v, 0), covered.get(v, 0), two.get(v, 0))
                       for v in set(target) | set(covered) | set(two)}
 
