@@ -101,6 +101,7 @@ CREATE TABLE completion_people (
 -- reads. A reader adds the rows not yet folded, so the answer is exact whenever the fold last ran.
 CREATE TABLE enrolment_rollup_log (
     county_code    text NOT NULL,
+    id             bigint GENERATED ALWAYS AS IDENTITY,
     year           smallint NOT NULL,
     month          smallint NOT NULL,
     session_id     uuid NOT NULL,
@@ -115,7 +116,8 @@ CREATE TABLE enrolment_rollup_log (
     completed      integer NOT NULL DEFAULT 0,
     passed         integer NOT NULL DEFAULT 0,
     certified      integer NOT NULL DEFAULT 0,
-    employed       integer NOT NULL DEFAULT 0
+    employed       integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (county_code, id)
 );
 
 CREATE TABLE enrolment_rollup_coarse (
@@ -225,7 +227,10 @@ BEGIN
     , nonzero AS (
         SELECT * FROM d
         WHERE (enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed) <> (0, 0, 0, 0, 0, 0, 0)),
-    logged AS (INSERT INTO enrolment_rollup_log SELECT * FROM nonzero)
+    logged AS (INSERT INTO enrolment_rollup_log (county_code, year, month, session_id, village_code, lianghousheng,
+                                                 school_id, trade_code, ends_on, enrolled_now, waitlisted_now, dropped,
+                                                 completed, passed, certified, employed)
+               SELECT * FROM nonzero)
     INSERT INTO enrolment_rollup AS r (county_code, year, month, session_id, village_code, lianghousheng, school_id,
                                        trade_code, ends_on, enrolled_now, waitlisted_now, dropped, completed, passed,
                                        certified, employed)
