@@ -41,6 +41,7 @@ from training.enrolment.controllers import CONTROLLERS as ENROLMENT
 from training.ledger.controllers import LedgerController
 from training.lifecycle import prepare_database
 from training.matching.controllers import CONTROLLERS as MATCHING
+from training.progress.controllers import CONTROLLERS as PROGRESS
 from training.recommendations.controllers import CONTROLLERS as RECOMMENDATIONS
 from training.regions.controllers import RegionController
 from training.registry.controllers import CONTROLLERS as REGISTRY
@@ -142,7 +143,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         route_handlers=[
             health, AuthController, RegionController, *CATALOGUE, *REGISTRY, *ENROLMENT, *MATCHING, *RECOMMENDATIONS,
             LedgerController,
-            AuditController,
+            AuditController, *PROGRESS,
             DashboardController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"exclude_from_auth": True},
                                        include_in_schema=False),

@@ -453,3 +453,28 @@ async def session_facts(conn: Conn, county_code: str, session_ids: list[UUID] | 
            WHERE s.county_code = $1 AND ($2::uuid[] IS NULL OR s.id = ANY($2))""",
         county_code, session_ids,
     )
+
+
+# ------------------------------------------------------------------ for progress
+
+
+async def upcoming_sessions(conn: Conn, counties: list[str] | None, after: date) -> list[asyncpg.Record]:
+    """Published sessions starting after the day: where and in which trade."""
+    return await conn.fetch(
+        """SELECT se.county_code, se.id, se.village_code, c.trade_code, se.starts_on FROM sessions se
+           JOIN courses c ON c.county_code = se.county_code AND c.id = se.course_id
+           WHERE ($1::text[] IS NULL OR se.county_code = ANY($1)) AND se.status = 'published' AND se.starts_on > $2""",
+        counties, after,
+    )
+
+
+async def names(conn: Conn, school_ids: list[UUID], trade_codes: list[str]) -> tuple[list[asyncpg.Record],
+                                                                                     list[asyncpg.Record]]:
+    schools = await conn.fetch("SELECT id, name FROM schools WHERE id = ANY($1::uuid[])", school_ids)
+    trades = await conn.fetch("SELECT code, name FROM trades WHERE code = ANY($1::text[])", trade_codes)
+    return schools, trades
+
+
+async def school_county(conn: Conn, school_id: UUID) -> str | None:
+    county: str | None = await conn.fetchval("SELECT county_code FROM schools WHERE id = $1", school_id)
+    return county

@@ -509,3 +509,27 @@ async def menu(conn: Conn, principal: Principal, village_code: str, today: date,
 async def session_facts(conn: Conn, county_code: str, session_ids: list[UUID] | None) -> list[asyncpg.Record]:
     """The recommender's view of sessions in a county (see repository.session_facts)."""
     return await repo.session_facts(conn, county_code, session_ids)
+
+
+class UpcomingSession(msgspec.Struct, frozen=True):
+    county_code: str
+    session_id: UUID
+    village_code: str
+    trade_code: str
+    starts_on: date
+
+
+async def upcoming_sessions(conn: Conn, counties: list[str] | None, after: date) -> list[UpcomingSession]:
+    """Published sessions that start after the day (people can still sign up for them)."""
+    return [UpcomingSession(r["county_code"], r["id"], r["village_code"], r["trade_code"], r["starts_on"])
+            for r in await repo.upcoming_sessions(conn, counties, after)]
+
+
+async def names(conn: Conn, school_ids: list[UUID], trade_codes: list[str]) -> tuple[dict[UUID, str], dict[str, str]]:
+    """Names of schools and trades, for labels in figures and reports."""
+    schools, trades = await repo.names(conn, school_ids, trade_codes)
+    return {r["id"]: r["name"] for r in schools}, {r["code"]: r["name"] for r in trades}
+
+
+async def school_county(conn: Conn, school_id: UUID) -> str | None:
+    return await repo.school_county(conn, school_id)

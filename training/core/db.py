@@ -172,3 +172,9 @@ async def migrate(conn: asyncpg.Connection, directory: Path) -> list[Migration]:
         return done
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+
+async def set_local_work_mem(conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, megabytes: int) -> None:
+    """Sort and hash memory for the rest of the current transaction (a report's distinct counts sort
+    ~100,000 rows; the default 4 MB sends them to disk)."""
+    await conn.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")

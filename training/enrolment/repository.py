@@ -64,13 +64,16 @@ async def seat_or_queue(conn: Conn, county_code: str, session_id: UUID) -> async
 
 
 async def insert(conn: Conn, county_code: str, values: dict[str, Any]) -> UUID:
+    """A new enrolment. What it is counted under is fixed now: 两后生 on the sign-up day
+    (values["lianghousheng"]); the course's trade and the person's household and village are filled in
+    by the database (migration 0012), which also moves the progress rollups."""
     enrolment_id: UUID = await conn.fetchval(
         """INSERT INTO enrolments (county_code, session_id, person_id, school_id, status, source, waitlist_seq,
-                                   starts_on, ends_on, created_by, recommendation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id""",
+                                   starts_on, ends_on, created_by, recommendation_id, lianghousheng)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id""",
         county_code, values["session_id"], values["person_id"], values["school_id"], values["status"],
         values["source"], values["waitlist_seq"], values["starts_on"], values["ends_on"], values["created_by"],
-        values.get("recommendation_id"),
+        values.get("recommendation_id"), bool(values.get("lianghousheng", False)),
     )
     return enrolment_id
 
@@ -296,3 +299,257 @@ async def history(conn: Conn, county_code: str) -> list[asyncpg.Record]:
 async def counties_with_history(conn: Conn) -> list[str]:
     return [r["county_code"] for r in await conn.fetch(
         "SELECT DISTINCT county_code FROM enrolments WHERE status IN ('withdrawn', 'dropped', 'completed') ORDER BY 1")]
+
+
+# Progress figures, read from the rollups of migration 0012 (kept by triggers in the same transaction as
+# every enrolment and employment change). `region` is a leading part of village codes ('' for all);
+# `school_id` narrows to one school's sessions.
+ROLLUP_BY = """
+    SELECT CASE WHEN grouping(r.month) = 0 THEN 'month' WHEN grouping(left(r.village_code, 9)) = 0 THEN 'township'
+                WHEN grouping(r.village_code) = 0 THEN 'village' WHEN grouping(r.trade_code) = 0 THEN 'trade'
+                WHEN grouping(r.school_id) = 0 THEN 'school' ELSE 'total' END AS dimension,
+           coalesce(r.month::text, left(r.village_code, 9) || '000', r.village_code, r.trade_code, r.school_id::text)
+               AS key,
+           sum(r.enrolled_now)::integer AS enrolled_now, sum(r.waitlisted_now)::integer AS waitlisted_now,
+           sum(r.completed)::integer AS completed, sum(r.passed)::integer AS passed,
+           sum(r.certified)::integer AS certified, sum(r.employed)::integer AS employed,
+           sum(r.dropped)::integer AS dropped,
+           (sum(r.enrolled_now) FILTER (WHERE r.lianghousheng))::integer AS lianghousheng_enrolled,
+           (sum(r.completed) FILTER (WHERE r.lianghousheng))::integer AS lianghousheng_completed
+    FROM enrolment_rollup r
+    WHERE ($1::text[] IS NULL OR r.county_code = ANY($1)) AND r.year = $2 AND r.month BETWEEN $3 AND $4
+      AND r.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR r.school_id = $6)
+    GROUP BY GROUPING SETS ((), (r.month), (left(r.village_code, 9)), (r.village_code), (r.trade_code), (r.school_id))"""
+
+
+# Whole counties (or a province): the coarse rollups plus the changes not yet folded into them.
+COARSE_BY = """
+    WITH r AS MATERIALIZED (
+        SELECT c.dimension, c.key, c.month, c.enrolled_now, c.waitlisted_now, c.completed, c.passed, c.certified,
+               c.employed, c.dropped, c.lianghousheng_enrolled, c.lianghousheng_completed
+        FROM enrolment_rollup_coarse c
+        WHERE ($1::text[] IS NULL OR c.county_code = ANY($1)) AND c.year = $2 AND c.month BETWEEN $3 AND $4
+        UNION ALL
+        SELECT x.dimension, x.key, l.month, l.enrolled_now, l.waitlisted_now, l.completed, l.passed, l.certified,
+               l.employed, l.dropped, CASE WHEN l.lianghousheng THEN l.enrolled_now ELSE 0 END,
+               CASE WHEN l.lianghousheng THEN l.completed ELSE 0 END
+        FROM enrolment_rollup_log l
+        CROSS JOIN LATERAL (VALUES ('village', l.village_code), ('trade', l.trade_code),
+                                   ('school', l.school_id::text)) AS x(dimension, key)
+        WHERE ($1::text[] IS NULL OR l.county_code = ANY($1)) AND l.year = $2 AND l.month BETWEEN $3 AND $4),
+    g AS (
+        SELECT CASE WHEN r.dimension <> 'village' THEN r.dimension
+                    WHEN grouping(r.month) = 0 THEN 'month' WHEN grouping(left(r.key, 9)) = 0 THEN 'township'
+                    WHEN grouping(r.key) = 0 THEN 'village' ELSE 'total' END AS dimension,
+               CASE WHEN r.dimension <> 'village' THEN r.key
+                    ELSE coalesce(r.month::text, left(r.key, 9) || '000', r.key) END AS key,
+               sum(r.enrolled_now)::integer AS enrolled_now, sum(r.waitlisted_now)::integer AS waitlisted_now,
+               sum(r.completed)::integer AS completed, sum(r.passed)::integer AS passed,
+               sum(r.certified)::integer AS certified, sum(r.employed)::integer AS employed,
+               sum(r.dropped)::integer AS dropped, sum(r.lianghousheng_enrolled)::integer AS lianghousheng_enrolled,
+               sum(r.lianghousheng_completed)::integer AS lianghousheng_completed
+        FROM r
+        GROUP BY GROUPING SETS ((r.dimension), (r.dimension, r.month), (r.dimension, left(r.key, 9)),
+                                (r.dimension, r.key)))
+    SELECT * FROM g
+    WHERE NOT (dimension IN ('trade', 'school') AND key IS NULL)  -- only their by-key set is wanted"""
+
+
+async def fold_rollups(conn: Conn) -> int:
+    """Fold the logged changes into the coarse rollups (-1 when another session is folding)."""
+    folded: int = await conn.fetchval("SELECT enrolment_rollup_fold()")
+    return folded
+
+
+async def rollup_by(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int], region: str,
+                    school_id: UUID | None) -> list[asyncpg.Record]:
+    if region == "" and school_id is None:
+        return await conn.fetch(COARSE_BY, counties, year, months[0], months[1])
+    return await conn.fetch(ROLLUP_BY, counties, year, months[0], months[1], region, school_id)
+
+
+PEOPLE_BY = """
+    SELECT CASE WHEN grouping(p.month) = 0 THEN 'month' WHEN grouping(left(p.village_code, 9)) = 0 THEN 'township'
+                WHEN grouping(p.village_code) = 0 THEN 'village' WHEN grouping(p.trade_code) = 0 THEN 'trade'
+                WHEN grouping(p.school_id) = 0 THEN 'school' ELSE 'total' END AS dimension,
+           coalesce(p.month::text, left(p.village_code, 9) || '000', p.village_code, p.trade_code, p.school_id::text)
+               AS key,
+           count(DISTINCT p.person_id)::integer AS persons_completed
+    FROM completion_people p
+    WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.year = $2 AND p.month BETWEEN $3 AND $4
+      AND p.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR p.school_id = $6) AND p.completions > 0
+    GROUP BY GROUPING SETS ((), (p.month), (left(p.village_code, 9)), (p.village_code), (p.trade_code), (p.school_id))"""
+
+
+async def people_by(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int], region: str,
+                    school_id: UUID | None) -> list[asyncpg.Record]:
+    return await conn.fetch(PEOPLE_BY, counties, year, months[0], months[1], region, school_id)
+
+
+async def completing_households(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int],
+                                region: str, school_id: UUID | None) -> asyncpg.Record:
+    """Households with a member who completed a training in the period (every trainee is of working
+    age: sign-up refuses anyone outside it)."""
+    # Two arrays rather than a row per household: a province has ~100,000 of them.
+    row = await conn.fetchrow(
+        """SELECT coalesce(array_agg(h.county_code), '{}') AS counties, coalesce(array_agg(h.household_id), '{}') AS ids
+           FROM (SELECT DISTINCT p.county_code, p.household_id FROM completion_people p
+                 WHERE ($1::text[] IS NULL OR p.county_code = ANY($1)) AND p.year = $2 AND p.month BETWEEN $3 AND $4
+                   AND p.village_code LIKE $5 || '%' AND ($6::uuid IS NULL OR p.school_id = $6)
+                   AND p.completions > 0) h""",
+        counties, year, months[0], months[1], region, school_id,
+    )
+    assert row is not None
+    return row
+
+
+async def two_trade_households(conn: Conn, counties: list[str] | None, region: str) -> asyncpg.Record:
+    """Households with a member who has completed trainings in two different trades, ever."""
+    row = await conn.fetchrow(
+        """SELECT coalesce(array_agg(h.county_code), '{}') AS counties, coalesce(array_agg(h.household_id), '{}') AS ids
+           FROM (SELECT DISTINCT county_code, household_id FROM person_skills
+                 WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND village_code LIKE $2 || '%'
+                   AND trades >= 2) h""",
+        counties, region,
+    )
+    assert row is not None
+    return row
+
+
+async def open_places(conn: Conn, counties: list[str] | None, region: str, school_id: UUID | None,
+                      ends_from: date, ends_by: date) -> list[asyncpg.Record]:
+    """People still enrolled (not completed, dropped or withdrawn) in sessions ending in [ends_from, ends_by], by county."""
+    return await conn.fetch(
+        """SELECT r.county_code, sum(r.enrolled_now)::integer AS enrolled FROM enrolment_rollup r
+           WHERE ($1::text[] IS NULL OR r.county_code = ANY($1)) AND r.enrolled_now > 0
+             AND r.ends_on BETWEEN $4 AND $5 AND r.village_code LIKE $2 || '%'
+             AND ($3::uuid IS NULL OR r.school_id = $3)
+           GROUP BY r.county_code""",
+        counties, region, school_id, ends_from, ends_by,
+    )
+
+
+async def completion_history(conn: Conn, counties: list[str] | None, ended_before: date) -> list[asyncpg.Record]:
+    """Per county: completed and dropped places in sessions that ended before the day (the whole county)."""
+    return await conn.fetch(
+        """SELECT r.county_code, sum(r.completed)::integer AS completed, sum(r.dropped)::integer AS dropped
+           FROM enrolment_rollup r
+           WHERE ($1::text[] IS NULL OR r.county_code = ANY($1)) AND r.ends_on < $2
+           GROUP BY r.county_code""",
+        counties, ended_before,
+    )
+
+
+# The same figures counted from the records themselves: what the rollups must always equal.
+RAW_COUNTS = """
+    SELECT en.county_code,
+           extract(year FROM CASE WHEN en.status = 'completed' THEN en.completed_on ELSE en.starts_on END)::smallint
+               AS year,
+           extract(month FROM CASE WHEN en.status = 'completed' THEN en.completed_on ELSE en.starts_on END)::smallint
+               AS month,
+           en.session_id, en.village_code, en.lianghousheng,
+           count(*) FILTER (WHERE en.status = 'enrolled')::integer AS enrolled_now,
+           count(*) FILTER (WHERE en.status = 'waitlisted')::integer AS waitlisted_now,
+           count(*) FILTER (WHERE en.status = 'dropped')::integer AS dropped,
+           count(*) FILTER (WHERE en.status = 'completed')::integer AS completed,
+           count(*) FILTER (WHERE en.status = 'completed' AND en.passed)::integer AS passed,
+           count(*) FILTER (WHERE en.status = 'completed' AND en.certificate_no IS NOT NULL)::integer AS certified,
+           count(*) FILTER (WHERE en.status = 'completed' AND EXISTS (
+               SELECT 1 FROM employment em WHERE em.county_code = en.county_code AND em.enrolment_id = en.id
+           ))::integer AS employed
+    FROM enrolments en
+    WHERE en.county_code = $1 AND en.status IN ('enrolled', 'waitlisted', 'dropped', 'completed')
+    GROUP BY 1, 2, 3, 4, 5, 6"""
+
+
+async def raw_counts(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(RAW_COUNTS, county_code)
+
+
+async def rollup_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT county_code, year, month, session_id, village_code, lianghousheng, enrolled_now, waitlisted_now,
+                  dropped, completed, passed, certified, employed
+           FROM enrolment_rollup WHERE county_code = $1
+             AND (enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed)
+                 <> (0, 0, 0, 0, 0, 0, 0)""",
+        county_code,
+    )
+
+
+async def raw_completion_people(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT county_code, extract(year FROM completed_on)::smallint AS year,
+                  extract(month FROM completed_on)::smallint AS month, person_id, school_id, trade_code,
+                  household_id, village_code, count(*)::integer AS completions
+           FROM enrolments WHERE county_code = $1 AND status = 'completed'
+           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8""",
+        county_code,
+    )
+
+
+async def completion_people_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT county_code, year, month, person_id, school_id, trade_code, household_id, village_code, completions
+           FROM completion_people WHERE county_code = $1 AND completions <> 0""",
+        county_code,
+    )
+
+
+async def coarse_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """The coarse rollups with the unfolded log added, by year, month, dimension and key (non-zero rows)."""
+    return await conn.fetch(
+        """SELECT year, month, dimension, key, sum(enrolled_now)::integer, sum(waitlisted_now)::integer,
+                  sum(dropped)::integer, sum(completed)::integer, sum(passed)::integer, sum(certified)::integer,
+                  sum(employed)::integer, sum(lh_enrolled)::integer, sum(lh_completed)::integer
+           FROM (SELECT year, month, dimension, key, enrolled_now, waitlisted_now, dropped, completed, passed,
+                        certified, employed, lianghousheng_enrolled AS lh_enrolled,
+                        lianghousheng_completed AS lh_completed
+                 FROM enrolment_rollup_coarse WHERE county_code = $1
+                 UNION ALL
+                 SELECT l.year, l.month, x.dimension, x.key, l.enrolled_now, l.waitlisted_now, l.dropped, l.completed,
+                        l.passed, l.certified, l.employed, CASE WHEN l.lianghousheng THEN l.enrolled_now ELSE 0 END,
+                        CASE WHEN l.lianghousheng THEN l.completed ELSE 0 END
+                 FROM enrolment_rollup_log l
+                 CROSS JOIN LATERAL (VALUES ('village', l.village_code), ('trade', l.trade_code),
+                                            ('school', l.school_id::text)) AS x(dimension, key)
+                 WHERE l.county_code = $1) r
+           GROUP BY 1, 2, 3, 4
+           HAVING (sum(enrolled_now), sum(waitlisted_now), sum(dropped), sum(completed), sum(passed),
+                   sum(certified), sum(employed)) <> (0, 0, 0, 0, 0, 0, 0)""",
+        county_code,
+    )
+
+
+async def raw_coarse(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """The same, counted from the enrolment and employment rows."""
+    return await conn.fetch(
+        f"""SELECT f.year, f.month, x.dimension, x.key, sum(f.enrolled_now)::integer, sum(f.waitlisted_now)::integer,
+                   sum(f.dropped)::integer, sum(f.completed)::integer, sum(f.passed)::integer,
+                   sum(f.certified)::integer, sum(f.employed)::integer,
+                   sum(CASE WHEN f.lianghousheng THEN f.enrolled_now ELSE 0 END)::integer,
+                   sum(CASE WHEN f.lianghousheng THEN f.completed ELSE 0 END)::integer
+            FROM ({RAW_COUNTS.replace("en.session_id, en.village_code, en.lianghousheng,",
+                                      "en.session_id, en.village_code, en.lianghousheng, en.trade_code, en.school_id,")
+                   .replace("GROUP BY 1, 2, 3, 4, 5, 6", "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8")}) f
+            CROSS JOIN LATERAL (VALUES ('village', f.village_code), ('trade', f.trade_code),
+                                       ('school', f.school_id::text)) AS x(dimension, key)
+            GROUP BY 1, 2, 3, 4
+            HAVING (sum(f.enrolled_now), sum(f.waitlisted_now), sum(f.dropped), sum(f.completed), sum(f.passed),
+                    sum(f.certified), sum(f.employed)) <> (0, 0, 0, 0, 0, 0, 0)""",
+        county_code,
+    )
+
+
+async def person_skills_differences(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """person_skills against the number of different trades each person completed, from the records."""
+    return await conn.fetch(
+        """SELECT coalesce(k.person_id, r.person_id) AS person_id, coalesce(k.trades, 0) AS kept,
+                  coalesce(r.trades, 0) AS counted
+           FROM (SELECT person_id, trades FROM person_skills WHERE county_code = $1 AND trades <> 0) k
+           FULL JOIN (SELECT person_id, count(DISTINCT trade_code)::integer AS trades FROM enrolments
+                      WHERE county_code = $1 AND status = 'completed' GROUP BY person_id) r
+             ON r.person_id = k.person_id
+           WHERE coalesce(k.trades, 0) <> coalesce(r.trades, 0)""",
+        county_code,
+    )

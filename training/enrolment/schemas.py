@@ -124,3 +124,32 @@ class Roster(msgspec.Struct):
     enrolled: int  # holding a seat: 已报名 and 已结业
     waitlisted: int
     by_status: dict[str, int]
+
+
+class TrainingCounts(msgspec.Struct, kw_only=True):
+    """Enrolment figures of one group (a whole scope, a month, a township, a village, a trade or a
+    school), derived from the enrolment rollups: 人次 are places, persons_completed are people."""
+
+    enrolled_now: int = 0
+    waitlisted_now: int = 0
+    completed: int = 0
+    persons_completed: int = 0
+    passed: int = 0
+    certified: int = 0
+    employed: int = 0
+    dropped: int = 0
+    lianghousheng_enrolled: int = 0
+    lianghousheng_completed: int = 0
+
+
+class CountsBy(msgspec.Struct, kw_only=True):
+    total: TrainingCounts
+    # dimension ('month', 'township', 'village', 'trade', 'school') -> key -> counts
+    by: dict[str, dict[str, TrainingCounts]]
+
+
+class OpenPlaces(msgspec.Struct, kw_only=True):
+    county_code: str
+    enrolled: int  # still enrolled in sessions ending within the period
+    history_completed: int  # completed and dropped places of sessions that ended before the period
+    history_dropped: int

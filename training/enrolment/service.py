@@ -29,13 +29,16 @@ from training.enrolment.schemas import (
     AttendanceDay,
     AttendanceResult,
     Completion,
+    CountsBy,
     Employment,
     EmploymentCreate,
     Enrolment,
     EnrolmentCreate,
+    OpenPlaces,
     PersonTrainings,
     Roster,
     Training,
+    TrainingCounts,
     Withdrawal,
 )
 from training.registry import service as registry
@@ -110,7 +113,8 @@ async def enrol(conn: Conn, principal: Principal, rule: Rule, session_id: UUID, 
             "session_id": session_id, "person_id": data.person_id, "school_id": session["school_id"],
             "status": "enrolled" if place["seated"] else "waitlisted", "source": data.source,
             "waitlist_seq": place["waitlist_seq"], "starts_on": session["starts_on"], "ends_on": session["ends_on"],
-            "created_by": principal.id, "recommendation_id": data.recommendation_id}
+            "created_by": principal.id, "recommendation_id": data.recommendation_id,
+            "lianghousheng": bool(person["lianghousheng"])}
         try:
             async with conn.transaction():
                 enrolment_id = await repo.insert(conn, county, values)
@@ -378,3 +382,80 @@ async def history(conn: Conn, county_code: str) -> list[asyncpg.Record]:
 async def counties_with_history(conn: Conn) -> list[str]:
     """Counties that have at least one finished, withdrawn or dropped enrolment."""
     return await repo.counties_with_history(conn)
+
+
+# Figures for progress and reports: the enrolment slice owns them and derives them from its rollups.
+# `counties` None means every county; `region` is a leading part of 12-digit village codes ('' for all).
+DIMENSIONS = ("month", "township", "village", "trade", "school")
+
+
+async def training_counts(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int], region: str,
+                          school_id: UUID | None) -> CountsBy:
+    """Enrolment counts in the months of a year, in total and by month, township, village, trade and school.
+    enrolled_now / waitlisted_now / dropped count on the session's first day, completions on their day."""
+    out = CountsBy(total=TrainingCounts(), by={d: {} for d in DIMENSIONS})
+    if region == "" and school_id is None:
+        await repo.fold_rollups(conn)  # keeps the log short; the reading adds whatever it has not folded
+
+    def slot(dimension: str, key: str | None) -> TrainingCounts:
+        if dimension == "total":
+            return out.total
+        return out.by[dimension].setdefault(str(key), TrainingCounts())
+
+    for row in await repo.rollup_by(conn, counties, year, months, region, school_id):
+        counts = slot(row["dimension"], row["key"])
+        for field in ("enrolled_now", "waitlisted_now", "completed", "passed", "certified", "employed", "dropped",
+                      "lianghousheng_enrolled", "lianghousheng_completed"):
+            setattr(counts, field, row[field] or 0)
+    for row in await repo.people_by(conn, counties, year, months, region, school_id):
+        slot(row["dimension"], row["key"]).persons_completed = row["persons_completed"]
+    return out
+
+
+async def completing_households(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int],
+                                region: str, school_id: UUID | None) -> list[tuple[str, UUID]]:
+    """(county, household) of every household with a member who completed a training in the period."""
+    found = await repo.completing_households(conn, counties, year, months, region, school_id)
+    return list(zip(found["counties"], found["ids"], strict=True))
+
+
+async def two_trade_households(conn: Conn, counties: list[str] | None, region: str) -> list[tuple[str, UUID]]:
+    """(county, household) of households with a member who has completed two different trades, ever."""
+    found = await repo.two_trade_households(conn, counties, region)
+    return list(zip(found["counties"], found["ids"], strict=True))
+
+
+async def open_places(conn: Conn, counties: list[str] | None, region: str, school_id: UUID | None,
+                      ends_from: date, ends_by: date) -> list[OpenPlaces]:
+    """Per county: places still in progress in sessions ending in [ends_from, ends_by], and the county's
+    past completed and dropped places (sessions ended before ends_from), for a year-end forecast."""
+    history = {r["county_code"]: r for r in await repo.completion_history(conn, counties, ends_from)}
+    places = {r["county_code"]: r["enrolled"]
+              for r in await repo.open_places(conn, counties, region, school_id, ends_from, ends_by)}
+    return [OpenPlaces(county_code=c, enrolled=places.get(c, 0),
+                       history_completed=history[c]["completed"] if c in history else 0,
+                       history_dropped=history[c]["dropped"] if c in history else 0)
+            for c in sorted(set(history) | set(places))]
+
+
+async def rollup_differences(conn: Conn, county_code: str) -> list[str]:
+    """Where the rollups differ from a recount of the records (empty when they agree): for tests and checks."""
+    problems: list[str] = []
+    for name, kept, counted in (
+            ("enrolment_rollup", await repo.rollup_rows(conn, county_code), await repo.raw_counts(conn, county_code)),
+            ("completion_people", await repo.completion_people_rows(conn, county_code),
+             await repo.raw_completion_people(conn, county_code)),
+            ("enrolment_rollup_coarse", await repo.coarse_rows(conn, county_code),
+             await repo.raw_coarse(conn, county_code))):
+        kept_set = {tuple(r.values()) for r in kept}
+        counted_set = {tuple(r.values()) for r in counted}
+        problems += [f"{name} keeps {row} but the records give no such row" for row in kept_set - counted_set]
+        problems += [f"{name} lacks {row} counted from the records" for row in counted_set - kept_set]
+    problems += [f"person_skills of {r['person_id']}: kept {r['kept']}, counted {r['counted']}"
+                 for r in await repo.person_skills_differences(conn, county_code)]
+    return problems
+
+
+async def fold_rollups(conn: Conn) -> int:
+    """Fold logged changes into the coarse rollups now (they are also folded by every county-wide read)."""
+    return await repo.fold_rollups(conn)

@@ -53,3 +53,17 @@ async def upsert(conn: Conn, rows: list[RegionRow]) -> tuple[int, int]:
     )
     inserted = sum(1 for r in result if r["inserted"])
     return inserted, len(result) - inserted
+
+
+async def places(conn: Conn, prefix: str) -> list[asyncpg.Record]:
+    """Regions whose code starts with the prefix, with names and coordinates."""
+    return await conn.fetch("SELECT code, name, level, lat, lon FROM regions WHERE code LIKE $1 || '%' ORDER BY code",
+                            prefix)
+
+
+async def region(conn: Conn, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT code, name, level, county_code FROM regions WHERE code = $1", code)
+
+
+async def names(conn: Conn, codes: list[str]) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT code, name FROM regions WHERE code = ANY($1::text[])", codes)

@@ -125,3 +125,27 @@ async def load_csv(conn: repo.Conn, text: str) -> LoadResult:
     async with conn.transaction():
         inserted, updated = await repo.upsert(conn, rows)
     return LoadResult(inserted, updated)
+
+
+class Place(msgspec.Struct, frozen=True):
+    code: str
+    name: str
+    level: str
+    lat: float | None
+    lon: float | None
+
+
+async def places(conn: repo.Conn, prefix: str) -> dict[str, Place]:
+    """Every region whose 12-digit code starts with the prefix (a county's 6 digits, a township's 9), by code."""
+    return {r["code"]: Place(r["code"], r["name"], r["level"], r["lat"], r["lon"])
+            for r in await repo.places(conn, prefix)}
+
+
+async def find(conn: repo.Conn, code: str) -> Place | None:
+    row = await repo.region(conn, code)
+    return Place(row["code"], row["name"], row["level"], None, None) if row else None
+
+
+async def names(conn: repo.Conn, codes: list[str]) -> dict[str, str]:
+    """Names of regions by 12-digit code."""
+    return {r["code"]: r["name"] for r in await repo.names(conn, codes)} if codes else {}

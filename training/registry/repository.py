@@ -462,3 +462,104 @@ async def person_facts(conn: Conn, county_code: str, rule: Rule, person_ids: lis
            WHERE p.county_code = $1 AND ($2::uuid[] IS NULL OR p.id = ANY($2))""",
         county_code, person_ids, rule.as_of, rule.years, rule.male[0], rule.male[1], rule.female[0], rule.female[1],
     )
+
+
+# Progress: target households (建档立卡, 脱贫, 监测), counted from household_counts (migration 0012, kept by
+# triggers on households) rather than by a scan of the households.
+TARGET_STATUSES = ["registered_poor", "lifted", "monitored"]
+
+
+async def target_household_counts(conn: Conn, counties: list[str] | None, region: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT village_code, sum(households)::integer AS households FROM household_counts
+           WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND village_code LIKE $2 || '%'
+             AND poverty_status = ANY($3::text[]) AND households <> 0
+           GROUP BY village_code""",
+        counties, region, TARGET_STATUSES,
+    )
+
+
+async def target_households_among(conn: Conn, households: list[tuple[str, UUID]], region: str
+                                  ) -> list[asyncpg.Record]:
+    """Of the given (county, household) pairs: the target households in the region, by village."""
+    return await conn.fetch(
+        """SELECT h.village_code, count(*)::integer AS households
+           FROM unnest($1::text[], $2::uuid[]) AS k(county_code, id)
+           JOIN households h ON h.county_code = k.county_code AND h.id = k.id
+           WHERE h.village_code LIKE $3 || '%' AND h.poverty_status = ANY($4::text[])
+           GROUP BY h.village_code""",
+        [c for c, _ in households], [h for _, h in households], region, TARGET_STATUSES,
+    )
+
+
+def _labourer(alias: str) -> str:
+    """A working-age labourer ($5 as-of day, $6-$9 the working-age bounds): able to work and not at school."""
+    return f"""({alias}.labour_capacity IN ('full', 'weak') AND NOT {alias}.in_school
+                AND extract(year FROM age($5::date, {alias}.birth_date))::integer
+                    BETWEEN (CASE WHEN {alias}.sex = 'male' THEN $6::integer ELSE $8::integer END)
+                        AND (CASE WHEN {alias}.sex = 'male' THEN $7::integer ELSE $9::integer END))"""
+
+
+async def uncovered_households(conn: Conn, scope: Scope, region: str, rule: Rule,
+                               trained: list[tuple[str, UUID]], limit: int | None, offset: int) -> list[asyncpg.Record]:
+    """A page of target households in reach with a working-age labourer and nobody in `trained`; one row
+    per labourer (never an ID number, phone or health field), each row carrying the number of households."""
+    return await conn.fetch(
+        f"""WITH trained AS (SELECT * FROM unnest($10::text[], $11::uuid[]) AS k(county_code, id)),
+           picked AS (
+               SELECT h.county_code, h.id, h.village_code, h.household_no, h.head_name, h.poverty_status,
+                      count(*) OVER () AS total
+               FROM households h
+               WHERE ($1::text[] IS NULL OR h.county_code = ANY($1))
+                 AND ($2::text[] IS NULL OR h.village_code LIKE ANY($2)) AND h.village_code LIKE $3 || '%'
+                 AND h.poverty_status = ANY($4::text[])
+                 AND NOT EXISTS (SELECT 1 FROM trained t WHERE t.county_code = h.county_code AND t.id = h.id)
+                 AND EXISTS (SELECT 1 FROM people p WHERE p.county_code = h.county_code AND p.household_id = h.id
+                               AND {_labourer('p')})
+               ORDER BY h.village_code, h.household_no, h.id
+               LIMIT $12 OFFSET $13)
+           SELECT picked.*, p.id AS person_id, p.name, p.sex, p.birth_date, p.education, p.labour_capacity,
+                  p.work_status, extract(year FROM age($5::date, p.birth_date))::integer AS age,
+                  coalesce(s.desired_trades, '{{}}') AS desired_trades
+           FROM picked
+           JOIN people p ON p.county_code = picked.county_code AND p.household_id = picked.id AND {_labourer('p')}
+           LEFT JOIN LATERAL (SELECT desired_trades FROM surveys s
+                              WHERE s.county_code = p.county_code AND s.person_id = p.id
+                              ORDER BY s.surveyed_on DESC, s.created_at DESC LIMIT 1) s ON true
+           ORDER BY picked.village_code, picked.household_no, picked.id, p.birth_date, p.id""",
+        scope.counties, scope.village_patterns, region, TARGET_STATUSES, rule.as_of, rule.male[0], rule.male[1],
+        rule.female[0], rule.female[1], [c for c, _ in trained], [h for _, h in trained], limit, offset,
+    )
+
+
+async def wanted_trades(conn: Conn, counties: list[str] | None, region: str) -> list[asyncpg.Record]:
+    """People's wanted trades from their latest survey, grouped by village, trade and how far they can go."""
+    return await conn.fetch(
+        """SELECT h.county_code, h.village_code, t.trade_code, coalesce(s.can_board, false) AS can_board,
+                  s.max_travel_km, count(DISTINCT p.id)::integer AS people
+           FROM households h
+           JOIN people p ON p.county_code = h.county_code AND p.household_id = h.id
+           JOIN LATERAL (SELECT desired_trades, can_board, max_travel_km FROM surveys s
+                         WHERE s.county_code = p.county_code AND s.person_id = p.id
+                         ORDER BY s.surveyed_on DESC, s.created_at DESC LIMIT 1) s ON true
+           CROSS JOIN LATERAL unnest(s.desired_trades) AS t(trade_code)
+           WHERE ($1::text[] IS NULL OR h.county_code = ANY($1)) AND h.village_code LIKE $2 || '%'
+           GROUP BY 1, 2, 3, 4, 5""",
+        counties, region,
+    )
+
+
+async def household_count_differences(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """household_counts against a recount of the households: the rows where they differ."""
+    return await conn.fetch(
+        """SELECT coalesce(k.village_code, r.village_code) AS village_code,
+                  coalesce(k.poverty_status, r.poverty_status) AS poverty_status,
+                  coalesce(k.households, 0) AS kept, coalesce(r.households, 0) AS counted
+           FROM (SELECT village_code, poverty_status, households FROM household_counts
+                 WHERE county_code = $1 AND households <> 0) k
+           FULL JOIN (SELECT village_code, poverty_status, count(*)::integer AS households FROM households
+                      WHERE county_code = $1 GROUP BY 1, 2) r
+             ON r.village_code = k.village_code AND r.poverty_status = k.poverty_status
+           WHERE coalesce(k.households, 0) <> coalesce(r.households, 0)""",
+        county_code,
+    )

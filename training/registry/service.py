@@ -427,3 +427,77 @@ async def person_facts(conn: Conn, county_code: str, rule: Rule, person_ids: lis
     """The recommender's view of people in a county (see repository.person_facts). The caller has
     already decided who may see the result; rows carry no names, ID numbers or phones."""
     return await repo.person_facts(conn, county_code, rule, person_ids)
+
+
+# Facts about households and people for progress (composed by training.progress).
+async def target_households(conn: Conn, counties: list[str] | None, region: str) -> dict[str, int]:
+    """Target households (建档立卡, 脱贫 and 监测) by village, in the region ('' for all of `counties`)."""
+    return {r["village_code"]: r["households"] for r in await repo.target_household_counts(conn, counties, region)}
+
+
+async def target_households_among(conn: Conn, households: list[tuple[str, UUID]], region: str) -> dict[str, int]:
+    """How many of the given (county, household) pairs are target households in the region, by village."""
+    if not households:
+        return {}
+    return {r["village_code"]: r["households"] for r in await repo.target_households_among(conn, households, region)}
+
+
+class Labourer(msgspec.Struct, kw_only=True):
+    person_id: UUID
+    name: str
+    sex: str
+    age: int
+    education: str
+    labour_capacity: str
+    work_status: str
+    desired_trades: list[str]
+
+
+class UncoveredHousehold(msgspec.Struct, kw_only=True):
+    county_code: str
+    household_id: UUID
+    village_code: str
+    household_no: str | None
+    head_name: str
+    poverty_status: str
+    labourers: list[Labourer]
+
+
+async def uncovered_households(conn: Conn, principal: Principal, region: str, rule: Rule,
+                               trained: list[tuple[str, UUID]], limit: int | None,
+                               offset: int) -> tuple[list[UncoveredHousehold], int]:
+    """Target households in the caller's reach and the region with a working-age labourer (16-60 / 16-55
+    by the settings, able to work, not at school) and nobody in `trained`; a page of them and the total."""
+    rows = await repo.uncovered_households(conn, scope_for(principal), region, rule, trained, limit, offset)
+    out: dict[tuple[str, UUID], UncoveredHousehold] = {}
+    for r in rows:
+        key = (r["county_code"], r["id"])
+        if key not in out:
+            out[key] = UncoveredHousehold(county_code=r["county_code"], household_id=r["id"],
+                                          village_code=r["village_code"], household_no=r["household_no"],
+                                          head_name=r["head_name"], poverty_status=r["poverty_status"], labourers=[])
+        out[key].labourers.append(Labourer(person_id=r["person_id"], name=r["name"], sex=r["sex"], age=r["age"],
+                                           education=r["education"], labour_capacity=r["labour_capacity"],
+                                           work_status=r["work_status"], desired_trades=list(r["desired_trades"])))
+    total = rows[0]["total"] if rows else 0
+    return list(out.values()), total
+
+
+class WantedTrade(msgspec.Struct, kw_only=True):
+    county_code: str
+    village_code: str
+    trade_code: str
+    can_board: bool
+    max_travel_km: int | None
+    people: int
+
+
+async def wanted_trades(conn: Conn, counties: list[str] | None, region: str) -> list[WantedTrade]:
+    """Wanted trades of the latest survey of each person, by village and reach (board, km)."""
+    return [WantedTrade(**dict(r)) for r in await repo.wanted_trades(conn, counties, region)]
+
+
+async def household_count_differences(conn: Conn, county_code: str) -> list[str]:
+    """Where the target-household rollup differs from a recount of the households (empty when they agree)."""
+    return [f"{r['village_code']} {r['poverty_status']}: kept {r['kept']}, counted {r['counted']}"
+            for r in await repo.household_count_differences(conn, county_code)]

@@ -1,0 +1,250 @@
+"""Benchmark: /api/progress figures for a 50,000-person county and a 5-million-person province, from the
+rollups (migration 0012), beside the raw query on the rollups and a scan of the records.
+
+Targets (issue 9): a county under 100 ms, a province under 1 s.
+
+How the data is made (bulk SQL, not the simulator, which writes through the services and would take
+hours for a province):
+  * the county (513435): 15,000 households (60 % target households), 50,000 people, 10 schools, 30
+    trades, 600 sessions over the last 18 months and the next month, 30 places each (18,000 enrolments:
+    completed, dropped, withdrawn, enrolled, waitlisted by where the session stands), employment records
+    for 60 % of completions, all inserted with INSERT ... SELECT so the triggers build the rollups;
+  * the province: the county's households copied into 99 more counties (1.5 million households, the
+    household rollup kept by the triggers), and the county's enrolment rollup rows copied into them with
+    bulk SQL inserts straight into the rollup tables. The other counties' people and enrolment rows are
+    not made: progress never reads them (that is the point), and 5 million people would take the machine
+    most of an hour.
+
+    .venv/bin/python bench/progress.py [--counties 100] [--runs 30]
+
+Uses DATABASE_URL if set (it must allow CREATE DATABASE), else a throwaway embedded PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import open_bench_database  # noqa: E402
+from training.core import db  # noqa: E402
+from training.core.config import load_settings  # noqa: E402
+from training.enrolment import repository as enrolment_repo  # noqa: E402
+from training.enrolment import service as enrolment  # noqa: E402
+from training.progress import service as progress  # noqa: E402
+from training.registry import service as registry  # noqa: E402
+
+COUNTY = "513435"
+
+
+def today() -> date:
+    return load_settings().today()
+
+
+COUNTY_SQL = """
+INSERT INTO schools (county_code, name, kind)
+SELECT $1, '基准学校' || g, 'training_institution' FROM generate_series(1, 10) g;
+
+CREATE TEMP TABLE t AS SELECT row_number() OVER (ORDER BY code) AS n, code FROM trades ORDER BY code LIMIT 30;
+CREATE TEMP TABLE s AS SELECT row_number() OVER (ORDER BY id) AS n, id FROM schools WHERE county_code = $1;
+CREATE TEMP TABLE v AS SELECT row_number() OVER (ORDER BY code) AS n, code FROM regions
+    WHERE county_code = $1 AND level = 'village';
+
+INSERT INTO courses (county_code, school_id, title, trade_code, kind, hours, certificate)
+SELECT $1, s.id, '基准课程' || t.n, t.code, 'short', 80, true FROM t JOIN s ON s.n = 1 + t.n % 10;
+
+CREATE TEMP TABLE c AS SELECT row_number() OVER (ORDER BY id) AS n, id, school_id FROM courses WHERE county_code = $1;
+
+-- 600 sessions, starting evenly over the last 540 days and the next 30.
+CREATE TEMP TABLE se AS
+SELECT g AS n, gen_random_uuid() AS id, c.id AS course_id, c.school_id,
+       ($2::date - 540 + (g * 570 / 600)) AS starts_on,
+       ($2::date - 540 + (g * 570 / 600) + 5 + g % 20) AS ends_on,
+       (SELECT code FROM v WHERE v.n = 1 + g % (SELECT count(*) FROM v)) AS village_code
+FROM generate_series(1, 600) g JOIN c ON c.n = 1 + g % 30;
+INSERT INTO sessions (county_code, id, course_id, school_id, starts_on, ends_on, village_code, capacity, status)
+SELECT $1, id, course_id, school_id, starts_on, ends_on, village_code, 30, 'published' FROM se;
+
+-- 15,000 households over the villages, 60 % target households.
+CREATE TEMP TABLE hh AS
+SELECT g AS n, gen_random_uuid() AS id, (SELECT code FROM v WHERE v.n = 1 + g % (SELECT count(*) FROM v)) AS village_code,
+       (ARRAY['registered_poor', 'lifted', 'monitored', 'ordinary', 'ordinary'])[1 + g % 5] AS poverty_status
+FROM generate_series(1, 15000) g;
+INSERT INTO households (county_code, id, village_code, household_no, head_name, poverty_status, lifted_year,
+                        monitor_type)
+SELECT $1, id, village_code, 'B-' || n, '户主' || n, poverty_status,
+       CASE WHEN poverty_status = 'lifted' THEN 2019 END,
+       CASE WHEN poverty_status = 'monitored' THEN 'marginal' END
+FROM hh;
+
+-- 50,000 people.
+CREATE TEMP TABLE pp AS
+SELECT g AS n, gen_random_uuid() AS id, hh.id AS household_id FROM generate_series(1, 50000) g
+JOIN hh ON hh.n = 1 + g % 15000;
+INSERT INTO people (county_code, id, household_id, name, id_hash, id_enc, id_masked, birth_date, sex, relation,
+                    education, labour_capacity, work_status)
+SELECT $1, pp.id, pp.household_id, '人' || n, decode(md5(pp.id::text), 'hex'), '\\x00', '513***********0000',
+       $2::date - (6000 + n % 12000), CASE WHEN n % 2 = 0 THEN 'male' ELSE 'female' END, '子女', '71', 'full',
+       'farming'
+FROM pp;
+
+-- 30 places per session; a person comes back every 500 sessions (so some learn two trades, never two at once).
+INSERT INTO enrolments (county_code, session_id, person_id, school_id, status, waitlist_seq, starts_on, ends_on,
+                        completed_on, passed, certificate_no, lianghousheng)
+SELECT $1, se.id, pp.id, se.school_id, x.status,
+       CASE WHEN x.status = 'waitlisted' THEN k END, se.starts_on, se.ends_on,
+       CASE WHEN x.status = 'completed' THEN se.ends_on END,
+       CASE WHEN x.status = 'completed' THEN k % 10 <> 0 END,
+       CASE WHEN x.status = 'completed' AND k % 3 = 0 THEN 'Z' || lpad((se.n * 30 + k)::text, 21, '0') END,
+       k % 12 = 0
+FROM se CROSS JOIN generate_series(0, 29) k
+JOIN pp ON pp.n = 1 + (se.n * 30 + k) % 15000
+CROSS JOIN LATERAL (SELECT CASE
+    WHEN se.ends_on < $2 THEN (CASE WHEN k < 25 THEN 'completed' WHEN k < 28 THEN 'dropped' ELSE 'withdrawn' END)
+    WHEN se.starts_on <= $2 THEN (CASE WHEN k < 28 THEN 'enrolled' ELSE 'withdrawn' END)
+    ELSE (CASE WHEN k < 25 THEN 'enrolled' ELSE 'waitlisted' END) END AS status) x;
+UPDATE sessions SET enrolled_count = (SELECT count(*) FROM enrolments en WHERE en.county_code = sessions.county_code
+    AND en.session_id = sessions.id AND en.status IN ('enrolled', 'completed')) WHERE county_code = $1;
+
+INSERT INTO employment (county_code, enrolment_id, employed_on, place)
+SELECT county_code, id, completed_on, 'local' FROM enrolments
+WHERE county_code = $1 AND status = 'completed' AND hashtext(id::text) % 10 < 6;
+"""
+
+COPY_COUNTY_SQL = """
+INSERT INTO regions (code, name, parent_code, level, key_poverty, lat, lon)
+SELECT $2 || substr(code, 7), name, CASE WHEN parent_code IS NOT NULL THEN $2 || substr(parent_code, 7) END, level,
+       key_poverty, lat, lon
+FROM regions WHERE county_code = $1 ORDER BY level = 'village', level = 'township', code;
+INSERT INTO households (county_code, id, village_code, household_no, head_name, poverty_status, lifted_year,
+                        monitor_type)
+SELECT $2, id, $2 || substr(village_code, 7), household_no, head_name, poverty_status, lifted_year, monitor_type
+FROM households WHERE county_code = $1;
+INSERT INTO enrolment_rollup
+SELECT $2, year, month, session_id, $2 || substr(village_code, 7), lianghousheng, school_id, trade_code, ends_on,
+       enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed
+FROM enrolment_rollup WHERE county_code = $1;
+INSERT INTO enrolment_rollup_coarse
+SELECT $2, year, month, dimension, CASE WHEN dimension = 'village' THEN $2 || substr(key, 7) ELSE key END,
+       enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed, lianghousheng_enrolled,
+       lianghousheng_completed
+FROM enrolment_rollup_coarse WHERE county_code = $1;
+INSERT INTO person_skills
+SELECT $2, md5($2 || person_id::text)::uuid, household_id, $2 || substr(village_code, 7), trades
+FROM person_skills WHERE county_code = $1;
+INSERT INTO completion_people
+SELECT $2, year, month, md5($2 || person_id::text)::uuid, school_id, trade_code, household_id,
+       $2 || substr(village_code, 7), completions
+FROM completion_people WHERE county_code = $1;
+"""
+
+
+async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> dict[str, float]:
+    await call()  # warm the caches and the plans
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await call()
+        seconds.append(time.perf_counter() - started)
+    seconds.sort()
+    return {"p50_ms": round(statistics.median(seconds) * 1000, 1),
+            "p95_ms": round(seconds[max(0, int(len(seconds) * 0.95) - 1)] * 1000, 1),
+            "max_ms": round(seconds[-1] * 1000, 1)}
+
+
+async def covered(conn: Any, counties: list[str] | None, year: int) -> dict[str, int]:
+    found = await enrolment.completing_households(conn, counties, year, (1, 12), "", None)
+    return await registry.target_households_among(conn, found, "")
+
+
+async def two_skills(conn: Any, counties: list[str] | None) -> dict[str, int]:
+    return await registry.target_households_among(conn, await enrolment.two_trade_households(conn, counties, ""), "")
+
+
+async def measure(conn: Any, counties: list[str] | None, name: str, runs: int) -> dict[str, Any]:
+    reach = progress.Reach(counties=counties, region="", region_code=(counties[0] if counties else "51") + "0" * 6,
+                           name=name, level="county")
+    year = today().year
+    figures = await progress.progress(conn, reach, today(), year)
+    out: dict[str, Any] = {
+        "progress": await timed(runs, lambda: progress.progress(conn, reach, today(), year)),
+        "raw_query_on_rollups": await timed(runs, lambda: enrolment_repo.rollup_by(conn, counties, year, (1, 12), "",
+                                                                                   None)),
+        # where the time goes: the enrolment counts (rollups), and the person/household sets behind
+        # households_covered and households_covered_two_skills (passed to the registry's service)
+        "parts": {
+            "enrolment_counts": await timed(min(runs, 5), lambda: enrolment.training_counts(
+                conn, counties, year, (1, 12), "", None)),
+            "households_covered": await timed(min(runs, 5), lambda: covered(conn, counties, year)),
+            "households_two_skills": await timed(min(runs, 5), lambda: two_skills(conn, counties)),
+        },
+        "person_times_completed": figures.person_times_completed,
+        "households_target": figures.households_target,
+        "households_covered": figures.households_covered,
+        "rollup_rows": await conn.fetchval("SELECT count(*) FROM enrolment_rollup WHERE $1::text[] IS NULL "
+                                           "OR county_code = ANY($1)", counties),
+    }
+    return out
+
+
+async def main(counties: int, runs: int) -> dict[str, Any]:
+    settings = load_settings()
+    bench = await open_bench_database(settings, "progress")
+    try:
+        async with db.connect(bench.dsn) as conn:
+            started = time.perf_counter()
+            await conn.execute("SET statement_timeout = 0")
+            await conn.execute("SET work_mem = '64MB'")  # what progress() sets for its own transaction
+            async with conn.transaction():
+                for statement in COUNTY_SQL.split(";\n"):
+                    if statement.strip():
+                        await conn.execute(statement.replace("$1", f"'{COUNTY}'").replace(
+                            "$2::date", f"'{today().isoformat()}'::date").replace("$2", f"'{today().isoformat()}'"))
+            built_county = time.perf_counter() - started
+            assert await enrolment.rollup_differences(conn, COUNTY) == [], "the rollups disagree with the records"
+            await enrolment.fold_rollups(conn)
+            await conn.execute("ANALYZE")
+            county = await measure(conn, [COUNTY], "甘洛县", runs)
+            county["scan_of_the_records"] = await timed(min(runs, 5), lambda: enrolment_repo.raw_counts(conn, COUNTY))
+            county["build_seconds"] = round(built_county, 1)
+            county["people"] = await conn.fetchval("SELECT count(*) FROM people")
+            county["enrolments"] = await conn.fetchval("SELECT count(*) FROM enrolments")
+
+            started = time.perf_counter()
+            for k in range(1, counties):
+                code = f"51{90 + k // 100:02d}{k % 100:02d}"
+                for statement in COPY_COUNTY_SQL.split(";\n"):
+                    if statement.strip():
+                        await conn.execute(statement, COUNTY, code)
+            await conn.execute("ANALYZE")
+            province = await measure(conn, None, "四川省（基准）", runs)
+            province["build_seconds"] = round(time.perf_counter() - started, 1)
+            province["counties"] = counties
+            province["people_represented"] = county["people"] * counties
+            province["households"] = await conn.fetchval("SELECT count(*) FROM households")
+            return {"county": county, "province": province, "runs": runs,
+                    "targets_ms": {"county": 100, "province": 1000}}
+    finally:
+        await bench.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counties", type=int, default=100, help="counties of the province (100: 5 million people)")
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    outcome = asyncio.run(main(args.counties, args.runs))
+    if args.counties == 100 and args.runs == 30:
+        out = ROOT / "bench" / "results" / "progress.json"
+        out.write_text(json.dumps(outcome, ensure_ascii=False, indent=2) + "\n")
+    print(json.dumps(outcome, ensure_ascii=False, indent=2))

@@ -1,0 +1,114 @@
+"""HTTP routes of quotas, progress, the worklist of uncovered households, unmet demand and reports."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from litestar import Controller, Response, get, put
+from litestar.params import JSONBody, QueryParameter
+
+from training.core.deps import Caller, Conn, PageLimit, PageOffset, Rules, Today
+from training.core.errors import FieldError, InvalidInput
+from training.progress import reports, service
+from training.progress.schemas import Progress, QuotaList, QuotaPut, QuotaResult, UncoveredPage, UnmetDemand
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Region = Annotated[str, QueryParameter(pattern=r"^\d{6}(\d{6})?$", description="区划代码：县 6 位或 12 位统计用区划代码")]
+Year = Annotated[int, QueryParameter(ge=2000, le=2100, description="年份")]
+MaybeRegion = Annotated[str | None, QueryParameter(pattern=r"^\d{6}(\d{6})?$", description="区划代码：县 6 位或 12 位")]
+MaybeYear = Annotated[int | None, QueryParameter(ge=2000, le=2100, description="年份（或给 month、quarter）")]
+Format = Annotated[Literal["json", "xlsx"], QueryParameter(description="json 或 xlsx")]
+
+
+def _attachment(content: bytes, filename: str) -> Response[bytes]:
+    return Response(content, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"report.xlsx\"; filename*=UTF-8''{quote(filename)}"})
+
+
+def _months(month: str | None, quarter: str | None, year: int | None) -> tuple[int, tuple[int, int]]:
+    """A period as (year, (first month, last month)): a month YYYY-MM, a quarter YYYY-Q, or a whole year."""
+    if month is not None:
+        if not (m := re.fullmatch(r"(\d{4})-(\d{2})", month)) or not 1 <= int(m[2]) <= 12 or not 2000 <= int(m[1]) <= 2100:
+            raise InvalidInput([FieldError("month", "月份应写作 YYYY-MM，如 2026-03", "query")])
+        return int(m[1]), (int(m[2]), int(m[2]))
+    if quarter is not None:
+        if not (q := re.fullmatch(r"(\d{4})-Q?([1-4])", quarter)) or not 2000 <= int(q[1]) <= 2100:
+            raise InvalidInput([FieldError("quarter", "季度应写作 YYYY-Q，如 2026-1", "query")])
+        return int(q[1]), (3 * int(q[2]) - 2, 3 * int(q[2]))
+    if year is None:
+        raise InvalidInput([FieldError("year", "请给出年份 year（或 month、quarter）", "query")])
+    return year, (1, 12)
+
+
+class QuotaController(Controller):
+    path = "/api/quotas"
+    tags = ["进度 progress"]
+
+    @put("/", status_code=200, summary="设定年度指标（县、乡镇或学校；官员在其辖区内，管理员）；乡镇合计超过全县时给出 warning")
+    async def put_quota(self, conn: Conn, principal: Caller, data: JSONBody[QuotaPut]) -> QuotaResult:
+        return await service.put_quota(conn, principal, data)
+
+    @get("/", summary="年度指标列表（可按地区）；乡镇合计超过全县时给出 warning")
+    async def list_(self, conn: Conn, principal: Caller, year: Year, region_code: MaybeRegion = None) -> QuotaList:
+        return await service.list_quotas(conn, principal, year, region_code)
+
+
+class ProgressController(Controller):
+    path = "/api/progress"
+    tags = ["进度 progress"]
+
+    @get("/", summary="年度进度：对照指标的结业人次、人数、取证、就业、覆盖户、进度与预测，并按月、乡镇、村、工种、学校分列")
+    async def progress(self, conn: Conn, principal: Caller, today: Today, region_code: Region,
+                       year: MaybeYear = None,
+                       month: Annotated[str | None, QueryParameter(description="只看一个月：YYYY-MM")] = None,
+                       quarter: Annotated[str | None, QueryParameter(description="只看一个季度：YYYY-Q")] = None,
+                       ) -> Progress:
+        y, months = _months(month, quarter, year)
+        return await service.progress_for(conn, principal, today, region_code, y, months)
+
+    @get("/uncovered-households", summary="今年尚无人参训的目标户（有劳动年龄劳动力）：调查员工作清单，分页，也可导出 .xlsx")
+    async def uncovered(self, conn: Conn, principal: Caller, rule: Rules, today: Today, region_code: Region,
+                        format: Format = "json", limit: PageLimit = 50,
+                        offset: PageOffset = 0) -> UncoveredPage | Response[bytes]:
+        if format == "xlsx":
+            page = await service.uncovered(conn, principal, rule, today, region_code, None, 0)
+            reach = await service.reach_for(conn, principal, region_code)
+            return _attachment(reports.worklist_workbook(page.items, reach.name, today.year, today),
+                               f"未覆盖户清单_{reach.name}_{today.year}.xlsx")
+        return await service.uncovered(conn, principal, rule, today, region_code, limit, offset)
+
+    @get("/unmet-demand", summary="有人想学、但近期没有可及培训班的工种，按乡镇分列，附想学人数")
+    async def unmet(self, conn: Conn, principal: Caller, today: Today, region_code: Region) -> UnmetDemand:
+        return await service.unmet_demand(conn, principal, today, region_code)
+
+
+class ReportController(Controller):
+    path = "/api/reports"
+    tags = ["进度 progress"]
+
+    @get("/monthly", summary="月报 .xlsx：总表对照指标，分乡镇、工种、学校、月份；数字与 /api/progress?month= 相同")
+    async def monthly(self, conn: Conn, principal: Caller, today: Today, region_code: Region,
+                      month: Annotated[str, QueryParameter(description="YYYY-MM")]) -> Response[bytes]:
+        year, months = _months(month, None, None)
+        return await self._report(conn, principal, today, region_code, year, months, "月报",
+                                  f"{year}年{months[0]}月")
+
+    @get("/quarterly", summary="季报 .xlsx：总表对照指标，分乡镇、工种、学校、月份；数字与 /api/progress?quarter= 相同")
+    async def quarterly(self, conn: Conn, principal: Caller, today: Today, region_code: Region,
+                        quarter: Annotated[str, QueryParameter(description="YYYY-Q")]) -> Response[bytes]:
+        year, months = _months(None, quarter, None)
+        return await self._report(conn, principal, today, region_code, year, months, "季报",
+                                  f"{year}年第{(months[0] + 2) // 3}季度")
+
+    @staticmethod
+    async def _report(conn: Conn, principal: Caller, today: Today, region_code: str, year: int,
+                      months: tuple[int, int], kind: str, period: str) -> Response[bytes]:
+        reach = await service.reach_for(conn, principal, region_code)
+        figures = await service.progress(conn, reach, today, year, months)
+        unit = reach.name + ("（本校）" if reach.school_id else "")
+        return _attachment(reports.report_workbook(figures, unit, period, kind, today), f"{unit}{kind}_{period}.xlsx")
+
+
+CONTROLLERS = [QuotaController, ProgressController, ReportController]

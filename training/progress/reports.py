@@ -1,0 +1,128 @@
+"""Excel workbooks as a county office sends them up (月报, 季报) and the worklist of uncovered households.
+Every number comes from the same progress figures as /api/progress; no ID numbers, phones or health data."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from training.progress.schemas import Figures, Progress, UncoveredHousehold
+
+STATUS_WORDS = {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
+SEX_WORDS = {"male": "男", "female": "女"}
+CAPACITY_WORDS = {"full": "劳动力", "weak": "弱劳动力", "lost": "丧失劳动力", "none": "无劳动力"}
+WORK_WORDS = {"farming": "务农", "local_work": "本地务工", "migrant": "外出务工", "unemployed": "无业", "student": "在校学生"}
+
+# The columns of every figures sheet: header, and how to read it from a row of figures.
+COLUMNS: list[tuple[str, str]] = [
+    ("目标人次", "target_person_times"), ("结业人次", "person_times_completed"), ("结业人数", "persons_completed"),
+    ("取证人次", "certified"), ("就业人次", "employed"), ("在训人次", "enrolled_now"), ("候补人次", "waitlisted_now"),
+    ("两后生在训", "lianghousheng_enrolled"), ("两后生结业", "lianghousheng_completed"),
+    ("目标户数", "households_target"), ("已覆盖户数", "households_covered"),
+    ("两门技能户数", "households_covered_two_skills"), ("合格率", "pass_rate"), ("就业率", "employment_rate"),
+]
+TOTAL_ROWS: list[tuple[str, str]] = [
+    ("年度目标（人次）", "target_person_times"), ("结业人次", "person_times_completed"), ("结业人数", "persons_completed"),
+    ("取证人次", "certified"), ("就业人次", "employed"), ("在训人次", "enrolled_now"), ("候补人次", "waitlisted_now"),
+    ("两后生在训人次", "lianghousheng_enrolled"), ("两后生结业人次", "lianghousheng_completed"),
+    ("目标户数（建档立卡、脱贫、监测户）", "households_target"), ("已覆盖户数", "households_covered"),
+    ("掌握两门技能户数", "households_covered_two_skills"), ("合格率", "pass_rate"), ("就业率", "employment_rate"),
+    ("进度（实际/序时进度）", "pace"), ("预计年底完成人次", "forecast_person_times"), ("能否完成年度目标", "on_track"),
+]
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+
+
+def _heading(ws: Worksheet, title: str, unit: str, period: str, width: int) -> None:
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(width, 2))
+    ws.cell(1, 1).font = TITLE
+    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    ws.append([f"填报单位：{unit}", None, f"报告期：{period}"])
+    ws.append([])
+
+
+def _value(value: object) -> object:
+    """A figure as a cell: yes/no in words, and a dash where there is no figure (no quota, no completions)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+def _figures_sheet(wb: Workbook, name: str, first: str, rows: Sequence[Figures], title: str, unit: str,
+                   period: str) -> None:
+    ws = wb.create_sheet(name)
+    _heading(ws, title, unit, period, len(COLUMNS) + 2)
+    ws.append(["代码", first, *[h for h, _ in COLUMNS]])
+    for cell in ws[4]:
+        cell.font = BOLD
+    for r in rows:
+        ws.append([r.key, r.name, *[_value(getattr(r, f)) for _, f in COLUMNS]])
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 20
+    for i in range(3, len(COLUMNS) + 3):
+        ws.column_dimensions[get_column_letter(i)].width = 12
+
+
+def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: date) -> bytes:
+    """总表 against the targets, then 分乡镇, 分工种, 分学校 and 分月 sheets."""
+    title = f"{unit}农村劳动力技能培训{kind}（{period}）"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "总表"
+    _heading(ws, title, unit, period, 3)
+    ws.append(["指标", "数值"])
+    for cell in ws[4]:
+        cell.font = BOLD
+    for header, field in TOTAL_ROWS:
+        ws.append([header, _value(getattr(p, field))])
+    ws.append([])
+    ws.append([f"制表日期：{made_on.isoformat()}"])
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 14
+    _figures_sheet(wb, "分乡镇", "乡镇", p.by.township, title, unit, period)
+    _figures_sheet(wb, "分工种", "工种", p.by.trade, title, unit, period)
+    _figures_sheet(wb, "分学校", "学校", p.by.school, title, unit, period)
+    _figures_sheet(wb, "分月", "月份", p.by.month, title, unit, period)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+WORKLIST_HEADERS = ["乡镇", "村", "户编号", "户主", "家庭属性", "劳动力姓名", "性别", "年龄", "文化程度", "劳动能力",
+                    "务工状况", "意向工种", "推荐培训班"]
+
+
+def worklist_workbook(households: Sequence[UncoveredHousehold], unit: str, year: int, made_on: date) -> bytes:
+    """未覆盖户清单: one row per labourer. Names only: no ID numbers, phones or health."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "未覆盖户"
+    _heading(ws, f"{unit}{year}年尚无人参训的目标户清单", unit, f"{year}年（截至 {made_on.isoformat()}）",
+             len(WORKLIST_HEADERS))
+    ws.append(WORKLIST_HEADERS)
+    for cell in ws[4]:
+        cell.font = BOLD
+    for h in households:
+        for person in h.labourers:
+            ws.append([h.township_name, h.village_name, h.household_no, h.head_name,
+                       STATUS_WORDS.get(h.poverty_status, h.poverty_status), person.name,
+                       SEX_WORDS.get(person.sex, person.sex), person.age, person.education,
+                       CAPACITY_WORDS.get(person.labour_capacity, person.labour_capacity),
+                       WORK_WORDS.get(person.work_status, person.work_status), "、".join(person.desired_trades),
+                       "、".join(f"{s.title}（{s.starts_on}）" for s in person.recommended_sessions)])
+    for i in range(1, len(WORKLIST_HEADERS) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 14
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,372 @@
+"""Quotas and progress. The progress slice owns only the quotas: every figure is derived where its records
+are owned and asked for through the owner's service (enrolment counts from the enrolment rollups,
+households from the registry's, sessions from the catalogue, places from the regions), then composed here.
+Definitions of every figure: README, 进度与指标."""
+
+from __future__ import annotations
+
+import calendar
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from training.catalogue import service as catalogue
+from training.core import audit, db
+from training.core.errors import FieldError, Forbidden, InvalidInput, NotFound
+from training.core.rules import Rule
+from training.core.security import Principal, region_prefix
+from training.enrolment import service as enrolment
+from training.enrolment.schemas import TrainingCounts
+from training.progress import repository as repo
+from training.progress.schemas import (
+    By,
+    DemandTrade,
+    Figures,
+    Progress,
+    Quota,
+    QuotaList,
+    QuotaPut,
+    QuotaResult,
+    TownshipDemand,
+    UncoveredHousehold,
+    UncoveredPage,
+    UnmetDemand,
+    WorklistPerson,
+)
+from training.regions import service as regions
+from training.registry import service as registry
+
+Conn = repo.Conn
+NOT_IN_SCOPE = "地区不存在或不在您的权限范围内"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What one request may count: counties (None: all), the leading digits of village codes in the
+    region ('' for the whole counties), and one school when a school asks."""
+
+    counties: list[str] | None
+    region: str
+    region_code: str
+    name: str
+    level: str
+    school_id: UUID | None = None
+
+
+def _twelve(code: str) -> str:
+    return code + "000000" if len(code) == 6 else code
+
+
+def _may_read(principal: Principal, code: str) -> bool:
+    if principal.role == "admin":
+        return principal.sees_county(code[:6])
+    if principal.role == "school":
+        return principal.county_code == code[:6]
+    return principal.sees_region(code)
+
+
+async def reach_for(conn: Conn, principal: Principal, region_code: str) -> Reach:
+    """The caller's view of a region: 404 outside their scope (another county, another township or village).
+    A school sees its own sessions' figures within the region."""
+    code = _twelve(region_code)
+    place = await regions.find(conn, code)
+    if place is None or not _may_read(principal, code):
+        raise NotFound(NOT_IN_SCOPE)
+    return Reach(counties=[code[:6]], region=region_prefix(code), region_code=code, name=place.name,
+                 level=place.level, school_id=principal.school_id if principal.role == "school" else None)
+
+
+# ------------------------------------------------------------------ quotas
+
+
+def _quota(values: dict[str, Any], names: dict[str, str]) -> Quota:
+    unit = values["region_code"] or str(values["school_id"])
+    return Quota(name=names.get(unit, unit), **values)
+
+
+async def _quota_names(conn: Conn, rows: list[dict[str, Any]]) -> dict[str, str]:
+    codes = [str(r["region_code"]) for r in rows if r["region_code"]]
+    schools = [r["school_id"] for r in rows if r["school_id"]]
+    school_names, _ = await catalogue.names(conn, schools, [])
+    return await regions.names(conn, codes) | {str(k): v for k, v in school_names.items()}
+
+
+def _over_warning(rows: list[dict[str, Any]]) -> str | None:
+    """The townships' quotas adding up to more than their county's, said in words (allowed, but flagged)."""
+    warnings = []
+    for county in sorted({str(r["county_code"]) for r in rows}):
+        county_row = next((r for r in rows if r["region_code"] == county + "000000"), None)
+        townships = [r for r in rows if r["county_code"] == county and r["region_code"]
+                     and str(r["region_code"]).endswith("000") and not str(r["region_code"]).endswith("000000")]
+        total = sum(int(str(r["target_person_times"])) for r in townships)
+        if county_row is not None and total > int(str(county_row["target_person_times"])):
+            warnings.append(f"各乡镇指标合计 {total} 人次，超过全县指标 {county_row['target_person_times']} 人次")
+    return "；".join(warnings) or None
+
+
+async def put_quota(conn: Conn, principal: Principal, data: QuotaPut) -> QuotaResult:
+    if (data.region_code is None) == (data.school_id is None):
+        raise InvalidInput([FieldError("region_code", "请填写县或乡镇的区划代码，或学校编号（二者选一）")])
+    if principal.role not in ("admin", "official"):
+        raise Forbidden("只有官员和管理员可以设定指标")
+    if data.region_code is not None:
+        code = _twelve(data.region_code)
+        place = await regions.find(conn, code)
+        if place is None or not _may_read(principal, code):
+            raise NotFound(NOT_IN_SCOPE)
+        if place.level == "village":
+            raise InvalidInput([FieldError("region_code", "指标按县、乡镇或学校下达，不按村")])
+        county, unit, region_code, school_id = code[:6], code, code, None
+    else:
+        assert data.school_id is not None
+        found = await catalogue.school_county(conn, data.school_id)
+        # A school's quota is the county's business: county officials and admins.
+        if found is None or not _may_read(principal, found + "000000") or (
+                principal.role == "official" and not principal.sees_region(found + "000000")):
+            raise NotFound("学校不存在或不在您的权限范围内")
+        county, unit, region_code, school_id = found, str(data.school_id), None, data.school_id
+    values = msgspec.structs.asdict(data) | {"region_code": region_code, "school_id": school_id}
+    async with conn.transaction():
+        row = await repo.upsert_quota(conn, county, unit, values, principal.id)
+        await audit.record(conn, principal, "set_quota", "quota", unit, county,
+                           {"year": data.year, "target_person_times": data.target_person_times,
+                            "target_persons": data.target_persons, "target_households": data.target_households,
+                            "target_lianghousheng": data.target_lianghousheng})
+    rows = [dict(r) for r in await repo.quotas(conn, [county], data.year)]
+    names = await _quota_names(conn, [dict(row)])
+    return QuotaResult(quota=_quota(dict(row), names), warning=_over_warning(rows))
+
+
+async def list_quotas(conn: Conn, principal: Principal, year: int, region_code: str | None) -> QuotaList:
+    """The quotas of the year within the region (default: every county the caller sees) and the caller's scope."""
+    if region_code is not None:
+        reach = await reach_for(conn, principal, region_code)
+        counties, prefix = reach.counties, reach.region
+    else:
+        counties, prefix = principal.counties, ""
+    rows = [dict(r) for r in await repo.quotas(conn, counties, year)]
+    if principal.role == "school":
+        rows = [r for r in rows if r["school_id"] == principal.school_id]
+    visible = [r for r in rows
+               if (r["region_code"] is not None and str(r["region_code"]).startswith(prefix)
+                   and _may_read(principal, str(r["region_code"])))
+               or (r["school_id"] is not None and len(prefix) <= 6
+                   and (principal.role != "official" or principal.sees_region(str(r["county_code"]) + "000000")))]
+    names = await _quota_names(conn, visible)
+    return QuotaList(items=[_quota(r, names) for r in visible], warning=_over_warning(rows))
+
+
+# ------------------------------------------------------------------ progress
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def period_end(year: int, months: tuple[int, int]) -> date:
+    return date(year, months[1], calendar.monthrange(year, months[1])[1])
+
+
+def _pace(done: int, target: int | None, year: int, line_day: date) -> float | None:
+    """Done against a straight line from 0 on 1 January to the target on 31 December, read on line_day."""
+    start = date(year, 1, 1)
+    if not target or line_day < start:
+        return None
+    days = 366 if calendar.isleap(year) else 365
+    expected = target * (min((line_day - start).days + 1, days) / days)
+    return round(done / expected, 4)
+
+
+def _figures(key: str, name: str, c: TrainingCounts, target: int | None = None,
+             households: tuple[int, int, int] | None = None) -> Figures:
+    h = households
+    return Figures(key=key, name=name, target_person_times=target, person_times_completed=c.completed,
+                   persons_completed=c.persons_completed, certified=c.certified, employed=c.employed,
+                   enrolled_now=c.enrolled_now, waitlisted_now=c.waitlisted_now,
+                   lianghousheng_enrolled=c.lianghousheng_enrolled, lianghousheng_completed=c.lianghousheng_completed,
+                   households_target=h[0] if h else None, households_covered=h[1] if h else None,
+                   households_covered_two_skills=h[2] if h else None, pass_rate=_rate(c.passed, c.completed),
+                   employment_rate=_rate(c.employed, c.completed))
+
+
+def _township(village: str) -> str:
+    return village[:9] + "000"
+
+
+async def forecast(conn: Conn, reach: Reach, year: int, done_in_year: int) -> int:
+    """Year-end 人次: done so far, plus the places still in progress in sessions ending this year times
+    their county's completion rate in sessions that ended before this year (1 with no history)."""
+    expected = 0.0
+    for county in await enrolment.open_places(conn, reach.counties, reach.region, reach.school_id,
+                                               date(year, 1, 1), date(year, 12, 31)):
+        closed = county.history_completed + county.history_dropped
+        rate = county.history_completed / closed if closed else 1.0
+        expected += county.enrolled * rate
+    return done_in_year + math.floor(expected + 0.5)
+
+
+async def progress(conn: Conn, reach: Reach, today: date, year: int, months: tuple[int, int] = (1, 12)) -> Progress:
+    """Figures of the months of a year in the reach; pace and forecast are about the whole year. Read in one
+    snapshot, so the totals, the breakdowns and the households agree with each other."""
+    async with conn.transaction(isolation="repeatable_read"):
+        await db.set_local_work_mem(conn, 64)
+        return await _progress(conn, reach, today, year, months)
+
+
+async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tuple[int, int]) -> Progress:
+    counts = await enrolment.training_counts(conn, reach.counties, year, months, reach.region, reach.school_id)
+    to_date = counts if months[0] == 1 else await enrolment.training_counts(
+        conn, reach.counties, year, (1, months[1]), reach.region, reach.school_id)
+    whole_year = counts if months == (1, 12) else await enrolment.training_counts(
+        conn, reach.counties, year, (1, 12), reach.region, reach.school_id)
+
+    households: dict[str, tuple[int, int, int]] | None = None
+    if reach.school_id is None:  # households belong to places, not to a school's trainees
+        target = await registry.target_households(conn, reach.counties, reach.region)
+        covered = await registry.target_households_among(
+            conn, await enrolment.completing_households(conn, reach.counties, year, months, reach.region, None),
+            reach.region)
+        two = await registry.target_households_among(
+            conn, await enrolment.two_trade_households(conn, reach.counties, reach.region), reach.region)
+        households = {v: (target.get(v, 0), covered.get(v, 0), two.get(v, 0))
+                      for v in set(target) | set(covered) | set(two)}
+
+    quotas = {str(r["region_code"] or r["school_id"]): int(r["target_person_times"])
+              for r in await repo.quotas(conn, reach.counties, year)}
+    target_total = quotas.get(str(reach.school_id)) if reach.school_id else quotas.get(reach.region_code)
+
+    def summed(keys: list[str] | None = None) -> tuple[int, int, int] | None:
+        if households is None:
+            return None
+        rows = [households[k] for k in households if keys is None or k in keys]
+        return (sum(r[0] for r in rows), sum(r[1] for r in rows), sum(r[2] for r in rows))
+
+    villages = sorted(set(counts.by["village"]) | set(households or {}))
+    townships = sorted({_township(v) for v in villages} | {k for k in quotas if k.startswith(reach.region)
+                                                           and k.endswith("000") and not k.endswith("000000")
+                                                           and len(reach.region) <= 6})
+    school_ids = [UUID(s) for s in counts.by["school"]]
+    school_names, trade_names = await catalogue.names(conn, school_ids, list(counts.by["trade"]))
+    place_names = await regions.names(conn, villages + townships)
+    empty = TrainingCounts()
+
+    def village_households(township: str) -> tuple[int, int, int] | None:
+        return summed([v for v in (households or {}) if _township(v) == township])
+
+    by = By(
+        month=[_figures(str(m), f"{m}月", counts.by["month"].get(str(m), empty))
+               for m in range(months[0], months[1] + 1)],
+        township=[_figures(t, place_names.get(t, t), counts.by["township"].get(t, empty), quotas.get(t),
+                           village_households(t)) for t in townships],
+        village=[_figures(v, place_names.get(v, v), counts.by["village"].get(v, empty), None,
+                          summed([v])) for v in villages],
+        trade=[_figures(t, trade_names.get(t, t), c) for t, c in sorted(counts.by["trade"].items())],
+        school=[_figures(s, school_names.get(UUID(s), s), c, quotas.get(s))
+                for s, c in sorted(counts.by["school"].items(), key=lambda kv: school_names.get(UUID(kv[0]), kv[0]))],
+    )
+    top = _figures(reach.region_code, reach.name, counts.total, target_total, summed())
+    line_day = min(today, period_end(year, months))
+    done = to_date.total.completed
+    forecast_total = await forecast(conn, reach, year, whole_year.total.completed)
+    return Progress(
+        target_person_times=target_total, person_times_completed=top.person_times_completed,
+        persons_completed=top.persons_completed, certified=top.certified, employed=top.employed,
+        enrolled_now=top.enrolled_now, waitlisted_now=top.waitlisted_now,
+        lianghousheng_enrolled=top.lianghousheng_enrolled, lianghousheng_completed=top.lianghousheng_completed,
+        households_target=top.households_target, households_covered=top.households_covered,
+        households_covered_two_skills=top.households_covered_two_skills, pass_rate=top.pass_rate,
+        employment_rate=top.employment_rate, pace=_pace(done, target_total, year, line_day),
+        forecast_person_times=forecast_total,
+        on_track=None if target_total is None else forecast_total >= target_total, by=by)
+
+
+async def progress_for(conn: Conn, principal: Principal, today: date, region_code: str, year: int,
+                       months: tuple[int, int] = (1, 12)) -> Progress:
+    return await progress(conn, await reach_for(conn, principal, region_code), today, year, months)
+
+
+# ------------------------------------------------------------------ the worklist and unmet demand
+
+
+async def uncovered(conn: Conn, principal: Principal, rule: Rule, today: date, region_code: str,
+                    limit: int | None, offset: int) -> UncoveredPage:
+    """Target households in the caller's villages with a working-age labourer and nobody who completed a
+    training this year: a surveyor's worklist. Schools have no worklist (they do not see households)."""
+    if principal.role == "school":
+        raise Forbidden("学校不能查看未覆盖户清单")
+    reach = await reach_for(conn, principal, region_code)
+    trained = await enrolment.completing_households(conn, reach.counties, today.year, (1, 12), reach.region, None)
+    rows, total = await registry.uncovered_households(conn, principal, reach.region, rule, trained, limit, offset)
+    names = await regions.names(conn, sorted({r.village_code for r in rows} | {_township(r.village_code) for r in rows}))
+    # Recommended sessions: filled from the recommendations slice's service once it lands (branch `serving`);
+    # until then every labourer's list is empty.
+    items = [UncoveredHousehold(
+        household_id=r.household_id, village_code=r.village_code, village_name=names.get(r.village_code, ""),
+        township_name=names.get(_township(r.village_code), ""), household_no=r.household_no,
+        head_name=r.head_name, poverty_status=r.poverty_status,
+        labourers=[WorklistPerson(**msgspec.structs.asdict(p), recommended_sessions=[]) for p in r.labourers])
+        for r in rows]
+    return UncoveredPage(items=items, total=total, limit=limit or total, offset=offset, year=today.year)
+
+
+def distance_km(a: regions.Place, b: regions.Place) -> float | None:
+    """Great-circle distance between two places' recorded centres; None when either has no coordinates."""
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return None
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+async def unmet_demand(conn: Conn, principal: Principal, today: date, region_code: str) -> UnmetDemand:
+    """Wanted trades (latest survey of each person) with no upcoming published session within reach, by
+    township, with how many people want each. Within reach: a session in the person's own township; or
+    anywhere in the county when the person can board (愿意住校); or, with a travel distance surveyed, a
+    session whose village is at most that many km from the person's village (straight line between the
+    villages' recorded centres)."""
+    if principal.role == "school":
+        raise Forbidden("学校不能查看各乡镇的培训需求")
+    reach = await reach_for(conn, principal, region_code)
+    wanted = await registry.wanted_trades(conn, reach.counties, reach.region)
+    sessions = await catalogue.upcoming_sessions(conn, reach.counties, today)
+    places = await regions.places(conn, reach.region_code[:6])
+    by_trade: dict[tuple[str, str], list[str]] = {}
+    for s in sessions:
+        by_trade.setdefault((s.county_code, s.trade_code), []).append(s.village_code)
+
+    def reachable(w: registry.WantedTrade) -> bool:
+        home = places.get(w.village_code)
+        for village in by_trade.get((w.county_code, w.trade_code), []):
+            if w.can_board or _township(village) == _township(w.village_code):
+                return True
+            there = places.get(village)
+            if w.max_travel_km is not None and home is not None and there is not None:
+                km = distance_km(home, there)
+                if km is not None and km <= w.max_travel_km:
+                    return True
+        return False
+
+    unmet: dict[str, dict[str, int]] = {}
+    for w in wanted:
+        if not reachable(w):
+            trades = unmet.setdefault(_township(w.village_code), {})
+            trades[w.trade_code] = trades.get(w.trade_code, 0) + w.people
+    _, trade_names = await catalogue.names(conn, [], sorted({t for ts in unmet.values() for t in ts}))
+
+    def listed(counts: dict[str, int]) -> list[DemandTrade]:
+        return [DemandTrade(trade_code=t, trade_name=trade_names.get(t, t), people=n)
+                for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    totals: dict[str, int] = {}
+    for trades in unmet.values():
+        for t, n in trades.items():
+            totals[t] = totals.get(t, 0) + n
+    return UnmetDemand(
+        townships=[TownshipDemand(township_code=t, township_name=places[t].name if t in places else t,
+                                  trades=listed(unmet[t])) for t in sorted(unmet)],
+        trades=listed(totals))
