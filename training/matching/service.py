@@ -135,6 +135,11 @@ class Scores:
         pair's (e.g. "意向工种第一位：电工", "本乡镇开班", "3月有空", "两后生优先")."""
         return self._matcher.reasons(self._pairs, i, j, limit)
 
+    def reasons_of(self, chosen: Sequence[tuple[int, int]], limit: int = 3) -> list[list[str]]:
+        """`reasons` for several pairs (row, column) at once, in their order: one pass over the
+        features for all of them (a request's top items)."""
+        return self._matcher.reasons_of(self._pairs, chosen, limit)
+
     def contributions(self, i: int, j: int) -> dict[str, float]:
         """Each feature's contribution to this pair's log-odds, above the average pair's."""
         _, lifts = self._matcher.lifts(self._pairs, i, j)
