@@ -109,8 +109,9 @@ def _counts(excluded: Counter[tuple[str, str]]) -> list[RuleCount]:
 
 
 async def _score(conn: Conn, county: str, person_ids: list[UUID], session_ids: list[UUID], today: date,
-                 rule: Rule) -> matching.Scores:
-    return await matching.score(conn, county, person_ids, session_ids, as_of=today, rule=rule)
+                 rule: Rule, session_rows: Sequence[asyncpg.Record] | None = None) -> matching.Scores:
+    return await matching.score(conn, county, person_ids, session_ids, as_of=today, rule=rule,
+                                session_rows=session_rows)
 
 
 async def _reasons(conn: Conn, county: str, scores: matching.Scores, pairs: Sequence[tuple[int, int]], today: date,
@@ -168,7 +169,7 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
         reasons = "；".join(f"{c.message}（{c.count} 个班）" for c in _counts(excluded))
         return Recommendations(person_id=person_id, model_version=None, items=[], excluded=_counts(excluded),
                                empty_reason=f"本县 {len(sessions)} 个可报名的培训班都不适合{person.name}：{reasons}")
-    scores = await _score(conn, county, [person_id], [s["id"] for s in open_], today, rule)
+    scores = await _score(conn, county, [person_id], [s["id"] for s in open_], today, rule, session_rows=open_)
     order = np.argsort(-scores.probability[0], kind="stable")[:limit]
     why = scores.reasons_of([(0, int(j)) for j in order])  # only the items shown are explained
     shown = [Shown(person_id=person_id, session_id=open_[j]["id"], model_version=scores.model_version,
