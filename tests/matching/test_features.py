@@ -20,7 +20,7 @@ from training.matching.features import (
     example_matrix,
     trade_key,
 )
-from training.matching.pipeline import Linear, fit, sigmoid
+from training.matching.pipeline import Linear, Matcher, fit, sigmoid
 
 AS_OF = date(2026, 3, 1)
 HOME = "513435103201"  # 拉莫村, 吉米镇
@@ -166,3 +166,12 @@ def test_reasons_name_the_features_that_drove_this_pairs_score() -> None:
     other = linear.reasons(pairs, k, housekeeping[0])
     assert not any(r.startswith(("意向工种", "女性")) for r in other), other
     assert len(reasons) <= 3 and len(linear.reasons(pairs, i, housekeeping[0], limit=1)) == 1
+
+
+def test_reasons_for_many_pairs_at_once_are_the_reasons_of_each_pair() -> None:
+    pairs, matrix, labels, weights = synthetic()
+    matcher = Matcher(Linear(*fit(matrix, labels, weights)), Linear(*fit(matrix, labels, weights, c=0.1)))
+    chosen = [(i, j) for i in range(0, len(pairs.people), 7) for j in range(len(pairs.sessions))]
+    assert matcher.reasons_of(pairs, chosen) == [matcher.reasons(pairs, i, j) for i, j in chosen]
+    assert matcher.reasons_of(pairs, chosen, limit=1) == [matcher.reasons(pairs, i, j, 1) for i, j in chosen]
+    assert any(matcher.reasons_of(pairs, chosen)) and matcher.reasons_of(pairs, []) == []

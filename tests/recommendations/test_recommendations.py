@@ -14,6 +14,9 @@ from tests.enrolment.test_enrolment import enrol
 from tests.helpers import assert_problem, fields, today
 from tests.recommendations.builders import lianghousheng, person, session
 from tests.seed import ELECTRICIAN, HOUSEKEEPER, KEY_VILLAGE_2, OTHER_TOWNSHIP_VILLAGE, SEED
+from training.core.config import Settings
+from training.core.rules import rule_for
+from training.matching import service as matching
 
 
 async def recommend(api: Api, person_id: str, as_: str = "surveyor_a", **params: Any) -> dict[str, Any]:
@@ -182,3 +185,19 @@ async def test_candidates_are_filtered_by_village_group_and_poverty(api: Api) ->
         poor, young}
     assert [c["person_id"] for c in (await candidates(api, target["id"], village_code=KEY_VILLAGE_2))["items"]] == [
         elsewhere]
+
+
+async def test_the_scores_shown_are_the_matching_slices_own_scores_for_the_same_sessions(
+        api: Api, conn: asyncpg.Connection, settings: Settings) -> None:
+    """The recommendations reuse the open sessions they already read for scoring: same features, same
+    figures as scoring those sessions from the catalogue's own facts."""
+    me = await person(api, wants=[HOUSEKEEPER, ELECTRICIAN])
+    await session(api)
+    await housekeeping(api)
+    body = await recommend(api, me)
+    today = settings.today()
+    county = await conn.fetchval("SELECT county_code FROM people WHERE id = $1", uuid.UUID(me))
+    ids = [uuid.UUID(i["session_id"]) for i in body["items"]]
+    alone = await matching.score(conn, county, [uuid.UUID(me)], ids, as_of=today, rule=rule_for(settings, today))
+    assert [i["score"] for i in body["items"]] == [round(float(p), 4) for p in alone.probability[0]]
+    assert [i["reasons"] for i in body["items"]] == alone.reasons_of([(0, j) for j in range(len(ids))])

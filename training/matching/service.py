@@ -135,6 +135,11 @@ class Scores:
         pair's (e.g. "意向工种第一位：电工", "本乡镇开班", "3月有空", "两后生优先")."""
         return self._matcher.reasons(self._pairs, i, j, limit)
 
+    def reasons_of(self, chosen: Sequence[tuple[int, int]], limit: int = 3) -> list[list[str]]:
+        """`reasons` for several pairs (row, column) at once, in their order: one pass over the
+        features for all of them (a request's top items)."""
+        return self._matcher.reasons_of(self._pairs, chosen, limit)
+
     def contributions(self, i: int, j: int) -> dict[str, float]:
         """Each feature's contribution to this pair's log-odds, above the average pair's."""
         _, lifts = self._matcher.lifts(self._pairs, i, j)
@@ -160,15 +165,21 @@ def probability_matrix(matcher: Matcher, pairs: Pairs) -> Array:
 
 
 async def score(conn: Conn, county_code: str, person_ids: Sequence[UUID], session_ids: Sequence[UUID], *,
-                as_of: date, rule: Rule | None = None, models: ModelCache | None = None) -> Scores:
+                as_of: date, rule: Rule | None = None, models: ModelCache | None = None,
+                session_rows: Sequence[Any] | None = None) -> Scores:
     """Load these people and sessions, build the pair features, score with the county's active model.
-    `rule` carries the 两后生 and working-age settings (the defaults when None)."""
+    `rule` carries the 两后生 and working-age settings (the defaults when None). `session_rows`: the
+    sessions already read by the caller in the same request, with every column of catalogue's
+    session_facts, in the order of `session_ids` (saves reading hundreds of rows twice)."""
     model = await (models or MODELS).active(conn, county_code)
     judged = msgspec.structs.replace(rule or DEFAULT_RULE, as_of=as_of)
     person_rows = _ordered(await registry.person_facts(conn, county_code, judged, list(person_ids)), person_ids,
                            "person_ids")
-    session_rows = _ordered(await catalogue.session_facts(conn, county_code, list(session_ids)), session_ids,
-                            "session_ids")
+    if session_rows is None:
+        session_rows = _ordered(await catalogue.session_facts(conn, county_code, list(session_ids)), session_ids,
+                                "session_ids")
+    elif [r["id"] for r in session_rows] != list(session_ids):
+        raise ValueError("session_rows must be the rows of session_ids, in order")
 
     def build() -> tuple[Pairs, Array]:
         pairs = Pairs.of(People.from_rows(person_rows, as_of), Sessions.from_rows(session_rows))

@@ -25,7 +25,7 @@ class PersonRecommendationController(Controller):
     path = "/api/people/{person_id:uuid}/recommendations"
     tags = ["推荐 recommendations"]
 
-    @get("/", summary="为某人推荐可报名的培训班（先按报名规则筛选，再按结业可能性排序，附理由）")
+    @get("/", summary="为某人推荐可报名的培训班（先按报名规则筛选，再按推荐分（报名可能性×结业可能性）排序，附理由）")
     async def for_person(self, conn: Conn, principal: Caller, rule: Rules, today: Today,
                          person_id: FromPath[UUID], limit: Limit = 5) -> Recommendations:
         return await service.for_person(conn, principal, rule, person_id, limit, today)

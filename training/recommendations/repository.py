@@ -14,12 +14,14 @@ from training.core.rules import Rule
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
-# The columns eligibility_failures (enrolment) reads from a session, plus what a list shows.
+# The columns eligibility_failures (enrolment) reads from a session, plus what a list shows, plus what
+# scoring reads (catalogue's session_facts): one query serves the rules and the model.
 _SESSION_SELECT = """
     SELECT se.id, se.county_code, se.school_id, se.status, se.starts_on, se.ends_on, se.village_code,
            v.name AS village_name, se.capacity,
            c.title AS course_title, c.trade_code, t.name AS trade_name, sc.name AS school_name,
-           c.min_age, c.max_age, c.target_group, e.rank AS min_education_rank, e.name AS min_education_name
+           c.min_age, c.max_age, c.target_group, e.rank AS min_education_rank, e.name AS min_education_name,
+           t.category, t.aliases, c.kind, c.hours, c.skill_level, c.certificate, v.key_poverty
     FROM sessions se
     JOIN courses c ON c.county_code = se.county_code AND c.id = se.course_id
     JOIN trades t ON t.code = c.trade_code

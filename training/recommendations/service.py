@@ -109,8 +109,9 @@ def _counts(excluded: Counter[tuple[str, str]]) -> list[RuleCount]:
 
 
 async def _score(conn: Conn, county: str, person_ids: list[UUID], session_ids: list[UUID], today: date,
-                 rule: Rule) -> matching.Scores:
-    return await matching.score(conn, county, person_ids, session_ids, as_of=today, rule=rule)
+                 rule: Rule, session_rows: Sequence[asyncpg.Record] | None = None) -> matching.Scores:
+    return await matching.score(conn, county, person_ids, session_ids, as_of=today, rule=rule,
+                                session_rows=session_rows)
 
 
 async def _reasons(conn: Conn, county: str, scores: matching.Scores, pairs: Sequence[tuple[int, int]], today: date,
@@ -125,10 +126,11 @@ async def _reasons(conn: Conn, county: str, scores: matching.Scores, pairs: Sequ
     for j, members in by_session.items():
         people = [scores.person_ids[pairs[n][0]] for n in members]
         detail = await _score(conn, county, people, [scores.session_ids[j]], today, rule)
-        for k, n in enumerate(members):
-            i = pairs[n][0]
-            out[n] = (detail.reasons(k, 0) if detail.model_version == scores.model_version
-                      else scores.reasons(i, j))
+        same = detail.model_version == scores.model_version
+        found = (detail.reasons_of([(k, 0) for k in range(len(members))]) if same
+                 else scores.reasons_of([(pairs[n][0], j) for n in members]))
+        for n, reasons in zip(members, found, strict=True):
+            out[n] = reasons
     return out
 
 
@@ -167,12 +169,13 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
         reasons = "；".join(f"{c.message}（{c.count} 个班）" for c in _counts(excluded))
         return Recommendations(person_id=person_id, model_version=None, items=[], excluded=_counts(excluded),
                                empty_reason=f"本县 {len(sessions)} 个可报名的培训班都不适合{person.name}：{reasons}")
-    scores = await _score(conn, county, [person_id], [s["id"] for s in open_], today, rule)
+    scores = await _score(conn, county, [person_id], [s["id"] for s in open_], today, rule, session_rows=open_)
     order = np.argsort(-scores.probability[0], kind="stable")[:limit]
+    why = scores.reasons_of([(0, int(j)) for j in order])  # only the items shown are explained
     shown = [Shown(person_id=person_id, session_id=open_[j]["id"], model_version=scores.model_version,
-                            score=float(scores.probability[0, j]), rank=rank + 1,
-                            reasons=scores.reasons(0, int(j)), context="person", shown_by=principal.id)
-             for rank, j in enumerate(order)]
+                   score=float(scores.probability[0, j]), rank=rank + 1, reasons=reasons, context="person",
+                   shown_by=principal.id)
+             for rank, (j, reasons) in enumerate(zip(order, why, strict=True))]
     ids = await matching.record_shown(conn, county, shown)
     items = [Recommendation(recommendation_id=rid, session_id=s.session_id, course_title=row["course_title"],
                             trade_code=row["trade_code"], trade_name=row["trade_name"],

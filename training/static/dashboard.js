@@ -80,7 +80,9 @@
   function table(headers, rows, { cls = "" } = {}) {
     return el("div", { class: "table-wrap" },
       el("table", { class: `data ${cls}`.trim() },
-        el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col", text: h })))),
+        el("thead", {}, el("tr", {}, headers.map((h) => typeof h === "string"
+          ? el("th", { scope: "col", text: h })
+          : el("th", { scope: "col", title: h.title }, h.text, el("span", { class: "hint", "aria-hidden": "true", text: " ⓘ" }))))),
         el("tbody", {}, rows)));
   }
 
@@ -2821,6 +2823,12 @@
   const SIGNS_UP = ["admin", "surveyor", "school"];
   const BATCH_ROLES = ["admin", "official", "surveyor"];
   const percent = (x) => `${Math.round(x * 100)}%`;
+  // The model's score is P(报名 | 推荐) × P(结业 | 报名): a ranking figure, not a completion chance, so a
+  // clerk should not read "2%" as "2% of finishing".
+  const SCORE_HELP = "推荐分＝模型估计的“推荐后会报名”的可能性 × “报名后能结业”的可能性，只用于排序比较；"
+    + "不是此人结业的把握（多数人推荐后并不报名，所以分数普遍偏低）。";
+  const SCORE_HEADER = { text: "推荐分", title: SCORE_HELP };
+  const scoreCell = (x) => td("推荐分", el("span", { title: SCORE_HELP, text: percent(x) }));
   const reasonChips = (reasons) => (reasons && reasons.length
     ? el("div", { class: "chips" }, reasons.map((r) => el("span", { class: "chip", text: r })))
     : dash());
@@ -2876,12 +2884,12 @@
           td("时间", dateRange(r.starts_on, r.ends_on)),
           td("地点", r.village_name),
           td("名额", r.seats_left > 0 ? `余 ${r.seats_left}` : `已满 · 候补 ${r.waitlist_length} 人`),
-          td("结业可能性", percent(r.score)),
+          scoreCell(r.score),
           td("推荐理由", reasonChips(r.reasons)),
           td("操作", canSign ? signUpButton(r.session_id, p.id, r.recommendation_id, box) : dash())));
         out.replaceChildren(
-          el("p", { class: "muted", text: `为 ${p.name} 推荐（模型 ${body.model_version}）：已按报名条件筛掉不能报的班，按结业可能性排序。` }),
-          table(["培训班", "工种", "时间", "地点", "名额", "结业可能性", "推荐理由", "操作"], rows, { cls: "cards-on-phone" }),
+          el("p", { class: "muted", text: `为 ${p.name} 推荐（模型 ${body.model_version}）：已按报名条件筛掉不能报的班，按推荐分（报名可能性 × 结业可能性）排序。` }),
+          table(["培训班", "工种", "时间", "地点", "名额", SCORE_HEADER, "推荐理由", "操作"], rows, { cls: "cards-on-phone" }),
           ...excludedNote({ excluded: body.excluded }, "个班"));
       } catch (err) {
         out.replaceChildren();
@@ -2920,11 +2928,11 @@
             td("身份证号", el("span", { class: "code", text: c.id_number })),
             td("村", names.get(c.village_code) || c.village_code),
             td("家庭属性", POVERTY_LABELS[c.poverty_status] || c.poverty_status, c.lianghousheng ? badge("两后生", "badge-green") : null),
-            td("结业可能性", percent(c.score)),
+            scoreCell(c.score),
             td("推荐理由", reasonChips(c.reasons)),
             td("操作", SIGNS_UP.includes(auth.role) ? signUpButton(sessionSel.value, c.person_id, c.recommendation_id, box, "报名") : dash(), box));
         });
-        return [table(["姓名", "身份证号", "村", "家庭属性", "结业可能性", "推荐理由", "操作"], rows, { cls: "cards-on-phone" }),
+        return [table(["姓名", "身份证号", "村", "家庭属性", SCORE_HEADER, "推荐理由", "操作"], rows, { cls: "cards-on-phone" }),
           ...excludedNote({ excluded: body.excluded }, "人")];
       });
     });
@@ -2944,7 +2952,7 @@
       }
     })();
     return el("section", { class: "card" }, el("h3", { text: "为培训班推荐学员" }),
-      el("p", { class: "muted", text: "列出符合报名条件、日期不冲突、尚未报名的人员，按结业可能性排序；身份证号打码。" }), form, msg, out);
+      el("p", { class: "muted", text: "列出符合报名条件、日期不冲突、尚未报名的人员，按推荐分（报名可能性 × 结业可能性）排序；身份证号打码。" }), form, msg, out);
   }
 
   /** 分批次: propose a batch for a village or township (POST /api/allocations), then accept it. */
@@ -2979,11 +2987,11 @@
       accepted && a.refused ? badge(`${a.refused} 人报名未成功`, "badge-red") : null);
     const sessions = table(["培训班", "学校", "开班", "安排 / 剩余名额"], a.sessions.map((s) => el("tr", {},
       td("培训班", s.course_title), td("学校", s.school_name), td("开班", s.starts_on), td("安排 / 剩余名额", `${s.assigned} / ${s.seats_offered}`))));
-    const items = table(["姓名", "身份证号", "培训班", "结业可能性", "推荐理由", "结果"], a.items.map((i) => el("tr", {},
+    const items = table(["姓名", "身份证号", "培训班", SCORE_HEADER, "推荐理由", "结果"], a.items.map((i) => el("tr", {},
       td("姓名", i.person_name, i.priority ? badge("优先", "badge-green") : null),
       td("身份证号", el("span", { class: "code", text: i.id_number })),
       td("培训班", i.course_title, small(i.trade_name)),
-      td("结业可能性", percent(i.score)),
+      scoreCell(i.score),
       td("推荐理由", reasonChips(i.reasons)),
       td("结果", badge(i.outcome_label, i.outcome === "refused" ? "badge-red" : i.outcome === "proposed" ? "" : "badge-green"),
         i.message ? small(i.message) : null))), { cls: "cards-on-phone" });
