@@ -18,8 +18,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 def asset_version() -> str:
     """A fingerprint of the page's script and style, so browsers fetch them again whenever they change."""
     digest = hashlib.sha256()
-    for name in ("dashboard.js", "dashboard.css"):
-        path = STATIC / name
+    for path in sorted([STATIC / "dashboard.css", *(STATIC / "js").rglob("*.js")]):
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:12]
 
