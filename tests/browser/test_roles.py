@@ -9,9 +9,9 @@ from tests.browser.conftest import BrowserPage
 
 EVERYONE = ["menu", "schools", "sessions", "trades"]
 TABS = {
-    "admin_a": [*EVERYONE, "registry", "recommend", "ledger", "audit"],
-    "official_a": [*EVERYONE, "registry", "recommend", "ledger"],
-    "official_jimi": [*EVERYONE, "registry", "recommend", "ledger"],
+    "admin_a": ["progress", *EVERYONE, "registry", "recommend", "ledger", "audit"],
+    "official_a": ["progress", *EVERYONE, "registry", "recommend", "ledger"],
+    "official_jimi": ["progress", *EVERYONE, "registry", "recommend", "ledger"],
     "school_a": [*EVERYONE, "registry", "recommend"],
     "surveyor_a": [*EVERYONE, "registry", "recommend", "ledger"],
 }
@@ -43,3 +43,11 @@ async def test_a_wrong_password_is_told_in_chinese_without_a_status_code(page: B
     text = await message.inner_text()
     assert "登录失败" in text
     assert "401" not in text and "HTTP" not in text
+
+
+async def test_an_official_lands_on_progress_with_the_monthly_chart_drawn_offline(page: BrowserPage) -> None:
+    await page.login("official_a")
+
+    assert page.page.url.endswith("#progress")
+    await page.page.wait_for_selector("#progress-result .chart canvas")
+    assert await page.page.locator("#progress-result .stat").count() >= 4

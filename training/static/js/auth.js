@@ -39,7 +39,7 @@ export function startApp() {
     button.hidden = !button.dataset.roles.split(" ").includes(auth.role);
   }
   const tab = (location.hash || "").replace("#", "");
-  activateTab(tabAllowed(tab) ? tab : "menu");
+  activateTab(tabAllowed(tab) ? tab : tabAllowed("progress") ? "progress" : "menu");
 }
 
 

@@ -3,6 +3,7 @@
  * Each slice module registers its tab in TABS when imported; the order of the tabs is the page's. */
 import { auth } from "./api.js";
 import { showLogin, startApp } from "./auth.js";
+import "./progress.js";
 import "./catalogue.js";
 import "./schools.js";
 import "./sessions.js";
