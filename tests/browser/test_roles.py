@@ -51,3 +51,11 @@ async def test_an_official_lands_on_progress_with_the_monthly_chart_drawn_offlin
     assert page.page.url.endswith("#progress")
     await page.page.wait_for_selector("#progress-result .chart canvas")
     assert await page.page.locator("#progress-result .stat").count() >= 4
+
+
+async def test_the_api_docs_load_nothing_from_the_internet(page: BrowserPage) -> None:
+    await page.page.goto(page.base_url + "/schema")
+    await page.page.wait_for_selector("rapi-doc")
+    await page.settle()
+
+    assert await page.page.get_attribute("rapi-doc", "load-fonts") == "false"
