@@ -10,6 +10,7 @@ from litestar import Controller, get
 from litestar.response import Template
 
 from training import __version__
+from training.core.deps import Today
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
@@ -28,5 +29,7 @@ class DashboardController(Controller):
     include_in_schema = False
 
     @get("/", opt={"exclude_from_auth": True})
-    async def index(self) -> Template:
-        return Template(template_name="dashboard.html", context={"version": __version__, "assets": asset_version()})
+    async def index(self, today: Today) -> Template:
+        # The county's today, for the page's date defaults (the browser may be in another zone).
+        return Template(template_name="dashboard.html",
+                        context={"version": __version__, "assets": asset_version(), "today": today.isoformat()})

@@ -2,7 +2,7 @@ import { api, auth, localProblem } from "./api.js";
 import { FIELD_LABELS, SKILL_LEVELS } from "./labels.js";
 import { villageNames } from "./regions.js";
 import { REJECTED_SHOWN } from "./registry.js";
-import { badge, code, ctl, dash, dateRange, dateTime, el, field, hideMsg, makeForm, pagerBar, put, select, showInfo, showOk, showProblem, small, table, td, todayLocal } from "./ui.js";
+import { badge, code, ctl, dash, dateRange, dateTime, el, field, hideMsg, makeForm, pagerBar, put, select, showInfo, showOk, showProblem, small, table, td, countyToday } from "./ui.js";
 
 // ---------------------------------------------------------------- 报名名单 / 考勤 / 结业 / 就业 (enrolment)
 
@@ -177,7 +177,7 @@ export function rosterPanel(s) {
   }
 
   function completeForm(e) {
-    const today = todayLocal();
+    const today = countyToday();
     const overrideField = field("出勤不足结业原因", el("textarea", { name: "override_reason", rows: 2, maxlength: 500 }),
       { name: "override_reason", wide: true, hint: "出勤率未达标；确需结业请写明原因，将记入审计日志。" });
     overrideField.hidden = true;
@@ -219,7 +219,7 @@ export function rosterPanel(s) {
   }
 
   function employmentForm(e) {
-    const today = todayLocal();
+    const today = countyToday();
     return makeForm(() => [
       el("p", { class: "wide form-lead", text: `为 ${e.person_name} 登记培训后就业。` }),
       field("就业日期", el("input", { type: "date", name: "employed_on", value: today, max: today }), { name: "employed_on" }),
@@ -249,10 +249,14 @@ export function rosterPanel(s) {
   }
 
   function attendanceCard() {
-    const today = todayLocal();
+    const today = countyToday();
+    const last = s.ends_on < today ? s.ends_on : today;
+    // Attendance is for days that have come: before the class starts there is no day to default to.
+    const started = s.starts_on <= today;
     const form = makeForm(() => [
-      field("考勤日期", el("input", { type: "date", name: "date", min: s.starts_on, max: s.ends_on < today ? s.ends_on : today,
-        value: clampDate(today, s.starts_on, s.ends_on) }), { name: "date" }),
+      field("考勤日期", el("input", { type: "date", name: "date", min: s.starts_on, max: last,
+        value: started ? clampDate(today, s.starts_on, last) : "" }),
+      { name: "date", hint: started ? null : `培训班 ${s.starts_on} 开始，开始后才能记考勤。` }),
       el("div", { class: "field field-actions" },
         el("button", { type: "button", class: "btn btn-sm", text: "全选", onclick: () => { for (const c of checks.querySelectorAll("input")) c.checked = true; } }),
         el("button", { type: "button", class: "btn btn-sm", text: "全不选", onclick: () => { for (const c of checks.querySelectorAll("input")) c.checked = false; } })),

@@ -4,7 +4,7 @@ import { api, whoAmI } from "./api.js";
 import { drawChart } from "./charts.js";
 import { regions } from "./regions.js";
 import { TABS } from "./tabs.js";
-import { $, el, field, hideMsg, loadInto, select, small, table, td } from "./ui.js";
+import { $, countyToday, el, field, hideMsg, loadInto, select, small, table, td } from "./ui.js";
 
 const percent = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 1000) / 10}%`);
 const count = (x) => (x === null || x === undefined ? "—" : String(x));
@@ -91,7 +91,7 @@ TABS.progress = {
   init() {
     const form = $("#progress-filter");
     const regionSel = select([], { placeholder: "加载中…" });
-    const year = el("input", { type: "number", name: "year", min: 2000, max: 2100, value: new Date().getFullYear() });
+    const year = el("input", { type: "number", name: "year", min: 2000, max: 2100, value: countyToday().slice(0, 4) });
     const button = el("button", { type: "submit", class: "btn btn-primary", text: "查看" });
     form.replaceChildren(field("地区", regionSel, { name: "region_code" }), field("年度", year, { name: "year" }),
       el("div", { class: "field field-actions" }, button));

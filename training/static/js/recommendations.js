@@ -3,7 +3,7 @@ import { newIdempotencyKey } from "./enrolment.js";
 import { regionPicker, villageNames } from "./regions.js";
 import { POVERTY_LABELS, SEX_LABELS, triSelect } from "./registry.js";
 import { TABS } from "./tabs.js";
-import { $, badge, dash, dateRange, el, field, hideMsg, loadInto, select, showOk, showProblem, small, table, td, todayLocal, withBusy } from "./ui.js";
+import { $, badge, dash, dateRange, el, field, hideMsg, loadInto, select, showOk, showProblem, small, table, td, countyToday, withBusy } from "./ui.js";
 
 // ================================================================ 推荐与分批次 (recommendations)
 // Kept apart from the rest: a person's recommendations (opened from the registry's person row), a
@@ -128,7 +128,7 @@ export function candidatesCard() {
   (async () => {
     try {
       const me = await whoAmI();
-      const query = { status: "published", limit: 100, starts_from: todayLocal() };
+      const query = { status: "published", limit: 100, starts_from: countyToday() };
       if (auth.role === "school" && me.school_id) query.school_id = me.school_id;
       const page = await api("GET", "/api/sessions", { query });
       sessionSel.replaceChildren(el("option", { value: "", text: page.items.length ? "— 选择培训班 —" : "（没有可招生的培训班）" }));

@@ -5,7 +5,7 @@ import { COURSE_KINDS, FIELD_LABELS, PAGE_SIZES } from "./labels.js";
 import { recommendationsView } from "./recommendations.js";
 import { regionName, regionParent, regionPicker, villageNames } from "./regions.js";
 import { TABS } from "./tabs.js";
-import { $, badge, clearFieldErrors, code, ctl, dash, dateRange, dateTime, el, field, hideMsg, loadInto, makeForm, pagerBar, put, select, showInfo, showOk, showProblem, small, table, td, todayLocal, uid, withBusy } from "./ui.js";
+import { $, badge, clearFieldErrors, code, ctl, dash, dateRange, dateTime, el, field, hideMsg, loadInto, makeForm, pagerBar, put, select, showInfo, showOk, showProblem, small, table, td, countyToday, uid, withBusy } from "./ui.js";
 
 // ================================================================ 农户台账 / 两后生 / 台账导入导出 / 审计日志
 
@@ -247,7 +247,7 @@ export function surveyForm(p, onSurveyed) {
   const form = makeForm(() => [
     el("div", { class: "wide form-title" }, el("strong", { text: `为 ${p.name} 录入培训需求调查` }),
       small(" 每次调查都会保留，最新一次为当前需求。", "hint")),
-    field("调查日期", el("input", { type: "date", name: "surveyed_on", value: todayLocal(), max: todayLocal() }),
+    field("调查日期", el("input", { type: "date", name: "surveyed_on", value: countyToday(), max: countyToday() }),
       { name: "surveyed_on" }),
     field("培训类型", kind, { name: "training_kind" }),
     field("能否住校", board, { name: "can_board" }),

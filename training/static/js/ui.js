@@ -252,7 +252,11 @@ export function makeForm(build, submit) {
 }
 
 export const pad2 = (n) => String(n).padStart(2, "0");
-export function todayLocal() {
+/** Today in the county's time zone, as the server rendered the page: the browser's clock may be in another zone
+ *  (a date picker defaulting to the browser's "today" offered a day the server refuses). */
+export function countyToday() {
+  const served = document.body.dataset.today || "";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(served)) return served;
   const d = new Date();
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
 }
