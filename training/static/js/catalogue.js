@@ -49,6 +49,14 @@ export function tradePicker({ multiple = true, max = 0, placeholder = "输入工
   }
 
   let lastItems = [];
+  // The list shows only while the input has focus: an answer that arrives after Esc or Tab stays closed,
+  // so the list never lingers over the form's buttons.
+  const focused = () => root.contains(document.activeElement);
+  function close() {
+    clearTimeout(timer);
+    seq += 1; // answers still on their way are dropped
+    list.hidden = true;
+  }
   function renderList(items) {
     lastItems = items;
     list.replaceChildren();
@@ -61,7 +69,7 @@ export function tradePicker({ multiple = true, max = 0, placeholder = "输入工
           t.focus ? badge("重点", "badge-warn") : null,
           el("span", { class: "muted", text: ` ${t.category || ""}` }))));
     }
-    list.hidden = false;
+    list.hidden = !focused();
   }
 
   async function search() {
@@ -72,21 +80,24 @@ export function tradePicker({ multiple = true, max = 0, placeholder = "输入工
     } catch (err) {
       if (my !== seq) return;
       list.replaceChildren(el("li", { class: "picker-empty", text: problemText(err) }));
-      list.hidden = false;
+      list.hidden = !focused();
     }
   }
 
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 250); });
   input.addEventListener("focus", search);
   input.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") list.hidden = true;
+    if (e.key === "Escape" && !list.hidden) {
+      e.preventDefault(); // a search box clears itself on Esc (and searches again): only close the list
+      close();
+    }
     if (e.key === "Enter") {
       e.preventDefault();
       if (lastItems.length === 1) choose(lastItems[0]);
     }
   });
   list.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the input while choosing
-  root.addEventListener("focusout", (e) => { if (!root.contains(e.relatedTarget)) list.hidden = true; });
+  root.addEventListener("focusout", (e) => { if (!root.contains(e.relatedTarget)) close(); });
   renderChips();
 
   return {
