@@ -58,3 +58,14 @@ async def test_tab_leaves_the_trade_list_closed_and_the_save_button_clickable(pa
         "([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.textContent",
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
     assert on_top == "提交"
+
+
+async def test_the_course_form_offers_education_in_code_table_order(page: BrowserPage) -> None:
+    await page.login("school_a")
+    await page.page.click('.tab[data-tab="schools"]')
+    await page.settle()
+    await page.page.locator('details[data-key="course"] summary').click()
+
+    options = page.page.locator('details[data-key="course"] [data-field=min_education] option')
+    codes = [code for code in await options.evaluate_all("os => os.map(o => o.value)") if code]
+    assert codes == sorted(codes) and codes[0] == "11" and codes[-1] == "90" and len(codes) == 25

@@ -4,6 +4,15 @@ import { regionPicker } from "./regions.js";
 import { TABS } from "./tabs.js";
 import { $, badge, code, ctl, dateRange, days, el, hideMsg, loadInto, problemText, seatsCell, showProblem, small, table, td, withBusy } from "./ui.js";
 
+/** 文化程度 (GET /api/education-levels), in the code table's order; fetched once. */
+let educationPromise = null;
+export function educationLevels() {
+  if (!educationPromise) {
+    educationPromise = api("GET", "/api/education-levels").catch((err) => { educationPromise = null; throw err; });
+  }
+  return educationPromise;
+}
+
 // ---------------------------------------------------------------- trade picker (GET /api/trades?q=)
 
 export function tradePicker({ multiple = true, max = 0, placeholder = "输入工种名称、别名或代码搜索" } = {}) {

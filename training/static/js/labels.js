@@ -7,11 +7,6 @@ export const SKILL_LEVELS = {
 };
 export const COURSE_KINDS = { long: "长期培训", short: "短期技能培训", entrepreneurship: "创业培训", practical: "农业实用技术" };
 export const SESSION_STATUS = { draft: "草稿", published: "已发布", cancelled: "已取消" };
-// GB/T 4658 文化程度: the levels a course is likely to require (the API has no list endpoint for them).
-export const EDUCATION_LEVELS = [
-  ["90", "未上过学"], ["81", "小学毕业"], ["71", "初中毕业"], ["61", "普通高中毕业"], ["41", "中专毕业"],
-  ["44", "职高毕业"], ["47", "技工学校毕业"], ["31", "大学专科毕业"], ["21", "大学本科毕业"],
-];
 // Labels for API field names when the form that caused the error has no matching input.
 export const FIELD_LABELS = {
   username: "用户名", password: "密码", name: "名称", trade_codes: "工种", trade_code: "工种",

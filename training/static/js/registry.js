@@ -1,5 +1,5 @@
 import { api, auth, localProblem, whoAmI } from "./api.js";
-import { tradePicker } from "./catalogue.js";
+import { educationLevels, tradePicker } from "./catalogue.js";
 import { newIdempotencyKey, trainingsView } from "./enrolment.js";
 import { COURSE_KINDS, FIELD_LABELS, PAGE_SIZES } from "./labels.js";
 import { recommendationsView } from "./recommendations.js";
@@ -35,13 +35,6 @@ Object.assign(FIELD_LABELS, {
 });
 
 
-export let educationPromise = null;
-export function educationLevels() {
-  if (!educationPromise) {
-    educationPromise = api("GET", "/api/education-levels").catch((err) => { educationPromise = null; throw err; });
-  }
-  return educationPromise;
-}
 
 export function triSelect(placeholder = "（未填）") {
   return select([["true", "是"], ["false", "否"]], { placeholder });

@@ -1,6 +1,6 @@
 import { api, auth, canManage } from "./api.js";
-import { tradePicker } from "./catalogue.js";
-import { COURSE_KINDS, EDUCATION_LEVELS, SKILL_LEVELS } from "./labels.js";
+import { educationLevels, tradePicker } from "./catalogue.js";
+import { COURSE_KINDS, SKILL_LEVELS } from "./labels.js";
 import { openSessionCreate } from "./sessions.js";
 import { TABS } from "./tabs.js";
 import { $, badge, code, ctl, el, field, formCard, hideMsg, makeForm, put, select, showOk, showProblem, small, table, td, tradeChip } from "./ui.js";
@@ -211,6 +211,10 @@ export function schoolForms(school) {
   });
 
   const coursePicker = tradePicker({ multiple: false });
+  const educationSelect = select([], { placeholder: "（不限）" });
+  educationLevels().then((levels) => {
+    for (const l of levels) educationSelect.append(el("option", { value: l.code, text: `${l.name}（${l.code}）` }));
+  }).catch(() => { /* the field stays 不限; the course form still works */ });
   const courseForm = makeForm(() => [
     field("课程名称", el("input", { name: "title", maxlength: 100 }), { name: "title" }),
     field("培训类型", select(Object.entries(COURSE_KINDS), { placeholder: "— 选择 —" }), { name: "kind" }),
@@ -221,7 +225,7 @@ export function schoolForms(school) {
       { name: "certificate" }),
     field("最低年龄", el("input", { name: "min_age", type: "number", min: 0, max: 120, inputmode: "numeric" }), { name: "min_age" }),
     field("最高年龄", el("input", { name: "max_age", type: "number", min: 0, max: 120, inputmode: "numeric" }), { name: "max_age" }),
-    field("最低学历", select(EDUCATION_LEVELS, { placeholder: "（不限）" }), { name: "min_education" }),
+    field("最低学历", educationSelect, { name: "min_education" }),
     field("课程说明", el("textarea", { name: "description", rows: 2, maxlength: 2000 }), { name: "description", wide: true }),
   ], async (form) => {
     const body = { school_id: school.id, certificate: ctl(form, "certificate").checked };
