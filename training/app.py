@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
@@ -92,6 +92,14 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+class OfflineRapidoc(RapidocRenderPlugin):
+    """RapiDoc with its web fonts (Google's) switched off: the page uses the vendored font, offline."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        page = super().render(request, openapi_schema)
+        return page.replace(b"<rapi-doc ", b'<rapi-doc load-fonts="false" regular-font="\'Noto Sans SC\', sans-serif" ', 1)
+
+
 def create_app(settings: Settings | None = None, *, dsn: str | None = None, migrate_on_start: bool = True,
                pool_size: tuple[int, int] = (2, 10)) -> Litestar:
     """Build the app. The database is `dsn`, else DATABASE_URL, else an embedded server started here."""
@@ -131,8 +139,9 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         path="/schema",
         # The UI's script is vendored under /static so the docs work offline (no CDN).
         render_plugins=[
-            RapidocRenderPlugin(js_url="/static/vendor/rapidoc-min.js", path="/",
-                                favicon='<link rel="icon" href="/static/favicon.svg">'),
+            OfflineRapidoc(js_url="/static/vendor/rapidoc-min.js", path="/",
+                           favicon='<link rel="icon" href="/static/favicon.svg">'
+                                   '<link rel="stylesheet" href="/static/vendor/noto-sans-sc/noto-sans-sc.css">'),
             JsonRenderPlugin(),
         ],
         components=Components(security_schemes={

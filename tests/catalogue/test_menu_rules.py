@@ -98,9 +98,12 @@ async def test_trades_are_found_by_code_name_or_the_words_clerks_use(api: Api) -
     assert all(t["focus"] for t in focus) and len(focus) >= 30
 
 
-async def test_education_levels_are_listed_highest_first(api: Api) -> None:
+async def test_education_levels_are_listed_in_code_table_order_highest_first(api: Api) -> None:
     levels = (await api.get("/api/education-levels", "school_a")).json()
     codes = [level["code"] for level in levels]
+    # GB/T 4658's order, as on the forms clerks know: each level's 毕业, 结业, 肄业 together, not interleaved by rank.
+    assert codes == ["11", "14", "21", "22", "23", "31", "32", "33", "41", "42", "43", "44", "45", "46", "47", "48",
+                     "49", "61", "62", "63", "71", "73", "81", "83", "90"]
     assert codes.index("61") < codes.index("71") < codes.index("81") < codes.index("90")
 
 

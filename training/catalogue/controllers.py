@@ -66,7 +66,7 @@ class EducationLevelController(Controller):
     path = "/api/education-levels"
     tags = ["参考代码 reference"]
 
-    @get("/", summary="文化程度代码（GB/T 4658），rank 越大学历越高")
+    @get("/", summary="文化程度代码（GB/T 4658），按代码表顺序；rank 越大学历越高")
     async def list_(self, conn: Conn) -> list[EducationLevel]:
         return await service.education_levels(conn)
 

@@ -40,7 +40,8 @@ async def search_trades(conn: Conn, q: str | None, category: str | None, focus: 
 
 
 async def education_levels(conn: Conn) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT code, name, rank FROM education_levels ORDER BY rank DESC, code")
+    # The code table's own order (GB/T 4658: 毕业, 结业, 肄业 of each level, highest level first), as clerks know it.
+    return await conn.fetch("SELECT code, name, rank FROM education_levels ORDER BY code")
 
 
 async def known_trades(conn: Conn, codes: list[str]) -> set[str]:

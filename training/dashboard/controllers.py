@@ -10,6 +10,7 @@ from litestar import Controller, get
 from litestar.response import Template
 
 from training import __version__
+from training.core.deps import Today
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
@@ -18,8 +19,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 def asset_version() -> str:
     """A fingerprint of the page's script and style, so browsers fetch them again whenever they change."""
     digest = hashlib.sha256()
-    for name in ("dashboard.js", "dashboard.css"):
-        path = STATIC / name
+    for path in sorted([STATIC / "dashboard.css", *(STATIC / "js").rglob("*.js")]):
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:12]
 
@@ -29,5 +29,7 @@ class DashboardController(Controller):
     include_in_schema = False
 
     @get("/", opt={"exclude_from_auth": True})
-    async def index(self) -> Template:
-        return Template(template_name="dashboard.html", context={"version": __version__, "assets": asset_version()})
+    async def index(self, today: Today) -> Template:
+        # The county's today, for the page's date defaults (the browser may be in another zone).
+        return Template(template_name="dashboard.html",
+                        context={"version": __version__, "assets": asset_version(), "today": today.isoformat()})
