@@ -4,10 +4,11 @@ Every number comes from the same progress figures as /api/progress; no ID number
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -99,30 +100,48 @@ def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: dat
 
 
 WORKLIST_HEADERS = ["乡镇", "村", "户编号", "户主", "家庭属性", "劳动力姓名", "性别", "年龄", "文化程度", "劳动能力",
-                    "务工状况", "意向工种", "推荐培训班"]
+                    "务工状况", "意向工种", "推荐培训班（前 3 个）"]
 
 
-def worklist_workbook(households: Sequence[UncoveredHousehold], unit: str, year: int, made_on: date) -> bytes:
-    """未覆盖户清单: one row per labourer. Names only: no ID numbers, phones or health."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "未覆盖户"
-    _heading(ws, f"{unit}{year}年尚无人参训的目标户清单", unit, f"{year}年（截至 {made_on.isoformat()}）",
-             len(WORKLIST_HEADERS))
-    ws.append(WORKLIST_HEADERS)
-    for cell in ws[4]:
-        cell.font = BOLD
-    for h in households:
-        for person in h.labourers:
-            ws.append([h.township_name, h.village_name, h.household_no, h.head_name,
-                       STATUS_WORDS.get(h.poverty_status, h.poverty_status), person.name,
-                       SEX_WORDS.get(person.sex, person.sex), person.age, person.education,
-                       CAPACITY_WORDS.get(person.labour_capacity, person.labour_capacity),
-                       WORK_WORDS.get(person.work_status, person.work_status), "、".join(person.desired_trades),
-                       "、".join(f"{s.title}（{s.starts_on}）" for s in person.recommended_sessions)])
-    for i in range(1, len(WORKLIST_HEADERS) + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 14
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+class WorklistWriter:
+    """未覆盖户清单, one row per labourer, written as it comes (openpyxl's write-only mode: rows go to a
+    temporary file, not a tree of cells), so memory stays flat however many pages are added. Names only:
+    no ID numbers, phones or health."""
+
+    def __init__(self, unit: str, year: int, made_on: date) -> None:
+        self._wb = Workbook(write_only=True)
+        self._ws = self._wb.create_sheet("未覆盖户")
+        for i in range(1, len(WORKLIST_HEADERS) + 1):
+            self._ws.column_dimensions[get_column_letter(i)].width = 40 if i == len(WORKLIST_HEADERS) else 14
+        title = WriteOnlyCell(self._ws, f"{unit}{year}年尚无人参训的目标户清单")
+        title.font = TITLE
+        self._ws.append([title])
+        self._ws.append([f"填报单位：{unit}", None, f"{year}年（截至 {made_on.isoformat()}）"])
+        self._ws.append([])
+        headers = []
+        for h in WORKLIST_HEADERS:
+            cell = WriteOnlyCell(self._ws, h)
+            cell.font = BOLD
+            headers.append(cell)
+        self._ws.append(headers)
+
+    def add(self, households: Iterable[UncoveredHousehold]) -> None:
+        for h in households:
+            for person in h.labourers:
+                self._ws.append([
+                    h.township_name, h.village_name, h.household_no, h.head_name,
+                    STATUS_WORDS.get(h.poverty_status, h.poverty_status), person.name,
+                    SEX_WORDS.get(person.sex, person.sex), person.age, person.education,
+                    CAPACITY_WORDS.get(person.labour_capacity, person.labour_capacity),
+                    WORK_WORDS.get(person.work_status, person.work_status), "、".join(person.desired_trades),
+                    "；".join(f"{s.title}（{s.school_name}，{s.starts_on.isoformat()} 开班）"
+                             for s in person.recommended_sessions)])
+
+    def note(self, text: str) -> None:
+        self._ws.append([])
+        self._ws.append([text])
+
+    def finish(self) -> bytes:
+        out = io.BytesIO()
+        self._wb.save(out)
+        return out.getvalue()
