@@ -247,9 +247,9 @@ async def top_sessions(conn: Conn, rule: Rule, offer: Offer, person_ids: Sequenc
     except matching.NoModel as exc:
         return TopSessions(model_version=None, by_person=out, note=exc.detail)
     probability = np.where(allowed[np.ix_(rows, columns)], scores.probability, -1.0)
-    for k, i in enumerate(rows):
+    for k, person in enumerate(rows):
         order = np.argsort(-probability[k], kind="stable")[:limit]
-        out[people[int(i)]["id"]] = [
+        out[people[int(person)]["id"]] = [
             TopSession(session_id=s["id"], course_title=s["course_title"], trade_name=s["trade_name"],
                        school_name=s["school_name"], village_name=s["village_name"], starts_on=s["starts_on"],
                        score=round(float(probability[k, j]), 4))
