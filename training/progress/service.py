@@ -213,29 +213,49 @@ async def forecast(conn: Conn, reach: Reach, year: int, done_in_year: int) -> in
     return done_in_year + math.floor(expected + 0.5)
 
 
+async def _reached(conn: Conn, reach: Reach, year: int, months: tuple[int, int]
+                   ) -> tuple[dict[str, int], dict[str, int]]:
+    """Covered and two-skill target households by village: from the enrolment slice's distinct counts
+    (kept by (village, status) as the household is today) for a year, quarter or month, else from the
+    households of the period's completions, judged by the registry."""
+    found = await enrolment.households_reached(conn, reach.counties, year, months, reach.region)
+    if found is not None:
+        def by_village(counts: dict[tuple[str, str], int]) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for (village, status), n in counts.items():
+                if registry.is_target(status):
+                    out[village] = out.get(village, 0) + n
+            return out
+        return by_village(found[0]), by_village(found[1])
+    covered = await registry.target_households_among(
+        conn, await enrolment.completing_households(conn, reach.counties, year, months, reach.region, None),
+        reach.region)
+    two = await registry.target_households_among(
+        conn, await enrolment.two_trade_households(conn, reach.counties, reach.region), reach.region)
+    return covered, two
+
+
 async def progress(conn: Conn, reach: Reach, today: date, year: int, months: tuple[int, int] = (1, 12)) -> Progress:
     """Figures of the months of a year in the reach; pace and forecast are about the whole year. Read in one
     snapshot, so the totals, the breakdowns and the households agree with each other."""
-    async with conn.transaction(isolation="repeatable_read"):
+    await enrolment.fold_rollups(conn)  # keeps the logs short, outside the snapshot
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
         await db.set_local_work_mem(conn, 64)
         return await _progress(conn, reach, today, year, months)
 
 
 async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tuple[int, int]) -> Progress:
     counts = await enrolment.training_counts(conn, reach.counties, year, months, reach.region, reach.school_id)
+    # pace and forecast need only the completions to date and in the whole year
     to_date = counts if months[0] == 1 else await enrolment.training_counts(
-        conn, reach.counties, year, (1, months[1]), reach.region, reach.school_id)
+        conn, reach.counties, year, (1, months[1]), reach.region, reach.school_id, persons=False)
     whole_year = counts if months == (1, 12) else await enrolment.training_counts(
-        conn, reach.counties, year, (1, 12), reach.region, reach.school_id)
+        conn, reach.counties, year, (1, 12), reach.region, reach.school_id, persons=False)
 
     households: dict[str, tuple[int, int, int]] | None = None
     if reach.school_id is None:  # households belong to places, not to a school's trainees
         target = await registry.target_households(conn, reach.counties, reach.region)
-        covered = await registry.target_households_among(
-            conn, await enrolment.completing_households(conn, reach.counties, year, months, reach.region, None),
-            reach.region)
-        two = await registry.target_households_among(
-            conn, await enrolment.two_trade_households(conn, reach.counties, reach.region), reach.region)
+        covered, two = await _reached(conn, reach, year, months)
         households = {v: (target.get(v, 0), covered.get(v, 0), two.get(v, 0))
                       for v in set(target) | set(covered) | set(two)}
 
