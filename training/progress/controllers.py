@@ -104,8 +104,10 @@ class ReportController(Controller):
                       months: tuple[int, int], kind: str, period: str) -> Response[bytes]:
         reach = await service.reach_for(conn, principal, region_code)
         figures = await service.progress(conn, reach, today, year, months)
+        quota = await service.quota_for(conn, reach, year)
         unit = reach.name + ("（本校）" if reach.school_id else "")
-        return _attachment(reports.report_workbook(figures, unit, period, kind, today), f"{unit}{kind}_{period}.xlsx")
+        return _attachment(reports.report_workbook(figures, unit, period, kind, today, quota),
+                           f"{unit}{kind}_{period}.xlsx")
 
 
 CONTROLLERS = [QuotaController, ProgressController, ReportController]

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from training.progress.schemas import Figures, Progress, UncoveredHousehold
+from training.progress.schemas import Figures, Progress, Quota, UncoveredHousehold
 
 STATUS_WORDS = {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
 SEX_WORDS = {"male": "男", "female": "女"}
@@ -73,7 +73,28 @@ def _figures_sheet(wb: Workbook, name: str, first: str, rows: Sequence[Figures],
         ws.column_dimensions[get_column_letter(i)].width = 12
 
 
-def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: date) -> bytes:
+# The yearly targets of a quota and the figure of the period each is read against.
+TARGETS: list[tuple[str, str, str]] = [
+    ("培训人次", "target_person_times", "person_times_completed"), ("培训人数", "target_persons", "persons_completed"),
+    ("覆盖目标户数", "target_households", "households_covered"),
+    ("两后生结业人次", "target_lianghousheng", "lianghousheng_completed"),
+]
+TARGET_HEADERS = ["对照年度指标", "年度目标", "本期完成", "占年度目标"]
+
+
+def target_rows(p: Progress, quota: Quota | None) -> list[list[object]]:
+    """Each target the quota sets, with the period's figure and its share of the target."""
+    rows: list[list[object]] = []
+    for label, target_field, done_field in TARGETS:
+        target = getattr(quota, target_field) if quota else None
+        done = getattr(p, done_field)
+        if target is not None and done is not None:
+            rows.append([label, target, done, round(done / target, 4) if target else "—"])
+    return rows
+
+
+def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: date,
+                    quota: Quota | None = None) -> bytes:
     """总表 against the targets, then 分乡镇, 分工种, 分学校 and 分月 sheets."""
     title = f"{unit}农村劳动力技能培训{kind}（{period}）"
     wb = Workbook()
@@ -86,6 +107,13 @@ def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: dat
         cell.font = BOLD
     for header, field in TOTAL_ROWS:
         ws.append([header, _value(getattr(p, field))])
+    if targets := target_rows(p, quota):
+        ws.append([])
+        ws.append(TARGET_HEADERS)
+        for cell in ws[ws.max_row]:
+            cell.font = BOLD
+        for row in targets:
+            ws.append(row)
     ws.append([])
     ws.append([f"制表日期：{made_on.isoformat()}"])
     ws.column_dimensions["A"].width = 36

@@ -164,6 +164,15 @@ async def list_quotas(conn: Conn, principal: Principal, year: int, region_code: 
     return QuotaList(items=[_quota(r, names) for r in visible], warning=_over_warning(rows))
 
 
+async def quota_for(conn: Conn, reach: Reach, year: int) -> Quota | None:
+    """The quota of the reach's own unit in the year (its school's for a school), if one is set."""
+    unit = str(reach.school_id) if reach.school_id else reach.region_code
+    for r in await repo.quotas(conn, reach.counties, year):
+        if str(r["region_code"] or r["school_id"]) == unit:
+            return _quota(dict(r), {unit: reach.name})
+    return None
+
+
 # ------------------------------------------------------------------ progress
 
 
