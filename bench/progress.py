@@ -176,8 +176,8 @@ async def raw_rollups(conn: Any, counties: list[str] | None, year: int) -> None:
     """The raw queries on the rollups: enrolment counts by every dimension, distinct people by period and
     group, covered and two-skill households by village."""
     await enrolment_repo.rollup_by(conn, counties, year, (1, 12), "", None)
-    await enrolment_repo.distinct_counts(conn, counties, year, ["Y", *(f"M{m}" for m in range(1, 13))],
-                                         list(enrolment.PERSONS.values()), "")
+    await enrolment_repo.distinct_counts(conn, counties, year, ["Y"], list(enrolment.PERSONS.values()), "",
+                                         [f"M{m}" for m in range(1, 13)])
     await enrolment_repo.distinct_counts(conn, counties, year, ["Y"], ["covered"], "")
     await enrolment_repo.distinct_counts(conn, counties, 0, ["ever"], ["two_skills"], "")
 

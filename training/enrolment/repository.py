@@ -556,21 +556,25 @@ async def person_skills_differences(conn: Conn, county_code: str) -> list[asyncp
 
 
 # Distinct people and households by period (migration 0013): the folded counts plus the log not yet folded.
+# `what` of the periods `periods`, and only the county totals (persons:county) of `totals_of` (the months
+# of a period: by month, nothing finer is shown).
 DISTINCT_COUNTS = """
     SELECT what, key, period, poverty_status, sum(n)::integer AS n FROM (
         SELECT what, key, period, poverty_status, n FROM distinct_counts
-        WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND year = $2 AND period = ANY($3::text[])
-          AND what = ANY($4::text[]) AND key LIKE $5 || '%'
+        WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND year = $2 AND key LIKE $5 || '%'
+          AND ((period = ANY($3::text[]) AND what = ANY($4::text[]))
+               OR (period = ANY($6::text[]) AND what = 'persons:county'))
         UNION ALL
         SELECT what, key, period, poverty_status, delta FROM distinct_counts_log
-        WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND year = $2 AND period = ANY($3::text[])
-          AND what = ANY($4::text[]) AND key LIKE $5 || '%') d
+        WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND year = $2 AND key LIKE $5 || '%'
+          AND ((period = ANY($3::text[]) AND what = ANY($4::text[]))
+               OR (period = ANY($6::text[]) AND what = 'persons:county'))) d
     GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0"""
 
 
 async def distinct_counts(conn: Conn, counties: list[str] | None, year: int, periods: list[str], what: list[str],
-                          key_prefix: str) -> list[asyncpg.Record]:
-    return await conn.fetch(DISTINCT_COUNTS, counties, year, periods, what, key_prefix)
+                          key_prefix: str, totals_of: list[str] | None = None) -> list[asyncpg.Record]:
+    return await conn.fetch(DISTINCT_COUNTS, counties, year, periods, what, key_prefix, totals_of or [])
 
 
 async def fold_distinct_counts(conn: Conn) -> int:

@@ -430,7 +430,8 @@ async def training_counts(conn: Conn, counties: list[str] | None, year: int, mon
     if whole and period is not None:
         months_of = {f"M{m}": str(m) for m in range(months[0], months[1] + 1)}
         dimension_of = {what: d for d, what in PERSONS.items()}
-        for row in await repo.distinct_counts(conn, counties, year, [period, *months_of], list(PERSONS.values()), ""):
+        for row in await repo.distinct_counts(conn, counties, year, [period], list(PERSONS.values()), "",
+                                              list(months_of)):
             dimension = dimension_of[row["what"]]
             if row["period"] == period and dimension == "total":
                 out.total.persons_completed += row["n"]  # a province adds up its counties
