@@ -4,6 +4,7 @@ numbers worked out on paper, townships adding up to the county, and the scope of
 from __future__ import annotations
 
 import calendar
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from tests.conftest import Api
 from tests.helpers import assert_problem, today
 from tests.progress.county import JIMI, XINSHIBA, County, build
 from tests.seed import COUNTY_A, COUNTY_C, KEY_VILLAGE, KEY_VILLAGE_2, OTHER_TOWNSHIP_VILLAGE, SEED
+from training.enrolment import service as enrolment
 
 COUNTY = COUNTY_A + "000000"
 COUNTS = ("person_times_completed", "persons_completed", "certified", "employed", "enrolled_now", "waitlisted_now",
@@ -203,3 +205,34 @@ async def test_unmet_demand(api: Api, county: County) -> None:
     for who, region, status in [("official_c", COUNTY, 404), ("official_jimi", COUNTY, 404),
                                 ("school_a", COUNTY, 403)]:
         assert_problem(await api.get("/api/progress/unmet-demand", who, params={"region_code": region}), status)
+
+
+async def test_covered_households_follow_a_household_that_changes(api: Api, conn: asyncpg.Connection,
+                                                                  county: County) -> None:
+    # H1 (p1: two trades) is no longer a target household; H2 (p3) moves to 新民村 in 新市坝镇.
+    await conn.execute("UPDATE households SET poverty_status = 'ordinary' WHERE id = $1",
+                       uuid.UUID(county.households["H1"]))
+    await conn.execute("UPDATE households SET village_code = $2 WHERE id = $1",
+                       uuid.UUID(county.households["H2"]), OTHER_TOWNSHIP_VILLAGE)
+    p = await progress(api, "official_a")
+    assert (p["households_target"], p["households_covered"], p["households_covered_two_skills"]) == (3, 1, 0)
+    townships = {row["key"]: row for row in p["by"]["township"]}
+    assert (townships[XINSHIBA]["households_target"], townships[XINSHIBA]["households_covered"]) == (2, 1)
+    assert townships[JIMI]["households_covered"] == 0
+    assert await enrolment.rollup_differences(conn, COUNTY_A) == []
+
+
+async def test_a_quarter_and_a_month_count_the_same_people_as_the_year(api: Api, county: County) -> None:
+    t = today()
+    year = await progress(api, "official_a")
+    for params in ({"quarter": f"{t.year}-{(t.month + 2) // 3}"}, {"month": f"{t.year}-{t.month:02d}"}):
+        part = await progress(api, "official_a", **params)
+        assert {k: part[k] for k in ("person_times_completed", "persons_completed", "households_covered",
+                                     "households_covered_two_skills")} == {
+            "person_times_completed": 3, "persons_completed": 2, "households_covered": 2,
+            "households_covered_two_skills": 1}, params
+        assert part["pace"] == year["pace"] and part["forecast_person_times"] == year["forecast_person_times"]
+    other_month = (t.month % 12) + 1
+    if other_month > t.month:  # a later month of the same year: nothing completed yet
+        later = await progress(api, "official_a", month=f"{t.year}-{other_month:02d}")
+        assert (later["persons_completed"], later["households_covered"]) == (0, 0)

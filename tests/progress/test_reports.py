@@ -15,7 +15,7 @@ from tests.conftest import Api
 from tests.helpers import assert_problem, today
 from tests.progress.county import JIMI, County, build
 from tests.progress.test_progress import COUNTY, put_quota
-from training.progress.reports import COLUMNS, TOTAL_ROWS, WORKLIST_HEADERS
+from training.progress.reports import COLUMNS, TARGET_HEADERS, TOTAL_ROWS, WORKLIST_HEADERS
 
 # A masked or whole ID number (15 or 18 characters), or a mobile number standing alone.
 SECRETS = re.compile(r"\d{3}\*{4,}|(?<!\d)\d{15}(?!\d)|(?<!\d)\d{17}[\dX](?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -82,6 +82,26 @@ async def test_the_monthly_report_says_what_the_api_says(api: Api, county: Count
         expected = expected_rows(api_figures["by"][dimension])
         assert rows[4:] == expected, sheet
     assert_no_secrets(sheets)
+
+
+async def test_the_totals_sheet_sets_the_period_against_every_yearly_target(api: Api, county: County) -> None:
+    assert (await put_quota(api, "official_a", region_code=COUNTY, target_person_times=10, target_persons=4,
+                            target_households=3, target_lianghousheng=2)).status_code == 200
+    month = today().strftime("%Y-%m")
+    total = cells((await api.get("/api/reports/monthly", "official_a",
+                                 params={"region_code": COUNTY, "month": month})).content)["总表"]
+    p = (await api.get("/api/progress", "official_a", params={"region_code": COUNTY, "month": month})).json()
+    start = total.index(TARGET_HEADERS)
+    assert total[start + 1:start + 5] == [
+        ["培训人次", 10, p["person_times_completed"], round(p["person_times_completed"] / 10, 4)],
+        ["培训人数", 4, p["persons_completed"], round(p["persons_completed"] / 4, 4)],
+        ["覆盖目标户数", 3, p["households_covered"], round(p["households_covered"] / 3, 4)],
+        ["两后生结业人次", 2, p["lianghousheng_completed"], 0]]
+    assert (p["person_times_completed"], p["persons_completed"], p["households_covered"]) == (3, 2, 2)
+    # A township without a quota of its own: no targets block.
+    jimi = cells((await api.get("/api/reports/monthly", "official_jimi",
+                                params={"region_code": JIMI, "month": month})).content)["总表"]
+    assert TARGET_HEADERS not in jimi
 
 
 async def test_the_quarterly_report_and_its_scope(api: Api, county: County) -> None:

@@ -553,3 +553,72 @@ async def person_skills_differences(conn: Conn, county_code: str) -> list[asyncp
            WHERE coalesce(k.trades, 0) <> coalesce(r.trades, 0)""",
         county_code,
     )
+
+
+# Distinct people and households by period (migration 0013): the folded counts plus the log not yet folded.
+# `what` of the periods `periods`, and only the county totals (persons:county) of `totals_of` (the months
+# of a period: by month, nothing finer is shown).
+DISTINCT_COUNTS = """
+    SELECT what, key, period, poverty_status, sum(n)::integer AS n FROM (
+        SELECT what, key, period, poverty_status, n FROM distinct_counts
+        WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND year = $2 AND key LIKE $5 || '%'
+          AND ((period = ANY($3::text[]) AND what = ANY($4::text[]))
+               OR (period = ANY($6::text[]) AND what = 'persons:county'))
+        UNION ALL
+        SELECT what, key, period, poverty_status, delta FROM distinct_counts_log
+        WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND year = $2 AND key LIKE $5 || '%'
+          AND ((period = ANY($3::text[]) AND what = ANY($4::text[]))
+               OR (period = ANY($6::text[]) AND what = 'persons:county'))) d
+    GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0"""
+
+
+async def distinct_counts(conn: Conn, counties: list[str] | None, year: int, periods: list[str], what: list[str],
+                          key_prefix: str, totals_of: list[str] | None = None) -> list[asyncpg.Record]:
+    return await conn.fetch(DISTINCT_COUNTS, counties, year, periods, what, key_prefix, totals_of or [])
+
+
+async def fold_distinct_counts(conn: Conn) -> int:
+    folded: int = await conn.fetchval("SELECT distinct_counts_fold()")
+    return folded
+
+
+async def raw_distinct_counts(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """distinct_counts as counted from the completions, the households and the people's trades."""
+    return await conn.fetch(
+        """WITH done AS (
+               SELECT en.county_code, extract(year FROM en.completed_on)::smallint AS year,
+                      extract(month FROM en.completed_on)::smallint AS month, en.person_id, en.household_id,
+                      en.village_code, en.trade_code, en.school_id
+               FROM enrolments en WHERE en.county_code = $1 AND en.status = 'completed'),
+           periods AS (SELECT d.*, p.period FROM done d CROSS JOIN LATERAL unnest(progress_periods(d.month)) p(period))
+           SELECT p.year, p.period, x.what, x.key, '' AS poverty_status, count(DISTINCT p.person_id)::integer AS n
+           FROM periods p
+           CROSS JOIN LATERAL (VALUES ('persons:county', p.county_code),
+                                      ('persons:township', left(p.village_code, 9) || '000'),
+                                      ('persons:village', p.village_code), ('persons:trade', p.trade_code),
+                                      ('persons:school', p.school_id::text)) AS x(what, key)
+           GROUP BY 1, 2, 3, 4
+           UNION ALL
+           SELECT p.year, p.period, 'covered', h.village_code, h.poverty_status, count(DISTINCT h.id)::integer
+           FROM periods p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
+           GROUP BY 1, 2, 4, 5
+           UNION ALL
+           SELECT 0, 'ever', 'two_skills', h.village_code, h.poverty_status, count(DISTINCT h.id)::integer
+           FROM (SELECT county_code, person_id, min(household_id::text)::uuid AS household_id FROM enrolments
+                 WHERE county_code = $1 AND status = 'completed' GROUP BY 1, 2
+                 HAVING count(DISTINCT trade_code) >= 2) t
+           JOIN households h ON h.county_code = t.county_code AND h.id = t.household_id
+           GROUP BY 4, 5""",
+        county_code,
+    )
+
+
+async def distinct_count_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT year, period, what, key, poverty_status, sum(n)::integer AS n FROM (
+               SELECT year, period, what, key, poverty_status, n FROM distinct_counts WHERE county_code = $1
+               UNION ALL
+               SELECT year, period, what, key, poverty_status, delta FROM distinct_counts_log WHERE county_code = $1) d
+           GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0""",
+        county_code,
+    )

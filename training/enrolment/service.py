@@ -389,13 +389,30 @@ async def counties_with_history(conn: Conn) -> list[str]:
 DIMENSIONS = ("month", "township", "village", "trade", "school")
 
 
+def period_of(months: tuple[int, int]) -> str | None:
+    """The period kept in distinct_counts for a span of months (the year, a quarter, a month), if any."""
+    first, last = months
+    if (first, last) == (1, 12):
+        return "Y"
+    if first == last:
+        return f"M{first}"
+    if last == first + 2 and first % 3 == 1:
+        return f"Q{(first + 2) // 3}"
+    return None
+
+
+PERSONS = {"total": "persons:county", "township": "persons:township", "village": "persons:village",
+           "trade": "persons:trade", "school": "persons:school"}
+
+
 async def training_counts(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int], region: str,
-                          school_id: UUID | None) -> CountsBy:
+                          school_id: UUID | None, persons: bool = True) -> CountsBy:
     """Enrolment counts in the months of a year, in total and by month, township, village, trade and school.
-    enrolled_now / waitlisted_now / dropped count on the session's first day, completions on their day."""
+    enrolled_now / waitlisted_now / dropped count on the session's first day, completions on their day.
+    Distinct people (persons_completed) only when `persons`: for whole counties and a year, quarter or
+    month they are read from distinct_counts (migration 0013), else counted from completion_people."""
     out = CountsBy(total=TrainingCounts(), by={d: {} for d in DIMENSIONS})
-    if region == "" and school_id is None:
-        await repo.fold_rollups(conn)  # keeps the log short; the reading adds whatever it has not folded
+    whole = region == "" and school_id is None
 
     def slot(dimension: str, key: str | None) -> TrainingCounts:
         if dimension == "total":
@@ -407,9 +424,40 @@ async def training_counts(conn: Conn, counties: list[str] | None, year: int, mon
         for field in ("enrolled_now", "waitlisted_now", "completed", "passed", "certified", "employed", "dropped",
                       "lianghousheng_enrolled", "lianghousheng_completed"):
             setattr(counts, field, row[field] or 0)
+    if not persons:
+        return out
+    period = period_of(months)
+    if whole and period is not None:
+        months_of = {f"M{m}": str(m) for m in range(months[0], months[1] + 1)}
+        dimension_of = {what: d for d, what in PERSONS.items()}
+        for row in await repo.distinct_counts(conn, counties, year, [period], list(PERSONS.values()), "",
+                                              list(months_of)):
+            dimension = dimension_of[row["what"]]
+            if row["period"] == period and dimension == "total":
+                out.total.persons_completed += row["n"]  # a province adds up its counties
+            elif row["period"] == period:
+                slot(dimension, row["key"]).persons_completed = row["n"]
+            if row["period"] in months_of and dimension == "total":
+                slot("month", months_of[row["period"]]).persons_completed += row["n"]
+        return out
     for row in await repo.people_by(conn, counties, year, months, region, school_id):
         slot(row["dimension"], row["key"]).persons_completed = row["persons_completed"]
     return out
+
+
+async def households_reached(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int],
+                             region: str) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]] | None:
+    """Households with a member who completed a training in the period (a year, quarter or month), and
+    households with a member who has completed two different trades, ever, each by (village, poverty
+    status) as the household is today; None for another span of months (ask completing_households)."""
+    period = period_of(months)
+    if period is None:
+        return None
+    covered = {(r["key"], r["poverty_status"]): r["n"]
+               for r in await repo.distinct_counts(conn, counties, year, [period], ["covered"], region)}
+    two = {(r["key"], r["poverty_status"]): r["n"]
+           for r in await repo.distinct_counts(conn, counties, 0, ["ever"], ["two_skills"], region)}
+    return covered, two
 
 
 async def completing_households(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int],
@@ -446,7 +494,9 @@ async def rollup_differences(conn: Conn, county_code: str) -> list[str]:
             ("completion_people", await repo.completion_people_rows(conn, county_code),
              await repo.raw_completion_people(conn, county_code)),
             ("enrolment_rollup_coarse", await repo.coarse_rows(conn, county_code),
-             await repo.raw_coarse(conn, county_code))):
+             await repo.raw_coarse(conn, county_code)),
+            ("distinct_counts", await repo.distinct_count_rows(conn, county_code),
+             await repo.raw_distinct_counts(conn, county_code))):
         kept_set = {tuple(r.values()) for r in kept}
         counted_set = {tuple(r.values()) for r in counted}
         problems += [f"{name} keeps {row} but the records give no such row" for row in kept_set - counted_set]
@@ -457,5 +507,12 @@ async def rollup_differences(conn: Conn, county_code: str) -> list[str]:
 
 
 async def fold_rollups(conn: Conn) -> int:
-    """Fold logged changes into the coarse rollups now (they are also folded by every county-wide read)."""
-    return await repo.fold_rollups(conn)
+    """Fold logged changes into the coarse rollups and the distinct counts now, each in a transaction of
+    its own: progress calls it before its snapshot (a fold inside a repeatable-read snapshot would fail
+    on rows another fold moved meanwhile). Readers add whatever is not folded, so this only keeps the
+    log short."""
+    async with conn.transaction():
+        folded = await repo.fold_rollups(conn)
+    async with conn.transaction():
+        await repo.fold_distinct_counts(conn)
+    return folded

@@ -72,11 +72,8 @@ class ProgressController(Controller):
     async def uncovered(self, conn: Conn, principal: Caller, rule: Rules, today: Today, region_code: Region,
                         format: Format = "json", limit: PageLimit = 50,
                         offset: PageOffset = 0) -> UncoveredPage | Response[bytes]:
-        if format == "xlsx":
-            page = await service.uncovered(conn, principal, rule, today, region_code, None, 0)
-            reach = await service.reach_for(conn, principal, region_code)
-            return _attachment(reports.worklist_workbook(page.items, reach.name, today.year, today),
-                               f"未覆盖户清单_{reach.name}_{today.year}.xlsx")
+        if format == "xlsx":  # the whole list, up to service.WORKLIST_XLSX_MAX_HOUSEHOLDS households
+            return _attachment(*await service.uncovered_workbook(conn, principal, rule, today, region_code))
         return await service.uncovered(conn, principal, rule, today, region_code, limit, offset)
 
     @get("/unmet-demand", summary="有人想学、但近期没有可及培训班的工种，按乡镇分列，附想学人数")
@@ -107,8 +104,10 @@ class ReportController(Controller):
                       months: tuple[int, int], kind: str, period: str) -> Response[bytes]:
         reach = await service.reach_for(conn, principal, region_code)
         figures = await service.progress(conn, reach, today, year, months)
+        quota = await service.quota_for(conn, reach, year)
         unit = reach.name + ("（本校）" if reach.school_id else "")
-        return _attachment(reports.report_workbook(figures, unit, period, kind, today), f"{unit}{kind}_{period}.xlsx")
+        return _attachment(reports.report_workbook(figures, unit, period, kind, today, quota),
+                           f"{unit}{kind}_{period}.xlsx")
 
 
 CONTROLLERS = [QuotaController, ProgressController, ReportController]

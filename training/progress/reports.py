@@ -4,15 +4,16 @@ Every number comes from the same progress figures as /api/progress; no ID number
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from training.progress.schemas import Figures, Progress, UncoveredHousehold
+from training.progress.schemas import Figures, Progress, Quota, UncoveredHousehold
 
 STATUS_WORDS = {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
 SEX_WORDS = {"male": "男", "female": "女"}
@@ -72,7 +73,28 @@ def _figures_sheet(wb: Workbook, name: str, first: str, rows: Sequence[Figures],
         ws.column_dimensions[get_column_letter(i)].width = 12
 
 
-def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: date) -> bytes:
+# The yearly targets of a quota and the figure of the period each is read against.
+TARGETS: list[tuple[str, str, str]] = [
+    ("培训人次", "target_person_times", "person_times_completed"), ("培训人数", "target_persons", "persons_completed"),
+    ("覆盖目标户数", "target_households", "households_covered"),
+    ("两后生结业人次", "target_lianghousheng", "lianghousheng_completed"),
+]
+TARGET_HEADERS = ["对照年度指标", "年度目标", "本期完成", "占年度目标"]
+
+
+def target_rows(p: Progress, quota: Quota | None) -> list[list[object]]:
+    """Each target the quota sets, with the period's figure and its share of the target."""
+    rows: list[list[object]] = []
+    for label, target_field, done_field in TARGETS:
+        target = getattr(quota, target_field) if quota else None
+        done = getattr(p, done_field)
+        if target is not None and done is not None:
+            rows.append([label, target, done, round(done / target, 4) if target else "—"])
+    return rows
+
+
+def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: date,
+                    quota: Quota | None = None) -> bytes:
     """总表 against the targets, then 分乡镇, 分工种, 分学校 and 分月 sheets."""
     title = f"{unit}农村劳动力技能培训{kind}（{period}）"
     wb = Workbook()
@@ -85,6 +107,13 @@ def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: dat
         cell.font = BOLD
     for header, field in TOTAL_ROWS:
         ws.append([header, _value(getattr(p, field))])
+    if targets := target_rows(p, quota):
+        ws.append([])
+        ws.append(TARGET_HEADERS)
+        for cell in ws[ws.max_row]:
+            cell.font = BOLD
+        for row in targets:
+            ws.append(row)
     ws.append([])
     ws.append([f"制表日期：{made_on.isoformat()}"])
     ws.column_dimensions["A"].width = 36
@@ -99,30 +128,48 @@ def report_workbook(p: Progress, unit: str, period: str, kind: str, made_on: dat
 
 
 WORKLIST_HEADERS = ["乡镇", "村", "户编号", "户主", "家庭属性", "劳动力姓名", "性别", "年龄", "文化程度", "劳动能力",
-                    "务工状况", "意向工种", "推荐培训班"]
+                    "务工状况", "意向工种", "推荐培训班（前 3 个）"]
 
 
-def worklist_workbook(households: Sequence[UncoveredHousehold], unit: str, year: int, made_on: date) -> bytes:
-    """未覆盖户清单: one row per labourer. Names only: no ID numbers, phones or health."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "未覆盖户"
-    _heading(ws, f"{unit}{year}年尚无人参训的目标户清单", unit, f"{year}年（截至 {made_on.isoformat()}）",
-             len(WORKLIST_HEADERS))
-    ws.append(WORKLIST_HEADERS)
-    for cell in ws[4]:
-        cell.font = BOLD
-    for h in households:
-        for person in h.labourers:
-            ws.append([h.township_name, h.village_name, h.household_no, h.head_name,
-                       STATUS_WORDS.get(h.poverty_status, h.poverty_status), person.name,
-                       SEX_WORDS.get(person.sex, person.sex), person.age, person.education,
-                       CAPACITY_WORDS.get(person.labour_capacity, person.labour_capacity),
-                       WORK_WORDS.get(person.work_status, person.work_status), "、".join(person.desired_trades),
-                       "、".join(f"{s.title}（{s.starts_on}）" for s in person.recommended_sessions)])
-    for i in range(1, len(WORKLIST_HEADERS) + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 14
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+class WorklistWriter:
+    """未覆盖户清单, one row per labourer, written as it comes (openpyxl's write-only mode: rows go to a
+    temporary file, not a tree of cells), so memory stays flat however many pages are added. Names only:
+    no ID numbers, phones or health."""
+
+    def __init__(self, unit: str, year: int, made_on: date) -> None:
+        self._wb = Workbook(write_only=True)
+        self._ws = self._wb.create_sheet("未覆盖户")
+        for i in range(1, len(WORKLIST_HEADERS) + 1):
+            self._ws.column_dimensions[get_column_letter(i)].width = 40 if i == len(WORKLIST_HEADERS) else 14
+        title = WriteOnlyCell(self._ws, f"{unit}{year}年尚无人参训的目标户清单")
+        title.font = TITLE
+        self._ws.append([title])
+        self._ws.append([f"填报单位：{unit}", None, f"{year}年（截至 {made_on.isoformat()}）"])
+        self._ws.append([])
+        headers = []
+        for h in WORKLIST_HEADERS:
+            cell = WriteOnlyCell(self._ws, h)
+            cell.font = BOLD
+            headers.append(cell)
+        self._ws.append(headers)
+
+    def add(self, households: Iterable[UncoveredHousehold]) -> None:
+        for h in households:
+            for person in h.labourers:
+                self._ws.append([
+                    h.township_name, h.village_name, h.household_no, h.head_name,
+                    STATUS_WORDS.get(h.poverty_status, h.poverty_status), person.name,
+                    SEX_WORDS.get(person.sex, person.sex), person.age, person.education,
+                    CAPACITY_WORDS.get(person.labour_capacity, person.labour_capacity),
+                    WORK_WORDS.get(person.work_status, person.work_status), "、".join(person.desired_trades),
+                    "；".join(f"{s.title}（{s.school_name}，{s.starts_on.isoformat()} 开班）"
+                             for s in person.recommended_sessions)])
+
+    def note(self, text: str) -> None:
+        self._ws.append([])
+        self._ws.append([text])
+
+    def finish(self) -> bytes:
+        out = io.BytesIO()
+        self._wb.save(out)
+        return out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -101,9 +102,15 @@ class Progress(msgspec.Struct, kw_only=True):
 
 
 class RecommendedSession(msgspec.Struct, kw_only=True):
+    """One of a labourer's top sessions by the recommender (推荐分 = the model's score)."""
+
     session_id: UUID
     title: str
-    starts_on: str
+    trade_name: str
+    school_name: str
+    village_name: str
+    starts_on: date
+    score: float
 
 
 class WorklistPerson(msgspec.Struct, kw_only=True):
@@ -135,6 +142,7 @@ class UncoveredPage(msgspec.Struct, kw_only=True):
     limit: int
     offset: int
     year: int
+    recommendations_note: str | None = None  # why no labourer has recommended sessions (no model, no session)
 
 
 class DemandTrade(msgspec.Struct, kw_only=True):

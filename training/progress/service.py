@@ -5,6 +5,7 @@ Definitions of every figure: README, 进度与指标."""
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import math
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from training.core.rules import Rule
 from training.core.security import Principal, region_prefix
 from training.enrolment import service as enrolment
 from training.enrolment.schemas import TrainingCounts
+from training.progress import reports
 from training.progress import repository as repo
 from training.progress.schemas import (
     By,
@@ -31,12 +33,14 @@ from training.progress.schemas import (
     QuotaList,
     QuotaPut,
     QuotaResult,
+    RecommendedSession,
     TownshipDemand,
     UncoveredHousehold,
     UncoveredPage,
     UnmetDemand,
     WorklistPerson,
 )
+from training.recommendations import service as recommendations
 from training.regions import service as regions
 from training.registry import service as registry
 
@@ -160,6 +164,15 @@ async def list_quotas(conn: Conn, principal: Principal, year: int, region_code: 
     return QuotaList(items=[_quota(r, names) for r in visible], warning=_over_warning(rows))
 
 
+async def quota_for(conn: Conn, reach: Reach, year: int) -> Quota | None:
+    """The quota of the reach's own unit in the year (its school's for a school), if one is set."""
+    unit = str(reach.school_id) if reach.school_id else reach.region_code
+    for r in await repo.quotas(conn, reach.counties, year):
+        if str(r["region_code"] or r["school_id"]) == unit:
+            return _quota(dict(r), {unit: reach.name})
+    return None
+
+
 # ------------------------------------------------------------------ progress
 
 
@@ -209,29 +222,49 @@ async def forecast(conn: Conn, reach: Reach, year: int, done_in_year: int) -> in
     return done_in_year + math.floor(expected + 0.5)
 
 
+async def _reached(conn: Conn, reach: Reach, year: int, months: tuple[int, int]
+                   ) -> tuple[dict[str, int], dict[str, int]]:
+    """Covered and two-skill target households by village: from the enrolment slice's distinct counts
+    (kept by (village, status) as the household is today) for a year, quarter or month, else from the
+    households of the period's completions, judged by the registry."""
+    found = await enrolment.households_reached(conn, reach.counties, year, months, reach.region)
+    if found is not None:
+        def by_village(counts: dict[tuple[str, str], int]) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for (village, status), n in counts.items():
+                if registry.is_target(status):
+                    out[village] = out.get(village, 0) + n
+            return out
+        return by_village(found[0]), by_village(found[1])
+    covered = await registry.target_households_among(
+        conn, await enrolment.completing_households(conn, reach.counties, year, months, reach.region, None),
+        reach.region)
+    two = await registry.target_households_among(
+        conn, await enrolment.two_trade_households(conn, reach.counties, reach.region), reach.region)
+    return covered, two
+
+
 async def progress(conn: Conn, reach: Reach, today: date, year: int, months: tuple[int, int] = (1, 12)) -> Progress:
     """Figures of the months of a year in the reach; pace and forecast are about the whole year. Read in one
     snapshot, so the totals, the breakdowns and the households agree with each other."""
-    async with conn.transaction(isolation="repeatable_read"):
+    await enrolment.fold_rollups(conn)  # keeps the logs short, outside the snapshot
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
         await db.set_local_work_mem(conn, 64)
         return await _progress(conn, reach, today, year, months)
 
 
 async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tuple[int, int]) -> Progress:
     counts = await enrolment.training_counts(conn, reach.counties, year, months, reach.region, reach.school_id)
+    # pace and forecast need only the completions to date and in the whole year
     to_date = counts if months[0] == 1 else await enrolment.training_counts(
-        conn, reach.counties, year, (1, months[1]), reach.region, reach.school_id)
+        conn, reach.counties, year, (1, months[1]), reach.region, reach.school_id, persons=False)
     whole_year = counts if months == (1, 12) else await enrolment.training_counts(
-        conn, reach.counties, year, (1, 12), reach.region, reach.school_id)
+        conn, reach.counties, year, (1, 12), reach.region, reach.school_id, persons=False)
 
     households: dict[str, tuple[int, int, int]] | None = None
     if reach.school_id is None:  # households belong to places, not to a school's trainees
         target = await registry.target_households(conn, reach.counties, reach.region)
-        covered = await registry.target_households_among(
-            conn, await enrolment.completing_households(conn, reach.counties, year, months, reach.region, None),
-            reach.region)
-        two = await registry.target_households_among(
-            conn, await enrolment.two_trade_households(conn, reach.counties, reach.region), reach.region)
+        covered, two = await _reached(conn, reach, year, months)
         households = {v: (target.get(v, 0), covered.get(v, 0), two.get(v, 0))
                       for v in set(target) | set(covered) | set(two)}
 
@@ -292,25 +325,83 @@ async def progress_for(conn: Conn, principal: Principal, today: date, region_cod
 # ------------------------------------------------------------------ the worklist and unmet demand
 
 
-async def uncovered(conn: Conn, principal: Principal, rule: Rule, today: date, region_code: str,
-                    limit: int | None, offset: int) -> UncoveredPage:
-    """Target households in the caller's villages with a working-age labourer and nobody who completed a
-    training this year: a surveyor's worklist. Schools have no worklist (they do not see households)."""
+WORKLIST_TOP = 3  # recommended sessions per labourer
+WORKLIST_XLSX_MAX_HOUSEHOLDS = 5000  # one download; beyond it, ask for a township or a village
+WORKLIST_XLSX_CHUNK = 200  # households scored and written at a time
+
+
+async def _worklist(conn: Conn, principal: Principal, rule: Rule, today: date, reach: Reach, limit: int | None,
+                    offset: int) -> tuple[list[registry.UncoveredHousehold], int]:
     if principal.role == "school":
         raise Forbidden("学校不能查看未覆盖户清单")
-    reach = await reach_for(conn, principal, region_code)
     trained = await enrolment.completing_households(conn, reach.counties, today.year, (1, 12), reach.region, None)
-    rows, total = await registry.uncovered_households(conn, principal, reach.region, rule, trained, limit, offset)
+    return await registry.uncovered_households(conn, principal, reach.region, rule, trained, limit, offset)
+
+
+async def _with_sessions(conn: Conn, rule: Rule, today: date, rows: list[registry.UncoveredHousehold],
+                         offers: dict[str, recommendations.Offer]) -> tuple[list[UncoveredHousehold], str | None]:
+    """Households of the worklist with each labourer's top sessions, scored together for the whole page
+    (per county: one read of the people, one of their enrolments, one scoring pass)."""
     names = await regions.names(conn, sorted({r.village_code for r in rows} | {_township(r.village_code) for r in rows}))
-    # Recommended sessions: filled from the recommendations slice's service once it lands (branch `serving`);
-    # until then every labourer's list is empty.
+    top: dict[UUID, list[RecommendedSession]] = {}
+    notes = []
+    for county in sorted({r.county_code for r in rows}):
+        if county not in offers:
+            offers[county] = await recommendations.open_offer(conn, county, today)
+        found = await recommendations.top_sessions(
+            conn, rule, offers[county], [p.person_id for r in rows if r.county_code == county for p in r.labourers],
+            today, WORKLIST_TOP)
+        if found.note:
+            notes.append(found.note)
+        for person, sessions in found.by_person.items():
+            top[person] = [RecommendedSession(session_id=s.session_id, title=s.course_title, trade_name=s.trade_name,
+                                              school_name=s.school_name, village_name=s.village_name,
+                                              starts_on=s.starts_on, score=s.score) for s in sessions]
     items = [UncoveredHousehold(
         household_id=r.household_id, village_code=r.village_code, village_name=names.get(r.village_code, ""),
         township_name=names.get(_township(r.village_code), ""), household_no=r.household_no,
         head_name=r.head_name, poverty_status=r.poverty_status,
-        labourers=[WorklistPerson(**msgspec.structs.asdict(p), recommended_sessions=[]) for p in r.labourers])
+        labourers=[WorklistPerson(**msgspec.structs.asdict(p), recommended_sessions=top.get(p.person_id, []))
+                   for p in r.labourers])
         for r in rows]
-    return UncoveredPage(items=items, total=total, limit=limit or total, offset=offset, year=today.year)
+    return items, "；".join(dict.fromkeys(notes)) or None
+
+
+async def uncovered(conn: Conn, principal: Principal, rule: Rule, today: date, region_code: str,
+                    limit: int, offset: int) -> UncoveredPage:
+    """Target households in the caller's villages with a working-age labourer and nobody who completed a
+    training this year, a page of them, each labourer with their top recommended sessions: a surveyor's
+    worklist. Schools have no worklist (they do not see households)."""
+    reach = await reach_for(conn, principal, region_code)
+    rows, total = await _worklist(conn, principal, rule, today, reach, limit, offset)
+    items, note = await _with_sessions(conn, rule, today, rows, {})
+    return UncoveredPage(items=items, total=total, limit=limit, offset=offset, year=today.year,
+                         recommendations_note=note)
+
+
+async def uncovered_workbook(conn: Conn, principal: Principal, rule: Rule, today: date,
+                             region_code: str) -> tuple[bytes, str]:
+    """The whole worklist of the region as .xlsx, at most WORKLIST_XLSX_MAX_HOUSEHOLDS households (a larger
+    region is refused with a message saying to download a township or village at a time). Read in one
+    snapshot; scored and written WORKLIST_XLSX_CHUNK households at a time into a streamed workbook."""
+    reach = await reach_for(conn, principal, region_code)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        rows, total = await _worklist(conn, principal, rule, today, reach, WORKLIST_XLSX_MAX_HOUSEHOLDS, 0)
+        if total > WORKLIST_XLSX_MAX_HOUSEHOLDS:
+            raise InvalidInput([FieldError(
+                "region_code", f"{reach.name}共有 {total} 户未覆盖户，超过一次导出的上限 "
+                               f"{WORKLIST_XLSX_MAX_HOUSEHOLDS} 户：请按乡镇或村（region_code）分别导出", "query")])
+        writer = reports.WorklistWriter(reach.name, today.year, today)
+        offers: dict[str, recommendations.Offer] = {}
+        notes: list[str] = []
+        for start in range(0, len(rows), WORKLIST_XLSX_CHUNK):
+            items, note = await _with_sessions(conn, rule, today, rows[start:start + WORKLIST_XLSX_CHUNK], offers)
+            writer.add(items)
+            if note:
+                notes.append(note)
+        if notes:
+            writer.note("推荐培训班为空的原因：" + "；".join(dict.fromkeys(notes)))
+    return await asyncio.to_thread(writer.finish), f"未覆盖户清单_{reach.name}_{today.year}.xlsx"
 
 
 def distance_km(a: regions.Place, b: regions.Place) -> float | None:

@@ -101,6 +101,15 @@ async def enrolments_of_person(conn: Conn, county_code: str, person_id: UUID) ->
     )
 
 
+async def enrolments_of_people(conn: Conn, county_code: str, person_ids: list[UUID]) -> list[asyncpg.Record]:
+    """Every enrolment of these people (one query for a page of people)."""
+    return await conn.fetch(
+        """SELECT person_id, session_id, status, starts_on, ends_on FROM enrolments
+           WHERE county_code = $1 AND person_id = ANY($2::uuid[])""",
+        county_code, person_ids,
+    )
+
+
 async def enrolments_touching(conn: Conn, county_code: str, session_id: UUID, starts_on: date,
                               ends_on: date) -> list[asyncpg.Record]:
     """Enrolments in this session (any status) and active ones whose dates overlap it: who is already in,

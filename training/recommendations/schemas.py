@@ -45,6 +45,24 @@ class Recommendations(msgspec.Struct):
     excluded: list[RuleCount] = []  # what the hard rules removed before scoring
 
 
+class TopSession(msgspec.Struct):
+    """One of a person's best open sessions in a list of many people (the surveyor's worklist)."""
+
+    session_id: UUID
+    course_title: str
+    trade_name: str
+    school_name: str
+    village_name: str
+    starts_on: date
+    score: float
+
+
+class TopSessions(msgspec.Struct):
+    model_version: str | None
+    by_person: dict[UUID, list[TopSession]]
+    note: str | None = None  # why every list is empty (no open session, no model), in Chinese
+
+
 class Candidate(msgspec.Struct):
     recommendation_id: UUID
     person_id: UUID

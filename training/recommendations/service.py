@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -44,6 +45,8 @@ from training.recommendations.schemas import (
     Recommendation,
     Recommendations,
     RuleCount,
+    TopSession,
+    TopSessions,
 )
 from training.registry import service as registry
 
@@ -186,6 +189,72 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
              for rid, s, row in zip(ids, shown, (open_[j] for j in order), strict=True)]
     return Recommendations(person_id=person_id, model_version=scores.model_version, items=items,
                            excluded=_counts(excluded))
+
+
+# ------------------------------------------------------------------ many people at once (the worklist)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The county's open sessions that may still take someone (a seat left or a short waitlist), read
+    once for a whole worklist, however many pages of people are scored against them."""
+
+    county_code: str
+    sessions: list[asyncpg.Record]
+
+
+async def open_offer(conn: Conn, county_code: str, today: date) -> Offer:
+    sessions = await repo.open_sessions(conn, county_code, today)
+    seats = await seat_figures(conn, county_code, sessions) if sessions else {}
+    return Offer(county_code, [s for s in sessions
+                               if seats[s["id"]].seats_left > 0 or seats[s["id"]].waitlisted < WAITLIST_LIMIT])
+
+
+async def top_sessions(conn: Conn, rule: Rule, offer: Offer, person_ids: Sequence[UUID], today: date,
+                       limit: int = 3) -> TopSessions:
+    """Each person's best `limit` sessions of the offer under the same hard rules as a person's own
+    recommendations (eligibility, not signed up yet, no clash with an active place), scored in one
+    matrix for all of them: three queries and one scoring pass per call, whatever the number of people.
+    Not logged as shown: a worklist lists names for a visit, the person's own page is where one signs up."""
+    ids = list(dict.fromkeys(person_ids))
+    if not ids:
+        return TopSessions(model_version=None, by_person={})
+    if not offer.sessions:
+        return TopSessions(model_version=None, by_person={i: [] for i in ids},
+                           note="本县目前没有可报名（已发布、尚未开班、仍有名额或候补未满）的培训班")
+    county, sessions = offer.county_code, offer.sessions
+    people = await repo.people(conn, county, rule, person_ids=ids)
+    allowed = eligible_matrix(rule, people, sessions)
+    column = {s["id"]: j for j, s in enumerate(sessions)}
+    row = {p["id"]: i for i, p in enumerate(people)}
+    starts = np.array([s["starts_on"].toordinal() for s in sessions])
+    ends = np.array([s["ends_on"].toordinal() for s in sessions])
+    for e in await repo.enrolments_of_people(conn, county, [p["id"] for p in people]):
+        i = row[e["person_id"]]
+        if e["session_id"] in column:
+            allowed[i, column[e["session_id"]]] = False
+        if e["status"] in ACTIVE:  # dates overlapping an active place
+            allowed[i] &= ~((starts <= e["ends_on"].toordinal()) & (e["starts_on"].toordinal() <= ends))
+    rows = np.nonzero(allowed.any(axis=1))[0]
+    columns = np.nonzero(allowed.any(axis=0))[0]
+    out: dict[UUID, list[TopSession]] = {i: [] for i in ids}
+    if not len(rows):
+        return TopSessions(model_version=None, by_person=out)
+    try:
+        scores = await _score(conn, county, [people[int(i)]["id"] for i in rows],
+                              [sessions[int(j)]["id"] for j in columns], today, rule,
+                              session_rows=[sessions[int(j)] for j in columns])
+    except matching.NoModel as exc:
+        return TopSessions(model_version=None, by_person=out, note=exc.detail)
+    probability = np.where(allowed[np.ix_(rows, columns)], scores.probability, -1.0)
+    for k, person in enumerate(rows):
+        order = np.argsort(-probability[k], kind="stable")[:limit]
+        out[people[int(person)]["id"]] = [
+            TopSession(session_id=s["id"], course_title=s["course_title"], trade_name=s["trade_name"],
+                       school_name=s["school_name"], village_name=s["village_name"], starts_on=s["starts_on"],
+                       score=round(float(probability[k, j]), 4))
+            for j in order if probability[k, j] >= 0 for s in [sessions[int(columns[j])]]]
+    return TopSessions(model_version=scores.model_version, by_person=out)
 
 
 # ------------------------------------------------------------------ one session

@@ -430,6 +430,11 @@ async def person_facts(conn: Conn, county_code: str, rule: Rule, person_ids: lis
 
 
 # Facts about households and people for progress (composed by training.progress).
+def is_target(poverty_status: str) -> bool:
+    """Target households of the training plans: 建档立卡, 脱贫 and 监测 (not an ordinary household)."""
+    return poverty_status in repo.TARGET_STATUSES
+
+
 async def target_households(conn: Conn, counties: list[str] | None, region: str) -> dict[str, int]:
     """Target households (建档立卡, 脱贫 and 监测) by village, in the region ('' for all of `counties`)."""
     return {r["village_code"]: r["households"] for r in await repo.target_household_counts(conn, counties, region)}
