@@ -318,8 +318,11 @@ def ledger_template(output: Path) -> None:
               help="valid_only writes the good rows; all_or_nothing writes nothing if any row is bad.")
 def ledger_import(file: Path, username: str, mode: str) -> None:
     """Import a ledger .xlsx; prints each stage, the counts and every rejected row (row, column, reason)."""
+    from training.core.excel import MAX_WORKBOOK_BYTES
     from training.ledger.service import LedgerRejected, import_ledger
 
+    if file.stat().st_size > MAX_WORKBOOK_BYTES:  # refused before it is read into memory
+        raise click.ClickException(f"文件超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB，请分村或分乡镇导入")
     settings = settings_or_exit()
     vault = open_vault(settings)
     content = file.read_bytes()
