@@ -31,11 +31,12 @@ def _content_types(sheets: int) -> str:
 
 
 def workbook(sheet: Iterable[bytes], *, shared_strings: Iterable[bytes] | None = None, sheets: int = 1,
-             extra: dict[str, bytes] | None = None, level: int = 9) -> bytes:
+             extra: dict[str, bytes] | None = None, stored: bool = False, styles: bytes | None = None) -> bytes:
     """A workbook whose first sheet's XML is the chunks of `sheet` (and, if given, a shared-strings
-    part); `sheets` - 1 further small sheets. Chunks are compressed as they come."""
+    part); `sheets` - 1 further small sheets. Chunks are compressed as they come; a `stored` sheet is
+    not compressed at all, so no compression ratio gives it away."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("[Content_Types].xml", _content_types(sheets))
         archive.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG_REL}">'
                          f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/>'
@@ -47,9 +48,14 @@ def workbook(sheet: Iterable[bytes], *, shared_strings: Iterable[bytes] | None =
                        for n in range(1, sheets + 1))
         if shared_strings is not None:
             rels += f'<Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>'
+        if styles is not None:
+            rels += f'<Relationship Id="rIdT" Type="{REL}/styles" Target="styles.xml"/>'
+            archive.writestr("xl/styles.xml", styles)
         archive.writestr("xl/_rels/workbook.xml.rels",
                          f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG_REL}">{rels}</Relationships>')
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+        first = zipfile.ZipInfo("xl/worksheets/sheet1.xml")
+        first.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        with archive.open(first, "w", force_zip64=True) as part:
             for chunk in sheet:
                 part.write(chunk)
         for n in range(2, sheets + 1):
@@ -157,6 +163,30 @@ def long_tag() -> bytes:
     return workbook(_sheet(rows()))
 
 
+def wide_row_stored() -> bytes:
+    """One row of a million cells, uncompressed (15 MB): only counting the columns stops it."""
+    return workbook(_sheet(_batched([b"<row>", *[b"<c><v>1</v></c>"] * 1_000_000, b"</row>"])), stored=True)
+
+
+def long_cell_stored() -> bytes:
+    """One cell of ten million characters, uncompressed, in runs of rich text small enough to pass as
+    separate tags: only the cell-length cap stops it."""
+    run = b"<r><t>" + b"x" * 60_000 + b"</t></r>"
+    return workbook(_sheet(_batched([b'<row r="1"><c r="A1" t="inlineStr"><is>', *[run] * 160,
+                                     b"</is></c></row>"])), stored=True)
+
+
+def long_tag_stored() -> bytes:
+    """One start tag of 15 MB, uncompressed: a parser holds a whole tag, so it is refused unread."""
+    return workbook(_sheet([b'<row r="1" x="', b"y" * 15_000_000, b'"><c r="A1"><v>1</v></c></row>']),
+                    stored=True)
+
+
+def cdata() -> bytes:
+    """A CDATA section, where '<' may appear freely: Excel never writes one."""
+    return workbook(_sheet([b'<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[<x>]]></t></is></c></row>']))
+
+
 def many_sheets() -> bytes:
     return workbook(_sheet([b'<row r="1"><c r="A1"><v>1</v></c></row>']), sheets=3000)
 
@@ -215,6 +245,7 @@ def ods_posing() -> bytes:
 HOSTILE: dict[str, Callable[[], bytes]] = {
     "far_corner": far_corner, "huge_dimension": huge_dimension, "wide_rows": wide_rows, "bomb": bomb,
     "shared_strings": shared_strings, "long_cell": long_cell, "long_tag": long_tag, "many_sheets": many_sheets,
-    "many_entries": many_entries, "laughs": laughs, "external_entity": external_entity, "truncated": truncated,
+    "wide_row_stored": wide_row_stored, "long_cell_stored": long_cell_stored, "long_tag_stored": long_tag_stored,
+    "cdata": cdata, "many_entries": many_entries, "laughs": laughs, "external_entity": external_entity, "truncated": truncated,
     "bad_xml": bad_xml, "xls_posing": xls_posing, "ods_posing": ods_posing,
 }
