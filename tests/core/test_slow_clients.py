@@ -21,6 +21,8 @@ import httpx
 import pytest
 
 from tests.conftest import cloned_database
+from tests.core.hostile import HOSTILE
+from tests.ledger.nasty import XLSX_MIME
 from tests.seed import PASSWORD
 from training.core.config import Settings
 
@@ -242,9 +244,26 @@ def test_a_1_gib_upload_is_refused_with_413_early_without_being_held(server: Ser
     answer, sent = stream_body(server, headers, chunked)
     took = time.monotonic() - started
     peak = status_of(server.process.pid, "VmHWM") - baseline
+    print(f"1 GiB offered: {sent >> 20} MB sent, server peak +{peak / 2**20:.1f} MB, {took:.1f} s")  # shown with -s
     assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
     body = answer.split(b"\r\n\r\n", 1)[1]
     assert json.loads(body[body.find(b"{"):body.rfind(b"}") + 1])["status"] == 413
     assert sent < 100 * CHUNK, f"{sent >> 20} MB went in before the refusal"
     assert peak < 100 * CHUNK, f"the server's peak grew {peak >> 20} MB"
     assert took < 30, took
+
+
+@pytest.mark.parametrize("name", ["far_corner", "huge_dimension", "shared_strings", "wide_row_stored",
+                                  "long_tag_stored", "many_entries"])
+def test_a_hostile_workbook_raises_the_servers_peak_by_under_100_mb(server: Server, name: str) -> None:
+    """The figure the issue asks for, on the service itself: multipart parsing and the reader together."""
+    content = HOSTILE[name]()
+    token = server.token()
+    baseline = status_of(server.process.pid, "VmRSS")
+    Path(f"/proc/{server.process.pid}/clear_refs").write_text("5")
+    answer = httpx.post(f"http://127.0.0.1:{server.port}/api/ledger/import", headers={"Authorization": f"Bearer {token}"},
+                        files={"file": ("台账.xlsx", content, XLSX_MIME)}, timeout=120)
+    peak = status_of(server.process.pid, "VmHWM") - baseline
+    print(f"{name}: {len(content)} bytes, server peak +{peak / 2**20:.1f} MB")  # the figure, shown with -s
+    assert answer.status_code == 400 and answer.headers["content-type"].startswith("application/problem+json")
+    assert peak < 100 * CHUNK, f"{name}: the server's peak grew {peak >> 20} MB"
