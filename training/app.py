@@ -172,6 +172,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,
                      "vault": vault}),
-        request_max_body_size=50 * 1024 * 1024,
+        # JSON bodies: refused past this before they are read (uploads set their own, larger, limit).
+        request_max_body_size=8 * 1024 * 1024,
     )
     return app

@@ -141,6 +141,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     import uvicorn
 
     from training.app import create_app
+    from training.core.serving import ServeLimits, guarded_protocol
 
     settings = settings_or_exit()
     vault = open_vault(settings)
@@ -152,8 +153,11 @@ def serve(host: str, port: int, demo: bool) -> None:
         click.secho(f"服务地址 http://{host}:{port}/   接口文档 http://{host}:{port}/schema   (Ctrl-C 停止)",
                     fg="green", err=True)
         app = create_app(settings, dsn=dsn, migrate_on_start=False)
+        limits = ServeLimits(header_timeout=settings.header_timeout_seconds, body_timeout=settings.body_timeout_seconds,
+                             keep_alive=settings.keep_alive_seconds, max_connections=settings.max_connections)
         # Our own access log omits query strings (they may carry personal data); uvicorn's is off.
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", http=guarded_protocol(limits),
+                    timeout_keep_alive=limits.keep_alive, h11_max_incomplete_event_size=64 * 1024)
     click.echo("已停止。", err=True)
 
 
@@ -318,8 +322,11 @@ def ledger_template(output: Path) -> None:
               help="valid_only writes the good rows; all_or_nothing writes nothing if any row is bad.")
 def ledger_import(file: Path, username: str, mode: str) -> None:
     """Import a ledger .xlsx; prints each stage, the counts and every rejected row (row, column, reason)."""
+    from training.core.excel import MAX_WORKBOOK_BYTES
     from training.ledger.service import LedgerRejected, import_ledger
 
+    if file.stat().st_size > MAX_WORKBOOK_BYTES:  # refused before it is read into memory
+        raise click.ClickException(f"文件超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB，请分村或分乡镇导入")
     settings = settings_or_exit()
     vault = open_vault(settings)
     content = file.read_bytes()

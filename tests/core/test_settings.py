@@ -47,12 +47,15 @@ def test_good_values_are_taken(tmp_path: Path) -> None:
         TRAINING_DATA_KEYS_OLD=" , ".join(base64.b64encode(bytes([n]) * 32).decode() for n in (2, 3)),
         TRAINING_ATTENDANCE_THRESHOLD="0.75", TRAINING_TOKEN_TTL="3600", TRAINING_TIMEZONE="Asia/Urumqi",
         TRAINING_LOGIN_RATE="10", TRAINING_WORKING_AGE_MALE="18-65", TRAINING_WORKING_AGE_FEMALE="18-60",
-        TRAINING_MIGRATIONS_DIR=str(migrations), TRAINING_IDEMPOTENCY_TTL_HOURS="48")
+        TRAINING_MIGRATIONS_DIR=str(migrations), TRAINING_IDEMPOTENCY_TTL_HOURS="48", TRAINING_HEADER_TIMEOUT="5",
+        TRAINING_BODY_TIMEOUT="300", TRAINING_KEEP_ALIVE="2", TRAINING_MAX_CONNECTIONS="200")
     assert settings.database_url == "postgresql://u@localhost:5432/training"
     assert settings.secret_key == "k" * 40 and settings.lianghousheng_years == 5
     assert (settings.attendance_threshold, settings.token_ttl_seconds, settings.timezone) == (0.75, 3600, "Asia/Urumqi")
     assert (settings.login_rate_per_minute, settings.working_age_male, settings.working_age_female) == (10, (18, 65), (18, 60))
     assert (settings.migrations_dir, settings.idempotency_ttl_hours) == (migrations, 48)
+    assert (settings.header_timeout_seconds, settings.body_timeout_seconds, settings.keep_alive_seconds,
+            settings.max_connections) == (5, 300, 2, 200)
 
 
 @pytest.mark.parametrize("written", ["80%", "80 %", "80％"])
@@ -95,6 +98,10 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "-1", "0 到 10"),
     ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "much", "0 到 10"),
     ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "nan", "0 到 10"),
+    ("TRAINING_HEADER_TIMEOUT", "0", "1 到 300"),
+    ("TRAINING_BODY_TIMEOUT", "5m", "整数"),
+    ("TRAINING_KEEP_ALIVE", "301", "1 到 300"),
+    ("TRAINING_MAX_CONNECTIONS", "0", "1 到 100000"),
 ]
 
 

@@ -51,6 +51,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     attendance_threshold: float = 0.8
     idempotency_ttl_hours: int = 24
     allocation_priority_weight: float = 0.0  # a batch counts a poor household member's or 两后生's completion 1+w times
+    # `training serve` against slow clients (training.core.serving): seconds to send the headers, the
+    # body, an idle kept-alive connection's life, and open connections at once.
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 120
+    keep_alive_seconds: int = 5
+    max_connections: int = 1000
 
     @property
     def tz(self) -> ZoneInfo:
@@ -224,6 +230,7 @@ VARIABLES = (
     "TRAINING_ATTENDANCE_THRESHOLD", "TRAINING_TOKEN_TTL", "TRAINING_TIMEZONE", "TRAINING_LOGIN_RATE",
     "TRAINING_WORKING_AGE_MALE", "TRAINING_WORKING_AGE_FEMALE", "TRAINING_MIGRATIONS_DIR",
     "TRAINING_IDEMPOTENCY_TTL_HOURS", "TRAINING_ALLOCATION_PRIORITY_WEIGHT",
+    "TRAINING_HEADER_TIMEOUT", "TRAINING_BODY_TIMEOUT", "TRAINING_KEEP_ALIVE", "TRAINING_MAX_CONNECTIONS",
 )
 
 
@@ -248,6 +255,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     threshold = read.get("TRAINING_ATTENDANCE_THRESHOLD", _fraction, 0.8)
     idempotency_ttl = read.get("TRAINING_IDEMPOTENCY_TTL_HOURS", _integer(1, 24 * 90, " 小时"), 24)
     priority_weight = read.get("TRAINING_ALLOCATION_PRIORITY_WEIGHT", _weight, 0.0)
+    header_timeout = read.get("TRAINING_HEADER_TIMEOUT", _integer(1, 300, " 秒"), 10)
+    body_timeout = read.get("TRAINING_BODY_TIMEOUT", _integer(1, 3600, " 秒"), 120)
+    keep_alive = read.get("TRAINING_KEEP_ALIVE", _integer(1, 300, " 秒"), 5)
+    max_connections = read.get("TRAINING_MAX_CONNECTIONS", _integer(1, 100_000, " 个"), 1000)
     if read.problems:
         raise SettingsError(read.problems)
     return Settings(
@@ -256,4 +267,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         migrations_dir=migrations_dir, working_age_male=male, working_age_female=female,
         lianghousheng_years=lianghousheng_years, attendance_threshold=threshold,
         idempotency_ttl_hours=idempotency_ttl, allocation_priority_weight=priority_weight,
+        header_timeout_seconds=header_timeout, body_timeout_seconds=body_timeout, keep_alive_seconds=keep_alive,
+        max_connections=max_connections,
     )

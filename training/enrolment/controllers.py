@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 
 from training.core.deps import Caller, Conn, PageLimit, PageOffset, Rules, Secrets, Today
 from training.core.errors import FieldError, InvalidInput
+from training.core.excel import MAX_UPLOAD_BYTES
 from training.enrolment import service, signin
 from training.enrolment.schemas import (
     AttendanceDay,
@@ -58,7 +59,7 @@ class SignInSheetController(Controller):
     path = "/api/sessions/{session_id:uuid}/attendance/sheet"
     tags = ["报名 enrolment"]
 
-    @post("/", status_code=200, request_max_body_size=20 * 1024 * 1024,
+    @post("/", status_code=200, request_max_body_size=MAX_UPLOAD_BYTES,
           summary="上传签到表（.xlsx：姓名、身份证号或报名编号，每个培训日一列，√/✓/1/出勤 为出勤）")
     async def upload(self, conn: Conn, principal: Caller, vault: Secrets, today: Today, session_id: FromPath[UUID],
                      data: MultipartBody[SheetUpload]) -> SheetResult:

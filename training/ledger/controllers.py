@@ -12,11 +12,11 @@ from litestar.params import FromQuery, MultipartBody, QueryParameter
 
 from training.core.deps import Caller, Conn, Rules, Secrets, Today
 from training.core.errors import FieldError, InvalidInput
+from training.core.excel import MAX_UPLOAD_BYTES
 from training.ledger import service
 from training.ledger.service import ImportResult, Mode
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD = 40 * 1024 * 1024
 
 
 def _attachment(content: bytes, filename: str) -> Response[bytes]:
@@ -38,7 +38,7 @@ class LedgerController(Controller):
     async def template(self) -> Response[bytes]:
         return _attachment(service.template(), "培训台账模板.xlsx")
 
-    @post("/import", status_code=200, request_max_body_size=MAX_UPLOAD,
+    @post("/import", status_code=200, request_max_body_size=MAX_UPLOAD_BYTES,
           summary="导入台账：mode=valid_only 只写入无误的行；all_or_nothing 有任何错误则不写入")
     async def import_(self, conn: Conn, principal: Caller, vault: Secrets, today: Today,
                       data: MultipartBody[LedgerUpload]) -> ImportResult:

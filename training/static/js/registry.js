@@ -23,7 +23,7 @@ export const POVERTY_CAUSES = ["因病", "因残", "因学", "因灾", "缺劳�
   "自身发展动力不足"];
 export const RELATIONS = ["户主", "配偶", "子女", "儿子", "女儿", "儿媳", "女婿", "孙子女", "父母", "兄弟姐妹", "其他"];
 export const REVEAL_SECONDS = 30;
-export const MAX_UPLOAD_MB = 40;
+export const MAX_UPLOAD_MB = 20;
 export const REJECTED_SHOWN = 1000;
 Object.assign(FIELD_LABELS, {
   head_name: "户主姓名", household_no: "户编号", poverty_status: "家庭属性", lifted_year: "脱贫年度",
