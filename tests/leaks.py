@@ -102,6 +102,10 @@ class Watch:
 WATCH = Watch()
 
 
+# The tests' own HTTP client logs the address it calls, query string and all: the caller's log, not the service's.
+CLIENT_LOGGERS = ("httpx", "httpcore")
+
+
 class LogWatch(logging.Handler):
     """Every log record of the run, formatted as a log file would show it (with its traceback)."""
 
@@ -111,6 +115,8 @@ class LogWatch(logging.Handler):
         self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(CLIENT_LOGGERS):
+            return
         try:
             line = self.format(record)
         except Exception:  # a record that cannot be formatted would not reach a log file either
