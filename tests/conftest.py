@@ -28,6 +28,8 @@ from training.core.config import PROJECT_ROOT, Settings
 from training.lifecycle import prepare_database
 
 TEMPLATE = f"training_template_{os.getpid()}"
+# The embedded test server's log file, once started (None on a DATABASE_URL server).
+SERVER_LOG: Path | None = None
 # The county's zone the tests' service runs in; "today" in tests is today_in(TIMEZONE), as in the service.
 TIMEZONE = "Asia/Shanghai"
 
@@ -88,8 +90,10 @@ def admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("DATABASE_URL"):
         yield url
         return
+    global SERVER_LOG
     server = db.EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
     server.start()
+    SERVER_LOG = server.log_file
     # Durability buys nothing in a throwaway test cluster; these make CREATE DATABASE and commits cheap.
     server._server.psql(
         "ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET synchronous_commit = off;"
