@@ -111,6 +111,8 @@ _TYPE_NAMES = {
 _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"Object missing required field `(?P<f>[^`]+)`"), lambda m: ("缺少必填字段", m["f"])),
     (re.compile(r"Object contains unknown field `(?P<f>[^`]+)`"), lambda m: ("不认识的字段，请删除", m["f"])),
+    (re.compile(r"Only unprintable characters in `(?P<f>[^`]+)`"),
+     lambda m: ("只有看不见的控制字符或零宽字符，请填写内容", m["f"])),
     (re.compile(r"Expected `(?P<t>[^`]+)` >= (?P<n>[-\d.]+)"), lambda m: (f"不能小于 {m['n']}", None)),
     (re.compile(r"Expected `(?P<t>[^`]+)` > (?P<n>[-\d.]+)"), lambda m: (f"必须大于 {m['n']}", None)),
     (re.compile(r"Expected `(?P<t>[^`]+)` <= (?P<n>[-\d.]+)"), lambda m: (f"不能大于 {m['n']}", None)),
