@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 from stdnum.cn import ric
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![\d.])(1[3-9]\d{9})(?![\d.])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z.])(1[3-9]\d{9})(?![0-9A-Za-z.])")
 _REVEAL_PATH = re.compile(r"^/api/people/[0-9a-f-]{36}/reveal$")
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
