@@ -74,6 +74,8 @@ class Watch:
 
     def text(self, where: str, text: str) -> None:
         for number in full_numbers(text):
+            for shown in full_numbers(where):  # a query string or CLI argument may hold one too
+                where = where.replace(shown, _mask(shown))
             self.findings.append(f"{where}: {_mask(number)}")
             if path := os.environ.get("LEAK_WATCH_FILE"):  # as found, for a run that may not reach its end
                 with open(path, "a", encoding="utf-8") as out:

@@ -47,9 +47,10 @@ async def test_a_response_with_a_full_number_is_a_finding_unless_it_is_an_audite
     await call(watch_asgi(app_answering(leaky), watch), "POST", reveal)
     await call(watch_asgi(app_answering(leaky, replayed=True), watch), "POST", reveal)
     await call(watch_asgi(app_answering(leaky), watch), "GET", "/api/ledger/export", reveal="true")
-    assert watch.responses == 4
+    await call(watch_asgi(app_answering(leaky), watch), "GET", "/api/people", q=PHONE)
     assert watch.findings == ["response GET /api/people/x 200: 139****5678",
-                              f"response POST {reveal} 200 (replayed): 139****5678"]
+                              f"response POST {reveal} 200 (replayed): 139****5678",
+                              "response GET /api/people?q=139****5678 200: 139****5678"]
 
 
 async def test_a_masked_export_that_carries_a_full_number_is_found_inside_the_workbook() -> None:
