@@ -71,14 +71,15 @@ class Watch:
     responses: int = 0
     lines: int = 0
     server_logs: int = 0
+    file: str | None = None
 
     def text(self, where: str, text: str) -> None:
         for number in full_numbers(text):
             for shown in full_numbers(where):  # a query string or CLI argument may hold one too
                 where = where.replace(shown, _mask(shown))
             self.findings.append(f"{where}: {_mask(number)}")
-            if path := os.environ.get("LEAK_WATCH_FILE"):  # as found, for a run that may not reach its end
-                with open(path, "a", encoding="utf-8") as out:
+            if self.file:  # as found, for a run that may not reach its end
+                with open(self.file, "a", encoding="utf-8") as out:
                     out.write(self.findings[-1] + "\n")
 
     def response(self, method: str, path: str, query: str, status: int, headers: dict[str, str],
@@ -105,7 +106,7 @@ class Watch:
                 f"{shown}{more}")
 
 
-WATCH = Watch()
+WATCH = Watch(file=os.environ.get("LEAK_WATCH_FILE"))
 
 
 # The tests' own HTTP client logs the address it calls, query string and all: the caller's log, not the service's.
