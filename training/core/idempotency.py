@@ -125,7 +125,7 @@ def _body_limit(scope: Scope) -> int | None:
 
 def _sensitive(scope: Scope) -> bool:
     handler = scope.get("route_handler")
-    return bool(handler is not None and handler.opt.get("sensitive"))
+    return bool(getattr(handler, "opt", {}).get("sensitive"))
 
 
 def _no_store(headers: list[tuple[bytes, bytes]]) -> bool:
