@@ -20,6 +20,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.leaks import WATCH, LogWatch, server_logs, watch_asgi
 from tests.seed import SEED, seed_world
 from training.app import create_app
 from training.core import db
@@ -27,8 +28,42 @@ from training.core.config import PROJECT_ROOT, Settings
 from training.lifecycle import prepare_database
 
 TEMPLATE = f"training_template_{os.getpid()}"
+# The embedded test server's log file, once started (None on a DATABASE_URL server).
+SERVER_LOG: Path | None = None
 # The county's zone the tests' service runs in; "today" in tests is today_in(TIMEZONE), as in the service.
 TIMEZONE = "Asia/Shanghai"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The leak watch sees every log line of the run (the service logs at INFO as `training serve` does,
+    and DEBUG too, in case a debug line ever carries a number) and every CLI test's output."""
+    import logging
+
+    from click.testing import CliRunner
+
+    logging.getLogger().addHandler(LogWatch(WATCH))
+    logging.getLogger("training").setLevel(logging.DEBUG)
+    invoke = CliRunner.invoke
+
+    def watched_invoke(self: CliRunner, cli: Any, args: Any = None, *more: Any, **kwargs: Any) -> Any:
+        result = invoke(self, cli, args, *more, **kwargs)
+        WATCH.text(f"CLI output of {args!r}", result.output)
+        return result
+
+    CliRunner.invoke = watched_invoke  # type: ignore[method-assign]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run on any full ID number or phone outside an audited reveal, anywhere it was seen."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        for log_file in server_logs([factory.getbasetemp()]):
+            WATCH.server_log(log_file)
+    if WATCH.findings:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("\nLEAK WATCH: " + WATCH.report(), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
@@ -55,8 +90,10 @@ def admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("DATABASE_URL"):
         yield url
         return
+    global SERVER_LOG
     server = db.EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
     server.start()
+    SERVER_LOG = server.log_file
     # Durability buys nothing in a throwaway test cluster; these make CREATE DATABASE and commits cheap.
     server._server.psql(
         "ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET synchronous_commit = off;"
@@ -166,7 +203,8 @@ async def serving(dsn: str, settings: Settings) -> AsyncIterator[Api]:
     app = create_app(settings, dsn=dsn, migrate_on_start=False, pool_size=(1, 4))
     async with running(app):
         # httpx types an ASGI app with plain mappings, Litestar with typed dicts: the same protocol.
-        transport = httpx.ASGITransport(app=cast(Any, app))
+        # Every answer passes the leak watch (tests/leaks.py) on its way to the test.
+        transport = httpx.ASGITransport(app=cast(Any, watch_asgi(app)))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield Api(http, app)
 

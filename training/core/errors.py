@@ -26,6 +26,7 @@ from litestar.exceptions import (
 )
 from litestar.exceptions import NotFoundException as LitestarNotFound
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
 from training.core.text import quoted
@@ -110,6 +111,8 @@ _TYPE_NAMES = {
 _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"Object missing required field `(?P<f>[^`]+)`"), lambda m: ("缺少必填字段", m["f"])),
     (re.compile(r"Object contains unknown field `(?P<f>[^`]+)`"), lambda m: ("不认识的字段，请删除", m["f"])),
+    (re.compile(r"Only unprintable characters in `(?P<f>[^`]+)`"),
+     lambda m: ("只有看不见的控制字符或零宽字符，请填写内容", m["f"])),
     (re.compile(r"Expected `(?P<t>[^`]+)` >= (?P<n>[-\d.]+)"), lambda m: (f"不能小于 {m['n']}", None)),
     (re.compile(r"Expected `(?P<t>[^`]+)` > (?P<n>[-\d.]+)"), lambda m: (f"必须大于 {m['n']}", None)),
     (re.compile(r"Expected `(?P<t>[^`]+)` <= (?P<n>[-\d.]+)"), lambda m: (f"不能大于 {m['n']}", None)),
@@ -120,11 +123,12 @@ _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"Expected `array` of length <= (?P<n>\d+)"), lambda m: (f"最多只能有 {m['n']} 项", None)),
     (re.compile(r"Expected `str` matching regex"), lambda m: ("格式不正确", None)),
     (re.compile(r"Invalid enum value (?P<v>.+)"), lambda m: (f"不是可选的值：{quoted(m['v'])}", None)),
+    (re.compile(r"Invalid enum value"), lambda m: ("不是可选的值", None)),
     (re.compile(r"Invalid (RFC3339|ISO 8601) encoded date"), lambda m: ("日期格式应为 YYYY-MM-DD", None)),
     (re.compile(r"Invalid (RFC3339|ISO 8601) encoded datetime"), lambda m: ("日期时间格式不正确", None)),
     (re.compile(r"Invalid UUID"), lambda m: ("不是有效的编号（UUID）", None)),
-    (re.compile(r"Expected `(?P<t>[^`|]+)[^`]*`, got `(?P<g>[^`]+)`"),
-     lambda m: (f"应为{_TYPE_NAMES.get(m['t'], m['t'])}，收到的是{_TYPE_NAMES.get(m['g'], m['g'])}", None)),
+    (re.compile(r"Expected `(?P<t>[^`|]+?)\s*(\|[^`]*)?`, got `(?P<g>[^`]+)`"),
+     lambda m: (f"应为{_TYPE_NAMES.get(m['t'], '其他类型的值')}，收到的是{_TYPE_NAMES.get(m['g'], '其他类型的值')}", None)),
 ]
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 
@@ -138,12 +142,20 @@ def _join(base: str, part: str) -> str:
     return f"{base}.{part}" if base else part
 
 
-def translate(message: str, base: str = "") -> FieldError:
-    """Turn one msgspec validation message into a FieldError with a Chinese message."""
+_ECHOED = re.compile(r"Invalid enum value .+")
+_MISSING_PARAMETER = re.compile(r"Missing required (?P<kind>\w+) parameter '(?P<name>[^']*)'")
+_PARAMETER_KINDS = {"query": "查询参数", "path": "路径参数", "header": "请求头", "cookie": "Cookie"}
+
+
+def translate(message: str, base: str = "", *, echo: bool = True) -> FieldError:
+    """Turn one msgspec validation message into a FieldError with a Chinese message. Without `echo` the
+    value is never quoted back (a query string may carry an ID number typed into the wrong box)."""
     path = base
     if at := _AT.search(message):
         path = _join(base, at["path"])
         message = message[: at.start()]
+    if not echo:
+        message = _ECHOED.sub("Invalid enum value", message)
     for pattern, make in _PATTERNS:
         if m := pattern.search(message):
             text, field = make(m)
@@ -236,7 +248,7 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
         if source == "body":
             body_failed = True
             continue
-        err = translate(str(item.get("message", "")), key)
+        err = translate(str(item.get("message", "")), key, echo=False)
         errors.append(FieldError(err.field, err.message, source))
     if body_failed and "multipart/form-data" in request.headers.get("content-type", ""):
         errors.insert(0, FieldError("file", "请用 multipart/form-data 上传一个 file 字段（.xlsx 台账），"
@@ -248,10 +260,16 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
         if data_type is not None and not _is_empty(body):
             errors = collect_errors(data_type, body) + errors
         elif body_failed:
-            errors.insert(0, FieldError("(body)", "请求内容应为 JSON 对象"))
+            errors.insert(0, FieldError("(body)", "请求内容为空：应为 JSON 对象，写出要填写或修改的字段"
+                                        if _is_empty(body) else "请求内容应为 JSON 对象"))
+    if not errors and (missing := _MISSING_PARAMETER.search(str(exc.detail))):
+        # Litestar's message quotes the whole address, query string and all: only the name is kept.
+        kind = missing["kind"]
+        errors.append(FieldError(missing["name"], f"缺少必填的{_PARAMETER_KINDS.get(kind, '参数')}", kind))
     if not errors:
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail else "请求有误"
-        return problem_response({"type": "about:blank", "title": "请求有误", "status": 400, "detail": detail}, 400)
+        # Never Litestar's own words: they are English and may quote the request.
+        return problem_response({"type": "about:blank", "title": "请求有误", "status": 400,
+                                 "detail": "请求的参数或内容不正确，请核对后再提交"}, 400)
     return problem_response(
         {
             "type": "about:blank",
@@ -265,7 +283,8 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
 
 
 def _is_empty(value: Any) -> bool:
-    return type(value).__name__ == "EmptyType"
+    """No body was sent (Litestar's `Empty` marker, whose type is `_EmptyEnum`)."""
+    return value is Empty
 
 
 _HTTP_TITLES = {

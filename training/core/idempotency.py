@@ -7,7 +7,8 @@ client can try again.
 
 The body is fingerprinted as it streams through to the app, never held here: an upload of tens of
 megabytes costs one chunk of memory in this middleware, and a body over the route's size limit is
-refused before anything reads it. Stored answers (they carry names and masked ID numbers) are kept
+refused before anything reads it. A sensitive answer (a reveal) is never stored: its route ignores the
+key and runs, and is audited, every time. Stored answers (they carry names and masked ID numbers) are kept
 for TRAINING_IDEMPOTENCY_TTL_HOURS only: each claim deletes a batch of expired rows, and the service
 deletes all of them when it starts.
 """
@@ -24,6 +25,9 @@ from litestar.types import ASGIApp, Scope
 from training.core.errors import PROBLEM_JSON
 
 HEADER = b"idempotency-key"
+# A route whose answer must never be kept for replay (a reveal of full ID numbers): `opt=SENSITIVE`. Such
+# a request ignores the key and runs every time, so every answer is produced, and audited, anew.
+SENSITIVE = {"sensitive": True}
 STALE_SECONDS = 300
 PRUNE_BATCH = 100  # expired rows each claim deletes on its way: bounded work per request
 
@@ -119,13 +123,22 @@ def _body_limit(scope: Scope) -> int | None:
     return limit if isinstance(limit, int) else None
 
 
+def _sensitive(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return bool(getattr(handler, "opt", {}).get("sensitive"))
+
+
+def _no_store(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(k.lower() == b"cache-control" and b"no-store" in v.lower() for k, v in headers)
+
+
 def idempotency_middleware(app: ASGIApp) -> ASGIApp:
     # ASGI messages are plain dicts here: the middleware only copies them through.
     async def middleware(scope: Scope, receive: Any, send: Any) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == ScopeType.HTTP else {}
         key_header = headers.get(HEADER)
         user = scope.get("user")
-        if key_header is None or scope.get("method") != "POST" or user is None:
+        if key_header is None or scope.get("method") != "POST" or user is None or _sensitive(scope):
             await app(scope, receive, send)
             return
         key = key_header.decode("latin-1").strip()
@@ -210,8 +223,9 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, hashing_receive, capture)
         finally:
             async with pool.acquire() as conn:
-                if status >= 500 or not fingerprint.complete or fingerprint.too_large:
-                    # Nothing to replay: a failure, or a body never read to its end.
+                if status >= 500 or not fingerprint.complete or fingerprint.too_large or _no_store(response_headers):
+                    # Nothing to replay: a failure, a body never read to its end, or an answer that must
+                    # not be kept (the safety net behind SENSITIVE: whatever says no-store is not stored).
                     await conn.execute("DELETE FROM idempotency_keys WHERE county_code = $3 AND user_id = $1 AND key = $2",
                                        user.id, key, county)
                 else:

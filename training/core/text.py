@@ -4,22 +4,41 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _TRUE = {"true", "1", "是", "y", "yes", "t", "√", "✓", "有"}
 _FALSE = {"false", "0", "否", "n", "no", "f", "", "×", "无"}
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LONG_NUMBER = re.compile(r"\d{11,}")
+# Control (C0, DEL, C1), format (zero-width spaces and joiners, bidi overrides, BOM, soft hyphen),
+# surrogate, private-use and unassigned code points: invisible to a clerk, refused by Excel's XML (C0)
+# or by PostgreSQL (NUL), able to make two equal-looking names differ. Tab and line breaks stay.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_KEPT = frozenset("\t\n\r")
+
+
+def printable(text: str) -> str:
+    """`text` without the characters nobody can see or type on purpose (see _UNPRINTABLE). Every
+    stored text goes through here: JSON bodies (core.schemas.Body) and workbook cells (`clean`)."""
+    if text.isprintable():  # the usual case, and fast; False also for any non-ASCII space, so look closer
+        return text
+    return "".join(ch for ch in text if ch in _KEPT or unicodedata.category(ch) not in _UNPRINTABLE)
+
+
+def sheet_row(values: Iterable[object]) -> list[object]:
+    """A row for a workbook being written: each text printable, whatever is stored (openpyxl raises
+    IllegalCharacterError on a C0 control character, which would fail the whole export)."""
+    return [printable(v) if isinstance(v, str) else v for v in values]
 
 
 def clean(value: object) -> str:
-    """NFKC folds full-width letters, digits and punctuation to their usual forms; spaces and control
+    """NFKC folds full-width letters, digits and punctuation to their usual forms; spaces and unprintable
     characters (Excel's _x0000_ comes through as NUL, which PostgreSQL text refuses) go."""
     if value is None:
         return ""
     text = unicodedata.normalize("NFKC", str(value))
-    return _CONTROL.sub("", "".join(text.split()))
+    return printable("".join(text.split()))
 
 
 def quoted(text: str) -> str:

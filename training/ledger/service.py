@@ -32,7 +32,7 @@ from training.core.errors import FieldError, Forbidden, NotFound, Problem
 from training.core.excel import MAX_ROWS, read_sheet
 from training.core.rules import Rule
 from training.core.security import Principal
-from training.core.text import clean, quoted
+from training.core.text import clean, quoted, sheet_row
 from training.ledger import columns as col
 from training.ledger import repository as repo
 from training.registry import service as registry
@@ -573,7 +573,7 @@ def _workbook(headers: list[str], rows: list[list[object]], blank_rows: int) -> 
     text_columns = [i for i, name in enumerate(headers) if name in _TEXT_COLUMNS]
     blank: list[list[object]] = [[None] * len(headers) for _ in range(blank_rows)]
     for values in [*rows, *blank]:
-        out = list(values)
+        out = sheet_row(values)
         for i in text_columns:
             cell = WriteOnlyCell(sheet, value=None if out[i] is None else str(out[i]))
             cell.number_format = "@"  # so Excel keeps every digit of an ID number

@@ -40,6 +40,7 @@ from training.core import audit
 from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Problem
 from training.core.rules import Rule
 from training.core.security import Principal, region_prefix
+from training.core.text import quoted
 from training.enrolment import service as enrolment
 from training.matching import evaluation as ev
 from training.matching import repository as repo
@@ -96,7 +97,7 @@ class ModelCache:
             return self.loaded[version]
         artifact = await repo.artifact(conn, version)
         if artifact is None:
-            raise NotFound(f"没有版本为 {version} 的模型")
+            raise NotFound(f"没有版本为 {quoted(version)} 的模型")
         model = LoadedModel(version, await asyncio.to_thread(matcher_from_artifact, artifact))
         self.loaded[version] = model
         while len(self.loaded) > self.size:
@@ -256,7 +257,7 @@ async def activate(conn: Conn, principal: Principal, version: str, data: Activat
         raise Forbidden("只有系统管理员可以切换全系统默认模型")
     artifact = await repo.artifact(conn, version)
     if artifact is None:
-        raise NotFound(f"没有版本为 {version} 的模型")
+        raise NotFound(f"没有版本为 {quoted(version)} 的模型")
     await asyncio.to_thread(matcher_from_artifact, artifact)  # a model that cannot load is never activated
     async with conn.transaction():
         await repo.lock_activations(conn)

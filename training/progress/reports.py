@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from training.core.text import sheet_row
 from training.progress.schemas import Figures, Progress, Quota, UncoveredHousehold
 
 STATUS_WORDS = {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
@@ -66,7 +67,7 @@ def _figures_sheet(wb: Workbook, name: str, first: str, rows: Sequence[Figures],
     for cell in ws[4]:
         cell.font = BOLD
     for r in rows:
-        ws.append([r.key, r.name, *[_value(getattr(r, f)) for _, f in COLUMNS]])
+        ws.append(sheet_row([r.key, r.name, *[_value(getattr(r, f)) for _, f in COLUMNS]]))
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 20
     for i in range(3, len(COLUMNS) + 3):
@@ -156,14 +157,14 @@ class WorklistWriter:
     def add(self, households: Iterable[UncoveredHousehold]) -> None:
         for h in households:
             for person in h.labourers:
-                self._ws.append([
+                self._ws.append(sheet_row([
                     h.township_name, h.village_name, h.household_no, h.head_name,
                     STATUS_WORDS.get(h.poverty_status, h.poverty_status), person.name,
                     SEX_WORDS.get(person.sex, person.sex), person.age, person.education,
                     CAPACITY_WORDS.get(person.labour_capacity, person.labour_capacity),
                     WORK_WORDS.get(person.work_status, person.work_status), "、".join(person.desired_trades),
                     "；".join(f"{s.title}（{s.school_name}，{s.starts_on.isoformat()} 开班）"
-                             for s in person.recommended_sessions)])
+                             for s in person.recommended_sessions)]))
 
     def note(self, text: str) -> None:
         self._ws.append([])

@@ -6,12 +6,14 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from training.auth.guards import roles
 from training.auth.policy import Scope
 from training.core.deps import Caller, Conn, PageLimit, PageOffset, Rules, Secrets
+from training.core.idempotency import SENSITIVE
 from training.core.schemas import Page
 from training.registry import service
 from training.registry import sync as sync_service
@@ -104,7 +106,9 @@ class PeopleController(Controller):
                       person_id: FromPath[UUID]) -> list[Survey]:
         return await service.list_surveys(conn, principal, rule, person_id, reach)
 
-    @post("/{person_id:uuid}/reveal", status_code=200, summary="查看完整身份证号与电话（管理员、本村调查员；记入审计）")
+    # Never kept for an Idempotency-Key replay, nor by any cache: each reveal runs and is audited anew.
+    @post("/{person_id:uuid}/reveal", status_code=200, summary="查看完整身份证号与电话（管理员、本村调查员；记入审计）",
+          opt=SENSITIVE, cache_control=CacheControlHeader(no_store=True))
     async def reveal(self, conn: Conn, principal: Caller, vault: Secrets, rule: Rules, reach: ReadScope,
                      person_id: FromPath[UUID]) -> Revealed:
         return await service.reveal(conn, principal, vault, rule, person_id, reach)

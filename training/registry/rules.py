@@ -22,7 +22,7 @@ import msgspec
 
 from training.core.errors import FieldError
 from training.core.idcard import IdCard, IdCardError, parse_id_number
-from training.core.text import quoted
+from training.core.text import printable, quoted
 from training.core.types import date_out_of_range
 
 SEX_LABELS = {"male": "男", "female": "女"}
@@ -70,10 +70,24 @@ def _phone(errors: list[FieldError], record: Mapping[str, Any], field: str = "ph
         errors.append(FieldError(field, "电话号码应为 5-15 位数字"))
 
 
+def _unprintable(record: Mapping[str, Any]) -> list[FieldError]:
+    """Text still holding characters nobody can see (core.text.printable). Every entry path cleans them
+    as it decodes (JSON bodies, workbook cells), so this only fires for a path that forgot: refused, never
+    stored, since one such character in a name made every ledger export of the county fail."""
+    errors = []
+    for field, value in record.items():
+        texts = [(field, value)] if isinstance(value, str) else (
+            [(f"{field}[{i}]", v) for i, v in enumerate(value) if isinstance(v, str)]
+            if isinstance(value, list | tuple) else [])
+        errors += [FieldError(name, "含有看不见的控制字符或零宽字符，请删除后再提交") for name, text in texts
+                   if printable(text) != text]
+    return errors
+
+
 def household_errors(record: Mapping[str, Any], reference: Reference) -> list[FieldError]:
     """A household: village code, head, 户编号, poverty status and the fields of its era (脱贫年度 for a
     脱贫户; 监测类型 and 风险是否消除 for a 监测户)."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = _unprintable(record)
     village = record.get("village_code")
     if village is not None and not _VILLAGE.fullmatch(str(village)):
         errors.append(FieldError("village_code", "村代码应为 12 位统计用区划代码"))
@@ -108,7 +122,7 @@ def person_errors(record: Mapping[str, Any], reference: Reference,
     year of leaving school against the birth year, 文化程度 code, in school vs work status, labour
     capacity, phone. With `known` (no ID number retyped) the agreement is checked against it.
     Returns the parsed ID number (None when absent or wrong) and the errors."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = _unprintable(record)
     _text(errors, record, "name", "姓名", 100, True)
     _text(errors, record, "relation", "与户主关系", 20, True)
     _text(errors, record, "ethnicity", "民族", 20, False)
@@ -150,7 +164,7 @@ def person_errors(record: Mapping[str, Any], reference: Reference,
 def survey_errors(record: Mapping[str, Any], reference: Reference) -> list[FieldError]:
     """A needs survey: up to three known, different trades; the kind of training; months 1-12 once
     each; a survey date that is neither in the future nor before 2000."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = _unprintable(record)
     trades = list(record.get("desired_trades") or [])
     if len(trades) > 3:
         errors.append(FieldError("desired_trades", "最多填 3 个意向工种"))
