@@ -8,14 +8,16 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RapidocRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -35,6 +37,7 @@ from training.core.crypto import Vault
 from training.core.deps import DEPENDENCIES, Caller, Conn
 from training.core.errors import EXCEPTION_HANDLERS
 from training.core.idempotency import idempotency_middleware, prune
+from training.core.openapi import StrictStructSchemaPlugin, document
 from training.dashboard.controllers import DashboardController
 from training.enrolment import service as enrolment
 from training.enrolment.controllers import CONTROLLERS as ENROLMENT
@@ -53,11 +56,18 @@ STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
-@get("/health", opt={"exclude_from_auth": True}, tags=["系统 system"], summary="服务与数据库是否正常")
-async def health(state: State) -> Response[dict[str, Any]]:
+class Health(msgspec.Struct):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unavailable"]
+    version: str
+
+
+@get("/health", opt={"exclude_from_auth": True}, tags=["系统 system"], summary="服务与数据库是否正常",
+     responses={503: ResponseSpec(Health, description="数据库不可用", generate_examples=False)})
+async def health(state: State) -> Response[Health]:
     if await db.answers(state.pool, within=2):
-        return Response({"status": "ok", "database": "ok", "version": __version__})
-    return Response({"status": "degraded", "database": "unavailable", "version": __version__}, status_code=503)
+        return Response(Health("ok", "ok", __version__))
+    return Response(Health("degraded", "unavailable", __version__), status_code=503)
 
 
 async def provide_reach(conn: Conn, principal: Caller) -> ReadScope:
@@ -174,5 +184,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                      "vault": vault}),
         # JSON bodies: refused past this before they are read (uploads set their own, larger, limit).
         request_max_body_size=8 * 1024 * 1024,
+        plugins=[StrictStructSchemaPlugin()],
     )
+    document(app, jwt_auth)
     return app

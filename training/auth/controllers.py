@@ -16,7 +16,7 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["登录 auth"]
 
-    @post("/token", opt={"exclude_from_auth": True}, status_code=200, summary="登录，获取访问令牌")
+    @post("/token", opt={"exclude_from_auth": True, "problems": (401, 429)}, status_code=200, summary="登录，获取访问令牌")
     async def token(self, data: JSONBody[TokenRequest], state: State, request: Request[Any, Any, Any]) -> TokenResponse:
         async with state.pool.acquire() as conn:
             principal = await service.authenticate(conn, data.username, data.password)

@@ -26,7 +26,8 @@ Rules: TypeAlias = NamedDependency[Rule]
 # Paging is plain query parameters, not dependencies: Litestar validates handler parameters after it
 # has registered generator-dependency cleanup, so a bad `limit` can never strand a pooled connection.
 PageLimit: TypeAlias = Annotated[int, QueryParameter(ge=1, le=500, description="每页条数")]
-PageOffset: TypeAlias = Annotated[int, QueryParameter(ge=0, description="跳过条数")]
+# Bounded so a huge offset is a 400, not a driver overflow; no county has ten million rows of anything.
+PageOffset: TypeAlias = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="跳过条数")]
 
 
 async def provide_conn(state: State) -> AsyncGenerator[asyncpg.pool.PoolConnectionProxy, None]:
