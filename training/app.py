@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Response, get
+from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
@@ -33,7 +34,7 @@ from training.core import db
 from training.core.config import Settings, load_settings
 from training.core.crypto import Vault
 from training.core.deps import DEPENDENCIES, Caller, Conn
-from training.core.errors import EXCEPTION_HANDLERS
+from training.core.errors import EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS, status_for
 from training.core.idempotency import idempotency_middleware, prune
 from training.dashboard.controllers import DashboardController
 from training.enrolment import service as enrolment
@@ -57,7 +58,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 async def health(state: State) -> Response[dict[str, Any]]:
     if await db.answers(state.pool, within=2):
         return Response({"status": "ok", "database": "ok", "version": __version__})
-    return Response({"status": "degraded", "database": "unavailable", "version": __version__}, status_code=503)
+    return Response({"status": "degraded", "database": "unavailable", "version": __version__}, status_code=503,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def provide_reach(conn: Conn, principal: Caller) -> ReadScope:
@@ -85,11 +87,21 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, capture)
+        except BaseException as exc:
+            status = status_for(exc)  # the exception handlers answer it once it has passed here
+            raise
         finally:
             access_log.info("%s %s %s %.1fms", scope.get("method"), scope["path"], status,
                             (time.perf_counter() - started) * 1000)
 
     return middleware
+
+
+def log_every_request(config: AppConfig) -> AppConfig:
+    """Put the access log outside every other middleware, the token check included: a request refused
+    there (a 401, a 503 while the database is down) is logged like any other."""
+    config.middleware.insert(0, access_log_middleware)
+    return config
 
 
 def create_app(settings: Settings | None = None, *, dsn: str | None = None, migrate_on_start: bool = True,
@@ -109,7 +121,9 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         if migrate_on_start:
             async with db.connect(target) as conn:
                 await prepare_database(conn, settings)
-        app.state.pool = await db.create_pool(target, min_size=pool_size[0], max_size=pool_size[1])
+        app.state.pool = await db.create_pool(target, min_size=pool_size[0], max_size=pool_size[1],
+                                              command_timeout=settings.db_command_timeout,
+                                              statement_timeout=settings.db_statement_timeout)
         try:
             async with app.state.pool.acquire() as conn:
                 await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
@@ -155,10 +169,10 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                       "cancel_enrolments": Provide(lambda: enrolment.cancel_session_enrolments, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        on_app_init=[jwt_auth.on_app_init],
+        on_app_init=[jwt_auth.on_app_init, log_every_request],
         middleware=[RateLimitConfig(rate_limit=("minute", settings.login_rate_per_minute),
                                     check_throttle_handler=lambda request: request.url.path == "/api/auth/token"
-                                    ).middleware, access_log_middleware, idempotency_middleware],
+                                    ).middleware, idempotency_middleware],
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,

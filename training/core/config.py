@@ -23,6 +23,9 @@ import msgspec
 import platformdirs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Six calendar months are at most 184 days (1 July to 1 January); the database refuses to delete
+# younger audit rows whatever the setting says.
+AUDIT_RETENTION_MIN_DAYS = 184
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 T = TypeVar("T")
 
@@ -51,6 +54,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     attendance_threshold: float = 0.8
     idempotency_ttl_hours: int = 24
     allocation_priority_weight: float = 0.0  # a batch counts a poor household member's or 两后生's completion 1+w times
+    # The server cancels a statement after db_statement_timeout; the client gives up on any database call
+    # (a query, a connection, waiting for a pooled connection) after db_command_timeout, which is longer,
+    # so a slow query is the server's clean cancel and only a frozen or unreachable server hits the client's.
+    db_statement_timeout: float = 15.0
+    db_command_timeout: float = 20.0
+    audit_retention_days: int = 1096  # never less than AUDIT_RETENTION_MIN_DAYS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,6 +104,19 @@ def _weight(raw: str) -> float:
     if not 0 <= value <= 10:  # also refuses nan and inf
         raise _Bad("应为 0 到 10 之间的数，如 0.5 (a number from 0 to 10, e.g. 0.5)")
     return value
+
+
+def _seconds(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:  # also refuses nan and inf
+            raise _Bad(f"应为 {low:g} 到 {high:g} 之间的秒数，如 15 (seconds, from {low:g} to {high:g})")
+        return value
+
+    return parse
 
 
 def _fraction(raw: str) -> float:
@@ -224,6 +246,7 @@ VARIABLES = (
     "TRAINING_ATTENDANCE_THRESHOLD", "TRAINING_TOKEN_TTL", "TRAINING_TIMEZONE", "TRAINING_LOGIN_RATE",
     "TRAINING_WORKING_AGE_MALE", "TRAINING_WORKING_AGE_FEMALE", "TRAINING_MIGRATIONS_DIR",
     "TRAINING_IDEMPOTENCY_TTL_HOURS", "TRAINING_ALLOCATION_PRIORITY_WEIGHT",
+    "TRAINING_DB_STATEMENT_TIMEOUT", "TRAINING_DB_COMMAND_TIMEOUT", "TRAINING_AUDIT_RETENTION_DAYS",
 )
 
 
@@ -248,6 +271,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     threshold = read.get("TRAINING_ATTENDANCE_THRESHOLD", _fraction, 0.8)
     idempotency_ttl = read.get("TRAINING_IDEMPOTENCY_TTL_HOURS", _integer(1, 24 * 90, " 小时"), 24)
     priority_weight = read.get("TRAINING_ALLOCATION_PRIORITY_WEIGHT", _weight, 0.0)
+    statement_timeout = read.get("TRAINING_DB_STATEMENT_TIMEOUT", _seconds(0.1, 3600), 15.0)
+    command_timeout = read.get("TRAINING_DB_COMMAND_TIMEOUT", _seconds(0.2, 3600), 20.0)
+    if command_timeout <= statement_timeout and not read.problems:
+        read.problems.append(
+            f"TRAINING_DB_COMMAND_TIMEOUT={command_timeout:g}：应大于 TRAINING_DB_STATEMENT_TIMEOUT={statement_timeout:g}"
+            "，否则服务器还在执行时客户端就放弃了 (must exceed the statement timeout)")
+    retention = read.get("TRAINING_AUDIT_RETENTION_DAYS", _integer(AUDIT_RETENTION_MIN_DAYS, 36500, " 天（审计日志至少保留六个月）"),
+                         1096)
     if read.problems:
         raise SettingsError(read.problems)
     return Settings(
@@ -256,4 +287,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         migrations_dir=migrations_dir, working_age_male=male, working_age_female=female,
         lianghousheng_years=lianghousheng_years, attendance_threshold=threshold,
         idempotency_ttl_hours=idempotency_ttl, allocation_priority_weight=priority_weight,
+        db_statement_timeout=statement_timeout, db_command_timeout=command_timeout, audit_retention_days=retention,
     )
