@@ -136,9 +136,9 @@ def unavailable(exc: BaseException) -> bool:
         if isinstance(current, OSError) and any("asyncpg" in frame.filename
                                                 for frame in traceback.extract_tb(current.__traceback__)):
             return True  # e.g. the Unix socket is gone: the embedded server is stopped
-        if isinstance(current, asyncpg.InterfaceError) and "connection" in str(current).lower() and (
-                "closed" in str(current).lower()):
-            return True
+        if isinstance(current, asyncpg.InterfaceError) and any(
+                words in str(current) for words in ("connection is closed", "released back to the pool")):
+            return True  # the connection died under the request (asyncpg detached it from the pool)
         if isinstance(current, BaseExceptionGroup):
             stack.extend(current.exceptions)
         stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
