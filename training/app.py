@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from training import __version__
+from training.audit import service as audit
 from training.audit.controllers import AuditController
 from training.auth.controllers import AuthController
 from training.auth.jwt import make_jwt_auth
@@ -97,6 +99,31 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+AUDIT_SEAL_SECONDS = 5.0
+AUDIT_PRUNE_SECONDS = 86400.0
+
+
+async def keep_audit_chain(pool: Any, settings: Settings) -> None:
+    """Seal committed audit rows into their county's hash chain every few seconds; once a day, delete
+    rows past the retention (each county's chain verified first)."""
+    pruned_at = time.monotonic() - AUDIT_PRUNE_SECONDS + 60  # the first retention pass a minute after start
+    while True:
+        await asyncio.sleep(AUDIT_SEAL_SECONDS)
+        try:
+            async with pool.acquire() as conn:
+                await audit.seal_all(conn)
+                if time.monotonic() - pruned_at >= AUDIT_PRUNE_SECONDS:
+                    pruned_at = time.monotonic()
+                    if deleted := await audit.prune_all(conn, settings.audit_retention_days):
+                        log.info("audit retention: deleted %d rows older than %d days", deleted,
+                                 settings.audit_retention_days)
+        except Exception as exc:
+            if db.unavailable(exc):
+                log.info("audit chain: database unavailable (%s); will retry", type(exc).__name__)
+            else:
+                log.exception("audit chain: sealing failed")
+
+
 def log_every_request(config: AppConfig) -> AppConfig:
     """Put the access log outside every other middleware, the token check included: a request refused
     there (a 401, a 503 while the database is down) is logged like any other."""
@@ -128,7 +155,13 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
             async with app.state.pool.acquire() as conn:
                 await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
                 await prune(conn, settings.idempotency_ttl_hours)  # stored answers past their TTL (they hold names)
-            yield
+            chain = asyncio.create_task(keep_audit_chain(app.state.pool, settings))
+            try:
+                yield
+            finally:
+                chain.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await chain
         finally:
             try:
                 await asyncio.wait_for(app.state.pool.close(), timeout=10)

