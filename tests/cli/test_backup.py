@@ -11,10 +11,11 @@ from pathlib import Path
 import asyncpg
 from click.testing import CliRunner
 
-from tests.conftest import Api, Settings
+from tests.conftest import Api
 from tests.registry.test_households import HEAD, create
 from training.cli import main
 from training.core import db
+from training.core.config import Settings
 from training.core.crypto import Vault
 
 
