@@ -600,7 +600,7 @@ def restore(file: Path) -> None:
     settings = settings_or_exit()
     vault = open_vault(settings)
     with database(settings) as dsn:
-        if not run_with_connection(settings, dsn, backups.is_empty, migrate_first=False):
+        if not run_with_connection(settings, dsn, db.is_empty, migrate_first=False):
             click.secho("目标数据库不是空的：恢复只写入空库。请换一个新的数据目录（TRAINING_DATA_DIR）"
                         "或新建的空数据库（DATABASE_URL）", fg="red", err=True)
             sys.exit(1)

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import asyncpg
-
 _TABLE = re.compile(r'(?:dumping contents of|processing data for) table "([^"]+)"')
 
 
@@ -117,10 +115,3 @@ def restore(dsn: str, file: Path, *, embedded: bool, progress: Callable[[str], N
     _run([tool("pg_restore", embedded), "--verbose", "--single-transaction", "--exit-on-error", "--no-owner",
           "--no-privileges", "--dbname", target, str(file)], env, on_table)
     return done
-
-
-async def is_empty(conn: asyncpg.Connection) -> bool:
-    """Whether the database has no tables of ours yet (a restore never mixes into live data)."""
-    has_tables: bool = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public')")
-    return not has_tables

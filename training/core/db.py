@@ -183,6 +183,13 @@ async def connect(dsn: str) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
+async def is_empty(conn: asyncpg.Connection) -> bool:
+    """Whether the database has no tables of ours yet (a restore never mixes into live data)."""
+    has_tables: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public')")
+    return not has_tables
+
+
 class MigrationError(RuntimeError):
     pass
 
