@@ -564,6 +564,17 @@ if __name__ == "__main__":
     main()
 
 
+def run_pg_tool(job: Callable[..., int], settings: Settings, dsn: str, file: Path, failed: str) -> int:
+    """pg_dump or pg_restore with progress on stderr; its errors end the command with `failed` (exit 1)."""
+    from training.core.backup import BackupError
+
+    try:
+        return job(dsn, file, embedded=settings.database_url is None, progress=_progress)
+    except BackupError as exc:
+        click.secho(f"{failed}：{exc}", fg="red", err=True)
+        sys.exit(1)
+
+
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup(file: Path) -> None:
@@ -579,11 +590,7 @@ def backup(file: Path) -> None:
         sealed = run_with_connection(settings, dsn, audit.seal_all)  # the chain in the file covers every row
         click.echo(f"  审计日志：封存了 {sealed} 条新记录", err=True)
         began = time.monotonic()
-        try:
-            tables = backups.dump(dsn, file, embedded=settings.database_url is None, progress=_progress)
-        except backups.BackupError as exc:
-            click.secho(f"备份失败：{exc}", fg="red", err=True)
-            sys.exit(1)
+        tables = run_pg_tool(backups.dump, settings, dsn, file, "备份失败")
     click.echo(f"已备份 {tables} 张表到 {file}（{file.stat().st_size / 1e6:.1f} MB，{time.monotonic() - began:.1f} 秒）")
     click.echo(f"备份里没有数据密钥：恢复后读取身份证号和电话需要密钥 {'、'.join(key.label for key in vault.keyring.keys.values())}，请另行妥善保管")
 
@@ -605,11 +612,7 @@ def restore(file: Path) -> None:
                         "或新建的空数据库（DATABASE_URL）", fg="red", err=True)
             sys.exit(1)
         began = time.monotonic()
-        try:
-            tables = backups.restore(dsn, file, embedded=settings.database_url is None, progress=_progress)
-        except backups.BackupError as exc:
-            click.secho(f"恢复失败，数据库未改动：{exc}", fg="red", err=True)
-            sys.exit(1)
+        tables = run_pg_tool(backups.restore, settings, dsn, file, "恢复失败，数据库未改动")
         click.echo(f"已恢复 {tables} 张表（{time.monotonic() - began:.1f} 秒）", err=True)
         run_with_connection(settings, dsn, lambda conn: registry_keys.check_keyring(conn, vault))
         click.echo("数据密钥检查通过：加密的身份证号和电话可以读取", err=True)
