@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Litestar, Request, Response, get
+from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
@@ -26,6 +28,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from training import __version__
+from training.audit import service as audit
 from training.audit.controllers import AuditController
 from training.auth.controllers import AuthController
 from training.auth.jwt import make_jwt_auth
@@ -35,7 +38,7 @@ from training.core import db
 from training.core.config import Settings, load_settings
 from training.core.crypto import Vault
 from training.core.deps import DEPENDENCIES, Caller, Conn
-from training.core.errors import EXCEPTION_HANDLERS
+from training.core.errors import EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS, status_for
 from training.core.idempotency import idempotency_middleware, prune
 from training.core.openapi import StrictStructSchemaPlugin, document
 from training.dashboard.controllers import DashboardController
@@ -67,7 +70,8 @@ class Health(msgspec.Struct):
 async def health(state: State) -> Response[Health]:
     if await db.answers(state.pool, within=2):
         return Response(Health("ok", "ok", __version__))
-    return Response(Health("degraded", "unavailable", __version__), status_code=503)
+    return Response(Health("degraded", "unavailable", __version__), status_code=503,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def provide_reach(conn: Conn, principal: Caller) -> ReadScope:
@@ -95,6 +99,9 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, capture)
+        except BaseException as exc:
+            status = status_for(exc)  # the exception handlers answer it once it has passed here
+            raise
         finally:
             access_log.info("%s %s %s %.1fms", scope.get("method"), scope["path"], status,
                             (time.perf_counter() - started) * 1000)
@@ -108,6 +115,38 @@ class OfflineRapidoc(RapidocRenderPlugin):
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         page = super().render(request, openapi_schema)
         return page.replace(b"<rapi-doc ", b'<rapi-doc load-fonts="false" regular-font="\'Noto Sans SC\', sans-serif" ', 1)
+
+
+AUDIT_SEAL_SECONDS = 5.0
+AUDIT_PRUNE_SECONDS = 86400.0
+
+
+async def keep_audit_chain(pool: Any, settings: Settings) -> None:
+    """Seal committed audit rows into their county's hash chain every few seconds; once a day, delete
+    rows past the retention (each county's chain verified first)."""
+    pruned_at = time.monotonic() - AUDIT_PRUNE_SECONDS + 60  # the first retention pass a minute after start
+    while True:
+        await asyncio.sleep(AUDIT_SEAL_SECONDS)
+        try:
+            async with pool.acquire() as conn:
+                await audit.seal_all(conn)
+                if time.monotonic() - pruned_at >= AUDIT_PRUNE_SECONDS:
+                    pruned_at = time.monotonic()
+                    if deleted := await audit.prune_all(conn, settings.audit_retention_days):
+                        log.info("audit retention: deleted %d rows older than %d days", deleted,
+                                 settings.audit_retention_days)
+        except Exception as exc:
+            if db.unavailable(exc):
+                log.info("audit chain: database unavailable (%s); will retry", type(exc).__name__)
+            else:
+                log.exception("audit chain: sealing failed")
+
+
+def log_every_request(config: AppConfig) -> AppConfig:
+    """Put the access log outside every other middleware, the token check included: a request refused
+    there (a 401, a 503 while the database is down) is logged like any other."""
+    config.middleware.insert(0, access_log_middleware)
+    return config
 
 
 def create_app(settings: Settings | None = None, *, dsn: str | None = None, migrate_on_start: bool = True,
@@ -127,12 +166,20 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         if migrate_on_start:
             async with db.connect(target) as conn:
                 await prepare_database(conn, settings)
-        app.state.pool = await db.create_pool(target, min_size=pool_size[0], max_size=pool_size[1])
+        app.state.pool = await db.create_pool(target, min_size=pool_size[0], max_size=pool_size[1],
+                                              command_timeout=settings.db_command_timeout,
+                                              statement_timeout=settings.db_statement_timeout)
         try:
             async with app.state.pool.acquire() as conn:
                 await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
                 await prune(conn, settings.idempotency_ttl_hours)  # stored answers past their TTL (they hold names)
-            yield
+            chain = asyncio.create_task(keep_audit_chain(app.state.pool, settings))
+            try:
+                yield
+            finally:
+                chain.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await chain
         finally:
             try:
                 await asyncio.wait_for(app.state.pool.close(), timeout=10)
@@ -174,10 +221,10 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                       "cancel_enrolments": Provide(lambda: enrolment.cancel_session_enrolments, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        on_app_init=[jwt_auth.on_app_init],
+        on_app_init=[jwt_auth.on_app_init, log_every_request],
         middleware=[RateLimitConfig(rate_limit=("minute", settings.login_rate_per_minute),
                                     check_throttle_handler=lambda request: request.url.path == "/api/auth/token"
-                                    ).middleware, access_log_middleware, idempotency_middleware],
+                                    ).middleware, idempotency_middleware],
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,

@@ -569,3 +569,91 @@ def evaluate(county: str | None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def run_pg_tool(job: Callable[..., int], settings: Settings, dsn: str, file: Path, failed: str) -> int:
+    """pg_dump or pg_restore with progress on stderr; its errors end the command with `failed` (exit 1)."""
+    from training.core.backup import BackupError
+
+    try:
+        return job(dsn, file, embedded=settings.database_url is None, progress=_progress)
+    except BackupError as exc:
+        click.secho(f"{failed}：{exc}", fg="red", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Write the whole database (every county, the audit log and its chain, encrypted values as stored)
+    to FILE with pg_dump (custom format). The data keys are NOT in it: keep the data dir's data_key and
+    data_keys/ (or TRAINING_DATA_KEY and TRAINING_DATA_KEYS_OLD) safe, apart from the backups."""
+    from training.audit import service as audit
+    from training.core import backup as backups
+
+    settings = settings_or_exit()
+    vault = open_vault(settings)
+    with database(settings) as dsn:
+        sealed = run_with_connection(settings, dsn, audit.seal_all)  # the chain in the file covers every row
+        click.echo(f"  审计日志：封存了 {sealed} 条新记录", err=True)
+        began = time.monotonic()
+        tables = run_pg_tool(backups.dump, settings, dsn, file, "备份失败")
+    click.echo(f"已备份 {tables} 张表到 {file}（{file.stat().st_size / 1e6:.1f} MB，{time.monotonic() - began:.1f} 秒）")
+    click.echo(f"备份里没有数据密钥：恢复后读取身份证号和电话需要密钥 {'、'.join(key.label for key in vault.keyring.keys.values())}，请另行妥善保管")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(file: Path) -> None:
+    """Restore a `training backup` FILE into an empty database (a fresh TRAINING_DATA_DIR, or an empty
+    DATABASE_URL database) with pg_restore, in one transaction; then apply newer migrations, check that
+    the keyring reads the encrypted values, and verify the audit chain."""
+    from training.audit import service as audit
+    from training.core import backup as backups
+
+    settings = settings_or_exit()
+    vault = open_vault(settings)
+    with database(settings) as dsn:
+        if not run_with_connection(settings, dsn, db.is_empty, migrate_first=False):
+            click.secho("目标数据库不是空的：恢复只写入空库。请换一个新的数据目录（TRAINING_DATA_DIR）"
+                        "或新建的空数据库（DATABASE_URL）", fg="red", err=True)
+            sys.exit(1)
+        began = time.monotonic()
+        tables = run_pg_tool(backups.restore, settings, dsn, file, "恢复失败，数据库未改动")
+        click.echo(f"已恢复 {tables} 张表（{time.monotonic() - began:.1f} 秒）", err=True)
+        run_with_connection(settings, dsn, lambda conn: registry_keys.check_keyring(conn, vault))
+        click.echo("数据密钥检查通过：加密的身份证号和电话可以读取", err=True)
+        results = run_with_connection(settings, dsn, lambda conn: audit.verify_all(conn, _progress))
+    print_verification(results)
+    if any(result.problems for result in results):
+        sys.exit(1)
+    click.echo(f"已从 {file} 恢复。")
+
+
+def print_verification(results: list[Any]) -> None:
+    for result in results:
+        if result.problems:
+            click.secho(f"{result.county_code}：审计链有 {len(result.problems)} 处问题", fg="red")
+            for problem in result.problems:
+                click.echo(f"  - {problem}")
+        else:
+            click.echo(f"{result.county_code}：审计链完整（{result.links} 条记录）")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log's hash chain."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Seal the committed audit rows into their county's hash chain, then check every chain: an audit row
+    edited or deleted behind the service's back is named (exit status 1)."""
+    from training.audit import service as audit
+
+    settings = settings_or_exit()
+    with database(settings) as dsn:
+        results = run_with_connection(settings, dsn, lambda conn: audit.verify_all(conn, _progress))
+    print_verification(results)
+    if any(result.problems for result in results):
+        sys.exit(1)

@@ -102,6 +102,12 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("TRAINING_BODY_TIMEOUT", "5m", "整数"),
     ("TRAINING_KEEP_ALIVE", "301", "1 到 300"),
     ("TRAINING_MAX_CONNECTIONS", "0", "1 到 100000"),
+    ("TRAINING_DB_STATEMENT_TIMEOUT", "0", "秒数"),
+    ("TRAINING_DB_STATEMENT_TIMEOUT", "15s", "秒数"),
+    ("TRAINING_DB_COMMAND_TIMEOUT", "inf", "秒数"),
+    ("TRAINING_AUDIT_RETENTION_DAYS", "90", "184 到"),
+    ("TRAINING_AUDIT_RETENTION_DAYS", "183", "至少保留六个月"),
+    ("TRAINING_AUDIT_RETENTION_DAYS", "1y", "整数"),
 ]
 
 
@@ -122,6 +128,18 @@ def test_every_variable_has_bad_values_tried_and_a_line_in_the_readme() -> None:
     named = set(re.findall(r"`((?:TRAINING|DATABASE)_[A-Z_]+)`", table))
     named |= {"TRAINING_WORKING_AGE" + suffix for suffix in re.findall(r"`(_[A-Z]+)`", table)}
     assert named == set(VARIABLES)
+
+
+def test_database_timeouts_default_to_bounded_values_and_the_client_waits_longer_than_the_server(
+        tmp_path: Path) -> None:
+    settings = settings_from(tmp_path)
+    assert (settings.db_statement_timeout, settings.db_command_timeout) == (15.0, 20.0)
+    assert settings.audit_retention_days >= 184
+    taken = settings_from(tmp_path, TRAINING_DB_STATEMENT_TIMEOUT="2.5", TRAINING_DB_COMMAND_TIMEOUT="4",
+                          TRAINING_AUDIT_RETENTION_DAYS="184")
+    assert (taken.db_statement_timeout, taken.db_command_timeout, taken.audit_retention_days) == (2.5, 4.0, 184)
+    [problem] = problems_of(tmp_path, TRAINING_DB_STATEMENT_TIMEOUT="30", TRAINING_DB_COMMAND_TIMEOUT="30")
+    assert problem.startswith("TRAINING_DB_COMMAND_TIMEOUT=30") and "应大于 TRAINING_DB_STATEMENT_TIMEOUT" in problem
 
 
 def test_a_data_dir_that_is_a_file_or_migrations_without_sql_are_refused(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
@@ -22,3 +23,107 @@ async def entries(conn: Conn, counties: list[str] | None, *, object_type: str | 
            ORDER BY at DESC, id DESC LIMIT $8 OFFSET $9""",
         counties, object_type, object_id, actor, action, since, until, limit, offset,
     )
+
+
+# ------------------------------------------------------------------ the hash chain (see migration 0016)
+
+_ROW = "a.county_code, a.id, a.at, a.actor_id, a.actor_name, a.action, a.object_type, a.object_id, a.changes"
+
+
+async def counties_to_seal(conn: Conn) -> list[str]:
+    """Counties with audit rows stamped at or after their chain's `sealed_to` (or with no chain yet)."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT a.county_code FROM audit_log a
+           WHERE a.at >= coalesce((SELECT h.sealed_to FROM audit_chain_heads h WHERE h.county_code = a.county_code),
+                                  '-infinity')""")
+    return [r["county_code"] for r in rows]
+
+
+async def chained_counties(conn: Conn) -> list[str]:
+    return [r["county_code"] for r in await conn.fetch("SELECT county_code FROM audit_chain_heads ORDER BY 1")]
+
+
+async def lock_head(conn: Conn, county_code: str, genesis: bytes) -> asyncpg.Record:
+    """The county's chain head, locked for this transaction (made first if the county has none)."""
+    await conn.execute(
+        """INSERT INTO audit_chain_heads (county_code, seq, hash, sealed_to, first_seq, first_prev)
+           VALUES ($1, 0, $2, '-infinity', 1, $2) ON CONFLICT (county_code) DO NOTHING""", county_code, genesis)
+    row = await conn.fetchrow("SELECT * FROM audit_chain_heads WHERE county_code = $1 FOR UPDATE", county_code)
+    assert row is not None
+    return row
+
+
+async def head(conn: Conn, county_code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM audit_chain_heads WHERE county_code = $1", county_code)
+
+
+async def oldest_running_transaction(conn: Conn) -> datetime:
+    """When the oldest transaction still open on this database began (ours included): every audit row
+    stamped before it has committed or never will."""
+    started: datetime = await conn.fetchval(
+        "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database()")
+    return started
+
+
+async def unsealed(conn: Conn, county_code: str, since: datetime, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_ROW} FROM audit_log a
+            WHERE a.county_code = $1 AND a.at >= $2
+              AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.county_code = a.county_code AND c.audit_id = a.id)
+            ORDER BY a.id LIMIT $3""", county_code, since, limit)
+
+
+async def append_links(conn: Conn, county_code: str, links: list[tuple[int, int, bytes]]) -> None:
+    await conn.execute(
+        """INSERT INTO audit_chain (county_code, seq, audit_id, hash)
+           SELECT $1, l.seq, l.audit_id, l.hash FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS l(seq, audit_id, hash)""",
+        county_code, [seq for seq, _, _ in links], [i for _, i, _ in links], [h for _, _, h in links])
+
+
+async def move_head(conn: Conn, county_code: str, seq: int, hash_: bytes, sealed_to: datetime | None) -> None:
+    await conn.execute(
+        """UPDATE audit_chain_heads SET seq = $2, hash = $3, sealed_to = coalesce($4, sealed_to)
+           WHERE county_code = $1""", county_code, seq, hash_, sealed_to)
+
+
+def chain_cursor(conn: Conn, county_code: str, first_seq: int, upto_seq: int) -> Any:
+    """Links from `first_seq` to `upto_seq` in order, each with its audit row (NULL columns if the row is gone);
+    iterate inside a transaction."""
+    return conn.cursor(
+        f"""SELECT c.seq, c.audit_id, c.hash, a.id IS NOT NULL AS present, {_ROW} FROM audit_chain c
+            LEFT JOIN audit_log a ON a.county_code = c.county_code AND a.id = c.audit_id
+            WHERE c.county_code = $1 AND c.seq >= $2 AND c.seq <= $3 ORDER BY c.seq""",
+        county_code, first_seq, upto_seq, prefetch=2000)
+
+
+async def outside_chain(conn: Conn, county_code: str, before: datetime) -> list[int]:
+    """Rows stamped before the last seal's horizon that no link covers: written behind the service's back."""
+    rows = await conn.fetch(
+        """SELECT a.id FROM audit_log a WHERE a.county_code = $1 AND a.at < $2
+             AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.county_code = a.county_code AND c.audit_id = a.id)
+           ORDER BY a.id LIMIT 100""", county_code, before)
+    return [r["id"] for r in rows]
+
+
+async def first_link_to_keep(conn: Conn, county_code: str, first_seq: int, retention_days: int) -> int | None:
+    """The first link whose row is younger than the retention (or gone: retention never skips past a gap)."""
+    seq: int | None = await conn.fetchval(
+        """SELECT min(c.seq) FROM audit_chain c
+           LEFT JOIN audit_log a ON a.county_code = c.county_code AND a.id = c.audit_id
+           WHERE c.county_code = $1 AND c.seq >= $2 AND (a.id IS NULL OR a.at >= now() - make_interval(days => $3))""",
+        county_code, first_seq, retention_days)
+    return seq
+
+
+async def drop_links_before(conn: Conn, county_code: str, first_seq: int, keep_from: int) -> int:
+    """Delete the links before `keep_from` and their rows; the new anchor is the last dropped link's hash."""
+    anchor: bytes = await conn.fetchval(
+        "SELECT hash FROM audit_chain WHERE county_code = $1 AND seq = $2", county_code, keep_from - 1)
+    deleted = await conn.execute(
+        """DELETE FROM audit_log a USING audit_chain c
+           WHERE a.county_code = $1 AND c.county_code = a.county_code AND c.audit_id = a.id
+             AND c.seq >= $2 AND c.seq < $3""", county_code, first_seq, keep_from)
+    await conn.execute("DELETE FROM audit_chain WHERE county_code = $1 AND seq < $2", county_code, keep_from)
+    await conn.execute("UPDATE audit_chain_heads SET first_seq = $2, first_prev = $3 WHERE county_code = $1",
+                       county_code, keep_from, anchor)
+    return int(deleted.split()[-1])

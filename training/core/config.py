@@ -23,6 +23,9 @@ import msgspec
 import platformdirs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Six calendar months are at most 184 days (1 July to 1 January); the database refuses to delete
+# younger audit rows whatever the setting says.
+AUDIT_RETENTION_MIN_DAYS = 184
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 T = TypeVar("T")
 
@@ -57,6 +60,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     body_timeout_seconds: int = 120
     keep_alive_seconds: int = 5
     max_connections: int = 1000
+    # The server cancels a statement after db_statement_timeout; the client gives up on any database call
+    # (a query, a connection, waiting for a pooled connection) after db_command_timeout, which is longer,
+    # so a slow query is the server's clean cancel and only a frozen or unreachable server hits the client's.
+    db_statement_timeout: float = 15.0
+    db_command_timeout: float = 20.0
+    audit_retention_days: int = 1096  # never less than AUDIT_RETENTION_MIN_DAYS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -101,6 +110,19 @@ def _weight(raw: str) -> float:
     if not 0 <= value <= 10:  # also refuses nan and inf
         raise _Bad("应为 0 到 10 之间的数，如 0.5 (a number from 0 to 10, e.g. 0.5)")
     return value
+
+
+def _seconds(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:  # also refuses nan and inf
+            raise _Bad(f"应为 {low:g} 到 {high:g} 之间的秒数，如 15 (seconds, from {low:g} to {high:g})")
+        return value
+
+    return parse
 
 
 def _fraction(raw: str) -> float:
@@ -231,6 +253,7 @@ VARIABLES = (
     "TRAINING_WORKING_AGE_MALE", "TRAINING_WORKING_AGE_FEMALE", "TRAINING_MIGRATIONS_DIR",
     "TRAINING_IDEMPOTENCY_TTL_HOURS", "TRAINING_ALLOCATION_PRIORITY_WEIGHT",
     "TRAINING_HEADER_TIMEOUT", "TRAINING_BODY_TIMEOUT", "TRAINING_KEEP_ALIVE", "TRAINING_MAX_CONNECTIONS",
+    "TRAINING_DB_STATEMENT_TIMEOUT", "TRAINING_DB_COMMAND_TIMEOUT", "TRAINING_AUDIT_RETENTION_DAYS",
 )
 
 
@@ -259,6 +282,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     body_timeout = read.get("TRAINING_BODY_TIMEOUT", _integer(1, 3600, " 秒"), 120)
     keep_alive = read.get("TRAINING_KEEP_ALIVE", _integer(1, 300, " 秒"), 5)
     max_connections = read.get("TRAINING_MAX_CONNECTIONS", _integer(1, 100_000, " 个"), 1000)
+    statement_timeout = read.get("TRAINING_DB_STATEMENT_TIMEOUT", _seconds(0.1, 3600), 15.0)
+    command_timeout = read.get("TRAINING_DB_COMMAND_TIMEOUT", _seconds(0.2, 3600), 20.0)
+    if command_timeout <= statement_timeout and not read.problems:
+        read.problems.append(
+            f"TRAINING_DB_COMMAND_TIMEOUT={command_timeout:g}：应大于 TRAINING_DB_STATEMENT_TIMEOUT={statement_timeout:g}"
+            "，否则服务器还在执行时客户端就放弃了 (must exceed the statement timeout)")
+    retention = read.get("TRAINING_AUDIT_RETENTION_DAYS", _integer(AUDIT_RETENTION_MIN_DAYS, 36500, " 天（审计日志至少保留六个月）"),
+                         1096)
     if read.problems:
         raise SettingsError(read.problems)
     return Settings(
@@ -269,4 +300,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         idempotency_ttl_hours=idempotency_ttl, allocation_priority_weight=priority_weight,
         header_timeout_seconds=header_timeout, body_timeout_seconds=body_timeout, keep_alive_seconds=keep_alive,
         max_connections=max_connections,
+        db_statement_timeout=statement_timeout, db_command_timeout=command_timeout, audit_retention_days=retention,
     )

