@@ -153,7 +153,9 @@ def serve(host: str, port: int, demo: bool) -> None:
                     fg="green", err=True)
         app = create_app(settings, dsn=dsn, migrate_on_start=False)
         # Our own access log omits query strings (they may carry personal data); uvicorn's is off.
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+        # Forwarded headers are judged by the app against TRAINING_TRUSTED_PROXIES, not by uvicorn (which
+        # would believe any X-Forwarded-For arriving from 127.0.0.1).
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", proxy_headers=False)
     click.echo("已停止。", err=True)
 
 

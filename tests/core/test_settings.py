@@ -95,6 +95,12 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "-1", "0 到 10"),
     ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "much", "0 到 10"),
     ("TRAINING_ALLOCATION_PRIORITY_WEIGHT", "nan", "0 到 10"),
+    ("TRAINING_TRUSTED_PROXIES", "10.0.0.1, nginx", "第 2 项"),
+    ("TRAINING_TRUSTED_PROXIES", "10.0.0.0/33", "IP 地址或网段"),
+    ("TRAINING_LOGIN_LOCKOUT_FAILURES", "0", "1 到 100"),
+    ("TRAINING_LOGIN_LOCKOUT_FAILURES", "five", "整数"),
+    ("TRAINING_LOGIN_LOCKOUT_MINUTES", "0", "1 到 1440"),
+    ("TRAINING_LOGIN_LOCKOUT_MINUTES", "15m", "整数"),
 ]
 
 

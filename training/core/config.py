@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -51,6 +52,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     attendance_threshold: float = 0.8
     idempotency_ttl_hours: int = 24
     allocation_priority_weight: float = 0.0  # a batch counts a poor household member's or 两后生's completion 1+w times
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; nobody else's is.
+    trusted_proxies: tuple[str, ...] = ()
+    login_lockout_failures: int = 5  # wrong passwords in a row that lock an account...
+    login_lockout_minutes: int = 15  # ...for this long
 
     @property
     def tz(self) -> ZoneInfo:
@@ -122,6 +127,18 @@ def _age_range(raw: str) -> tuple[int, int]:
     if not dash or not 0 <= ages[0] < ages[1] <= 100:
         raise _Bad("应为“起始年龄-截止年龄”，如 16-60，0 ≤ 起始 < 截止 ≤ 100 (a range like 16-60)")
     return ages
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    """Addresses or networks (CIDR), separated by commas or spaces: 10.0.0.5, 172.16.0.0/12, ::1."""
+    found: list[str] = []
+    for number, text in enumerate(raw.replace(",", " ").split(), 1):
+        try:
+            found.append(str(ipaddress.ip_network(text, strict=False)))
+        except ValueError:
+            raise _Bad(f"第 {number} 项“{text}”不是 IP 地址或网段，应如 127.0.0.1, 10.0.0.0/8 "
+                       "(IP addresses or CIDR networks, comma-separated)") from None
+    return tuple(found)
 
 
 def _timezone(raw: str) -> str:
@@ -224,6 +241,7 @@ VARIABLES = (
     "TRAINING_ATTENDANCE_THRESHOLD", "TRAINING_TOKEN_TTL", "TRAINING_TIMEZONE", "TRAINING_LOGIN_RATE",
     "TRAINING_WORKING_AGE_MALE", "TRAINING_WORKING_AGE_FEMALE", "TRAINING_MIGRATIONS_DIR",
     "TRAINING_IDEMPOTENCY_TTL_HOURS", "TRAINING_ALLOCATION_PRIORITY_WEIGHT",
+    "TRAINING_TRUSTED_PROXIES", "TRAINING_LOGIN_LOCKOUT_FAILURES", "TRAINING_LOGIN_LOCKOUT_MINUTES",
 )
 
 
@@ -248,6 +266,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     threshold = read.get("TRAINING_ATTENDANCE_THRESHOLD", _fraction, 0.8)
     idempotency_ttl = read.get("TRAINING_IDEMPOTENCY_TTL_HOURS", _integer(1, 24 * 90, " 小时"), 24)
     priority_weight = read.get("TRAINING_ALLOCATION_PRIORITY_WEIGHT", _weight, 0.0)
+    trusted_proxies: tuple[str, ...] = read.get("TRAINING_TRUSTED_PROXIES", _networks, ())
+    lockout_failures = read.get("TRAINING_LOGIN_LOCKOUT_FAILURES", _integer(1, 100, " 次"), 5)
+    lockout_minutes = read.get("TRAINING_LOGIN_LOCKOUT_MINUTES", _integer(1, 24 * 60, " 分钟"), 15)
     if read.problems:
         raise SettingsError(read.problems)
     return Settings(
@@ -256,4 +277,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         migrations_dir=migrations_dir, working_age_male=male, working_age_female=female,
         lianghousheng_years=lianghousheng_years, attendance_threshold=threshold,
         idempotency_ttl_hours=idempotency_ttl, allocation_priority_weight=priority_weight,
+        trusted_proxies=trusted_proxies, login_lockout_failures=lockout_failures,
+        login_lockout_minutes=lockout_minutes,
     )
