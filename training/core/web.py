@@ -24,7 +24,7 @@ SECURITY_HEADERS: dict[str, str] = {
 
 
 def policy_for(path: str) -> str:
-    return DOCS_CSP if path == "/schema" or path.startswith("/schema/") else CSP
+    return DOCS_CSP if path.rstrip("/") == "/schema" else CSP
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
