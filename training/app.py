@@ -30,7 +30,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from training import __version__
 from training.audit import service as audit
 from training.audit.controllers import AuditController
-from training.auth.controllers import AuthController
+from training.auth.controllers import AuthController, UserController
 from training.auth.jwt import make_jwt_auth
 from training.auth.policy import Scope as ReadScope
 from training.catalogue.controllers import CONTROLLERS as CATALOGUE
@@ -41,6 +41,7 @@ from training.core.deps import DEPENDENCIES, Caller, Conn
 from training.core.errors import EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS, status_for
 from training.core.idempotency import idempotency_middleware, prune
 from training.core.openapi import StrictStructSchemaPlugin, document
+from training.core.web import add_security_headers, client_address, networks
 from training.dashboard.controllers import DashboardController
 from training.enrolment import service as enrolment
 from training.enrolment.controllers import CONTROLLERS as ENROLMENT
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
     """Build the app. The database is `dsn`, else DATABASE_URL, else an embedded server started here."""
     settings = settings or load_settings()
     jwt_auth = make_jwt_auth(settings)
+    proxies = networks(settings.trusted_proxies)
     vault = Vault.from_data_dir(settings.data_dir)
 
     @asynccontextmanager
@@ -207,7 +209,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
     )
     app = Litestar(
         route_handlers=[
-            health, AuthController, RegionController, *CATALOGUE, *REGISTRY, *ENROLMENT, *MATCHING, *RECOMMENDATIONS,
+            health, AuthController, UserController, RegionController, *CATALOGUE, *REGISTRY, *ENROLMENT, *MATCHING, *RECOMMENDATIONS,
             LedgerController,
             AuditController, *PROGRESS,
             DashboardController,
@@ -222,9 +224,12 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init, log_every_request],
+        # Login attempts per client address; X-Forwarded-For counts only from TRAINING_TRUSTED_PROXIES.
         middleware=[RateLimitConfig(rate_limit=("minute", settings.login_rate_per_minute),
-                                    check_throttle_handler=lambda request: request.url.path == "/api/auth/token"
+                                    check_throttle_handler=lambda request: request.url.path == "/api/auth/token",
+                                    identifier_for_request=lambda request: client_address(request.scope, proxies),
                                     ).middleware, idempotency_middleware],
+        before_send=[add_security_headers],
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,

@@ -88,7 +88,7 @@ def run_with_connection(settings: Settings, dsn: str, job: Callable[[asyncpg.Con
 
 def print_accounts(accounts: list[Any]) -> None:
     if not accounts:
-        click.echo("演示数据已存在（账号密码只在首次导入时显示一次）。")
+        click.echo("演示数据已存在（账号密码只在首次导入时显示一次；要重新设置并显示，运行 training demo --reset-passwords）。")
         return
     click.secho("\n演示账号（密码只显示这一次，请妥善保存）：", bold=True)
     for account in accounts:
@@ -156,8 +156,11 @@ def serve(host: str, port: int, demo: bool) -> None:
         limits = ServeLimits(header_timeout=settings.header_timeout_seconds, body_timeout=settings.body_timeout_seconds,
                              keep_alive=settings.keep_alive_seconds, max_connections=settings.max_connections)
         # Our own access log omits query strings (they may carry personal data); uvicorn's is off.
+        # Forwarded headers are judged by the app against TRAINING_TRUSTED_PROXIES, not by uvicorn (which
+        # would believe any X-Forwarded-For arriving from 127.0.0.1).
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", http=guarded_protocol(limits),
-                    timeout_keep_alive=limits.keep_alive, h11_max_incomplete_event_size=64 * 1024)
+                    timeout_keep_alive=limits.keep_alive, h11_max_incomplete_event_size=64 * 1024,
+                    proxy_headers=False)
     click.echo("已停止。", err=True)
 
 
@@ -178,14 +181,27 @@ def migrate() -> None:
 
 
 @main.command()
-def demo() -> None:
+@click.option("--reset-passwords", is_flag=True,
+              help="给演示账号设置新密码并再次显示（旧密码和已签发的令牌失效） "
+                   "(give the demo accounts new passwords and show them again).")
+def demo(reset_passwords: bool) -> None:
     """Load the demo county 甘洛县 (513435): schools, courses, about a year and a half of simulated
     history (training simulate: households, surveys, sessions, sign-ups and outcomes; last year
     finished, this year under way), sessions open now, packages and one account per role.
-    Idempotent: a second run changes nothing. Passwords are printed once."""
+    Idempotent: a second run changes nothing. Passwords are printed once; --reset-passwords
+    prints new ones."""
     settings = settings_or_exit()
     with database(settings) as dsn:
-        load_demo_data(settings, dsn)
+        if not reset_passwords:
+            load_demo_data(settings, dsn)
+            return
+        from training.demo.loader import reset_passwords as reset
+
+        accounts = run_with_connection(settings, dsn, reset)
+    if not accounts:
+        click.secho("演示数据尚未导入：先运行 training demo (the demo is not loaded)", fg="red", err=True)
+        sys.exit(1)
+    print_accounts(accounts)
 
 
 @main.command()
@@ -244,7 +260,11 @@ def simulate(county_code: str, households: int, years: int, seed: int, today_tex
 
 @main.group()
 def users() -> None:
-    """Manage accounts."""
+    """账号管理 (manage accounts): add, list, disable, enable, reset-password.
+
+    A disable or a password reset ends every token the account holds at once; each change is written to
+    the audit log (as "system").
+    """
 
 
 @users.command("add")
@@ -268,6 +288,79 @@ def users_add(username: str, role: str, school_id: UUID | None, regions: tuple[s
             conn, username=username, password=password, role=role, school_id=school_id,
             region_codes=list(regions)))
     click.echo(f"已创建账号 {username}（{role}），编号 {user_id}")
+
+
+def _account_job(username: str, change: Callable[[asyncpg.Connection, Any], Awaitable[T]]
+                 ) -> Callable[[asyncpg.Connection], Awaitable[T]]:
+    async def job(conn: asyncpg.Connection) -> T:
+        from training.auth.service import find_account
+
+        return await change(conn, await find_account(conn, None, username=username))
+
+    return job
+
+
+@users.command("list")
+def users_list() -> None:
+    """列出所有账号及其角色、范围和状态 (list every account with its role, scope and state)."""
+    from training.auth.service import list_accounts
+
+    settings = settings_or_exit()
+    with database(settings) as dsn:
+        accounts = run_with_connection(settings, dsn, lambda conn: list_accounts(conn, None))
+    zone = settings.tz
+    click.echo(f"{'用户名':<22}{'角色':<8}{'县':<8}{'状态':<10}范围")
+    for a in accounts:
+        state = "启用" if a.active else "停用"
+        if a.locked_until is not None:
+            state += f"，锁定至 {a.locked_until.astimezone(zone):%m-%d %H:%M}"
+        scope = a.school_name or "、".join(a.region_codes) or "全部"
+        click.echo(f"{a.username:<24}{a.role_label:<8}{a.county_code or '-':<9}{state:<10}{scope}")
+    click.echo(f"共 {len(accounts)} 个账号")
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """停用账号，其令牌立即失效 (disable an account; its tokens stop working at once)."""
+    from training.auth.service import set_active
+
+    settings = settings_or_exit()
+    with database(settings) as dsn:
+        run_with_connection(settings, dsn, _account_job(username, lambda conn, a: set_active(conn, None, a, False)))
+    click.echo(f"已停用账号 {username}")
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """重新启用账号 (enable an account again)."""
+    from training.auth.service import set_active
+
+    settings = settings_or_exit()
+    with database(settings) as dsn:
+        run_with_connection(settings, dsn, _account_job(username, lambda conn, a: set_active(conn, None, a, True)))
+    click.echo(f"已启用账号 {username}")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True,
+              help="从标准输入读取新密码，否则生成一个并显示 (read the new password from standard input; "
+                   "otherwise one is generated and printed).")
+def users_reset_password(username: str, password_stdin: bool) -> None:
+    """重置密码：旧令牌失效，锁定解除 (set a new password; old tokens stop working, a lockout ends)."""
+    from training.auth.service import reset_password
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    settings = settings_or_exit()
+    with database(settings) as dsn:
+        reset = run_with_connection(settings, dsn, _account_job(
+            username, lambda conn, a: reset_password(conn, None, a, password)))
+    if password_stdin:
+        click.echo(f"已为账号 {username} 设置新密码")
+    else:
+        click.echo(f"账号 {username} 的新密码（只显示这一次）：{reset.password}")
 
 
 @main.group("regions")

@@ -64,13 +64,18 @@ def test_help_lists_every_command() -> None:
 @pytest.mark.parametrize(("args", "explains"), [
     (["serve"], ["--host", "--port", "--demo"]),
     (["migrate"], ["NNNN_name.sql", "advisory"]),
-    (["demo"], ["513435", "Idempotent"]),
-    (["users"], ["add"]),
+    (["demo"], ["513435", "Idempotent", "--reset-passwords", "演示账号设置新密码"]),
+    (["users"], ["add", "list", "disable", "enable", "reset-password", "账号管理"]),
+    (["users", "list"], ["列出所有账号", "list every account"]),
+    (["users", "disable"], ["USERNAME", "停用", "tokens stop working"]),
+    (["users", "enable"], ["USERNAME", "启用"]),
+    (["users", "reset-password"], ["USERNAME", "--password-stdin", "重置密码", "old tokens"]),
     (["users", "add"], ["USERNAME", "--role", "admin|official|school|surveyor", "--school", "--region",
                         "--password-stdin"]),
     (["regions"], ["load"]),
     (["regions", "load"], ["FILE", "code,name,parent_code,level,key_poverty", "All-or-nothing"]),
-], ids=["serve", "migrate", "demo", "users", "users add", "regions", "regions load"])
+], ids=["serve", "migrate", "demo", "users", "users list", "users disable", "users enable", "users reset-password",
+        "users add", "regions", "regions load"])
 def test_every_command_explains_itself(args: list[str], explains: list[str]) -> None:
     for flag in ("--help", "-h"):
         result = CliRunner().invoke(main, [*args, flag])
@@ -454,4 +459,71 @@ async def test_demo_loads_the_demo_county_once(database: str, tmp_path: Path, co
     assert second.exit_code == 0, second.output
     assert "演示数据已存在" in second.output
     assert printed_accounts(second.output) == {}, "passwords are shown only once"
+    assert "--reset-passwords" in second.output
     assert await counts(conn) == after
+
+    old_token = (await api.post("/api/auth/token", None, json={
+        "username": "demo_admin", "password": accounts["demo_admin"][1]})).json()["access_token"]
+    reset = await training(database, tmp_path, "demo", "--reset-passwords")
+
+    assert reset.exit_code == 0, reset.output
+    renewed = printed_accounts(reset.output)
+    assert {name: role for name, (role, _) in renewed.items()} == {name: role for name, (role, _) in accounts.items()}
+    assert all(renewed[name][1] != password for name, (_, password) in accounts.items())
+    for name in ("demo_admin", "school1"):
+        old = await api.post("/api/auth/token", None, json={"username": name, "password": accounts[name][1]})
+        assert old.status_code == 401
+        new = await api.post("/api/auth/token", None, json={"username": name, "password": renewed[name][1]})
+        assert new.status_code == 200, new.text
+    stale = await api.http.get("/api/auth/me", headers={"Authorization": f"Bearer {old_token}"})
+    assert stale.status_code == 401
+    assert await conn.fetchval("SELECT count(*) FROM users WHERE username IN ('school_a', 'school_b', 'admin_a')"
+                               " AND token_version = 0") == 3, "accounts that are not the demo's keep their passwords"
+
+
+# ---------------------------------------------------------------- accounts
+
+
+async def test_users_list_disable_enable_and_reset_password(database: str, tmp_path: Path, conn: asyncpg.Connection,
+                                                            api: Api) -> None:
+    """An administrator manages accounts without SQL: a disable ends the account's tokens at once, a
+    reset gives a new password (shown once) and ends the old tokens, and each change is audited."""
+    login = await api.post("/api/auth/token", None, json={"username": "surveyor_b", "password": "correct-horse-42"})
+    token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert (await api.http.get("/api/auth/me", headers=token)).status_code == 200
+
+    listed = await training(database, tmp_path, "users", "list")
+    assert listed.exit_code == 0, listed.output
+    line = next(row for row in listed.output.splitlines() if row.startswith("surveyor_b "))
+    assert "调查员" in line and "启用" in line and "513435100200" in line
+    assert "共 11 个账号" in listed.output
+
+    disabled = await training(database, tmp_path, "users", "disable", "surveyor_b")
+    assert disabled.exit_code == 0, disabled.output
+    assert (await api.http.get("/api/auth/me", headers=token)).status_code == 401
+    assert "停用" in next(r for r in (await training(database, tmp_path, "users", "list")).output.splitlines()
+                        if r.startswith("surveyor_b "))
+    assert_failed(await training(database, tmp_path, "users", "disable", "surveyor_b"), "已经是停用状态")
+    assert (await api.post("/api/auth/token", None, json={"username": "surveyor_b",
+                                                          "password": "correct-horse-42"})).status_code == 401
+    assert (await training(database, tmp_path, "users", "enable", "surveyor_b")).exit_code == 0
+    assert (await api.http.get("/api/auth/me", headers=token)).status_code == 401, "a disable ended that token for good"
+
+    reset = await training(database, tmp_path, "users", "reset-password", "surveyor_b")
+    assert reset.exit_code == 0, reset.output
+    password = reset.output.strip().rsplit("：", 1)[1]
+    assert (await api.post("/api/auth/token", None, json={"username": "surveyor_b",
+                                                          "password": "correct-horse-42"})).status_code == 401
+    assert (await api.post("/api/auth/token", None, json={"username": "surveyor_b",
+                                                          "password": password})).status_code == 200
+    chosen = await training(database, tmp_path, "users", "reset-password", "surveyor_b", "--password-stdin",
+                            input=GOOD_PASSWORD + "\n")
+    assert chosen.exit_code == 0 and GOOD_PASSWORD not in chosen.output
+    assert (await api.post("/api/auth/token", None, json={"username": "surveyor_b",
+                                                          "password": GOOD_PASSWORD})).status_code == 200
+    audited = await conn.fetch("SELECT action, actor_name FROM audit_log WHERE object_type = 'user' ORDER BY id")
+    assert [(r["action"], r["actor_name"]) for r in audited] == [
+        ("disable", "system"), ("enable", "system"), ("reset_password", "system"), ("reset_password", "system")]
+    assert_failed(await training(database, tmp_path, "users", "disable", "nobody"), "账号 nobody 不存在")
+    assert_failed(await training(database, tmp_path, "users", "reset-password", "surveyor_b", "--password-stdin",
+                                 input="short\n"), "密码至少 8 个字符")

@@ -108,6 +108,12 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("TRAINING_AUDIT_RETENTION_DAYS", "90", "184 到"),
     ("TRAINING_AUDIT_RETENTION_DAYS", "183", "至少保留六个月"),
     ("TRAINING_AUDIT_RETENTION_DAYS", "1y", "整数"),
+    ("TRAINING_TRUSTED_PROXIES", "10.0.0.1, nginx", "第 2 项"),
+    ("TRAINING_TRUSTED_PROXIES", "10.0.0.0/33", "IP 地址或网段"),
+    ("TRAINING_LOGIN_LOCKOUT_FAILURES", "0", "1 到 100"),
+    ("TRAINING_LOGIN_LOCKOUT_FAILURES", "five", "整数"),
+    ("TRAINING_LOGIN_LOCKOUT_MINUTES", "0", "1 到 1440"),
+    ("TRAINING_LOGIN_LOCKOUT_MINUTES", "15m", "整数"),
 ]
 
 

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from tests.conftest import Api
 from tests.helpers import assert_problem, fields, published_session, today
 from tests.registry.test_households import create, id_number, member, years_ago
-from tests.seed import COUNTY_A, SEED
+from tests.seed import COUNTY_A, OTHER_TOWNSHIP_VILLAGE, SEED
 
 
 async def people(api: Api, n: int, **overrides: Any) -> list[str]:
@@ -98,7 +98,7 @@ async def test_who_may_sign_people_up(api: Api) -> None:
     assert_problem(await enrol(api, session, person, as_="official_a"), 403)
     assert_problem(await enrol(api, session, person, as_="school_b"), 403)
     assert_problem(await enrol(api, session, person, as_="admin_c"), 404)
-    assert (await enrol(api, session, person, as_="school_a")).status_code == 201
+    assert (await enrol(api, session, person, as_="surveyor_a")).status_code == 201
     assert (await api.get(f"/api/sessions/{session['id']}/enrolments", "official_a")).status_code == 200
     assert_problem(await api.get(f"/api/sessions/{session['id']}/enrolments", "school_b"), 403)
     assert_problem(await api.get(f"/api/sessions/{session['id']}/enrolments", "official_c"), 404)
@@ -256,3 +256,54 @@ async def test_a_sign_in_sheet_records_attendance_and_names_bad_rows(
                                     rows[0]["id"], days[2])
     assert third_day is False
     assert_problem(await api.http.post(url, headers=api.token("school_b"), files=files), 403)
+
+
+async def test_a_school_signs_up_only_people_it_was_shown_and_a_stranger_answers_like_an_unknown_id(
+        api: Api) -> None:
+    """A school does not read the county's registry: it may sign up someone its own class was offered as
+    a candidate (carrying that recommendation), not any person whose id it holds, and a real id
+    outside its reach answers exactly like an id that does not exist."""
+    session = await published_session(api)
+    stranger, candidate = await people(api, 2)
+    unknown = await enrol(api, session, str(uuid.uuid4()), as_="school_a")
+    refused = await enrol(api, session, stranger, as_="school_a")
+    assert (refused.status_code, refused.json()) == (unknown.status_code, unknown.json()) and unknown.status_code == 422
+    assert_problem(await api.get(f"/api/people/{stranger}", "school_a"), 404)
+    offered = (await api.get(f"/api/sessions/{session['id']}/candidates", "school_a")).json()["items"]
+    shown = next(c for c in offered if c["person_id"] == candidate)
+    wrong_person = await api.post(f"/api/sessions/{session['id']}/enrolments", "school_a", json={
+        "person_id": stranger, "recommendation_id": shown["recommendation_id"]})
+    assert wrong_person.json() == unknown.json()  # a recommendation of someone else opens nobody
+    taken = await api.post(f"/api/sessions/{session['id']}/enrolments", "school_a", json={
+        "person_id": candidate, "recommendation_id": shown["recommendation_id"]})
+    assert taken.status_code == 201, taken.text
+    assert (await api.get(f"/api/people/{candidate}", "school_a")).status_code == 200
+
+
+async def test_a_surveyor_outside_the_village_and_an_unknown_id_get_the_same_answer(api: Api) -> None:
+    session = await published_session(api)
+    person = (await people(api, 1))[0]
+    unknown = await enrol(api, session, str(uuid.uuid4()), as_="surveyor_b")
+    elsewhere = await enrol(api, session, person, as_="surveyor_b")
+    assert (elsewhere.status_code, elsewhere.json()) == (unknown.status_code, unknown.json())
+
+
+async def test_a_township_official_reads_only_its_townships_enrolments_and_roster_rows(api: Api) -> None:
+    """official_jimi (吉米镇) sees trainees from 吉米镇 villages; a trainee from 新市坝镇 on the same
+    county-wide class is as invisible to it as their person record is."""
+    session = await published_session(api)
+    local = (await people(api, 1))[0]
+    outsider = (await create(api, "surveyor_b", village_code=OTHER_TOWNSHIP_VILLAGE, household_no="XSB-1",
+                             members=[member("外乡学员", id_number(years_ago(30), 77), relation="户主")]))["members"][0]["id"]
+    mine = (await enrol(api, session, local)).json()["id"]
+    theirs = (await enrol(api, session, outsider, as_="surveyor_b")).json()["id"]
+    assert_problem(await api.get(f"/api/people/{outsider}", "official_jimi"), 404)
+    assert (await api.get(f"/api/enrolments/{mine}", "official_jimi")).status_code == 200
+    unknown = assert_problem(await api.get(f"/api/enrolments/{uuid.uuid4()}", "official_jimi"), 404)
+    assert assert_problem(await api.get(f"/api/enrolments/{theirs}", "official_jimi"), 404) == unknown
+    assert_problem(await api.get(f"/api/people/{outsider}/enrolments", "official_jimi"), 404)
+    roster = (await api.get(f"/api/sessions/{session['id']}/enrolments", "official_jimi")).json()
+    assert ([e["id"] for e in roster["items"]], roster["total"]) == ([mine], 1)
+    county_wide = (await api.get(f"/api/sessions/{session['id']}/enrolments", "official_a")).json()
+    assert {e["id"] for e in county_wide["items"]} == {mine, theirs}
+    assert (await api.get(f"/api/enrolments/{theirs}", "official_a")).status_code == 200

@@ -136,5 +136,5 @@ async def test_a_big_roster_pages_quickly(api: Api, conn: asyncpg.Connection) ->
     assert (page["total"], len(page["items"]), page["enrolled"]) == (1600, 50, 1600)
     assert {e["recorded_days"] for e in page["items"]} == {5}
     timing = json.loads(await conn.fetchval(
-        "EXPLAIN (ANALYZE, FORMAT JSON) " + enrolment_repo.ENROLMENTS, [COUNTY_A], None, sid, None, 50, 800))
+        "EXPLAIN (ANALYZE, FORMAT JSON) " + enrolment_repo.ENROLMENTS, [COUNTY_A], None, sid, None, 50, 800, None))
     assert timing[0]["Execution Time"] < 500, timing[0]["Execution Time"]  # ms; it was 4,000 with sub-queries

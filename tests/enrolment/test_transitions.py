@@ -46,7 +46,7 @@ async def running_session(api: Api, conn: asyncpg.Connection, household: str
     a, b, c, d = await newcomers(conn, household, 4)
     entries: dict[str, str] = {}
     for name, person in (("A", a), ("B", b), ("C", c)):
-        response = await enrol(api, session, person, as_="school_a")
+        response = await enrol(api, session, person, as_="admin_a")
         assert response.status_code == 201, response.text
         entries[name] = response.json()["id"]
     return session, entries, d
@@ -54,7 +54,7 @@ async def running_session(api: Api, conn: asyncpg.Connection, household: str
 
 Op = Callable[[Api, dict[str, Any], dict[str, str], str], Awaitable[httpx.Response]]
 OPS: dict[str, Op] = {
-    "enrol D": lambda api, s, e, d: enrol(api, s, d, as_="school_a"),
+    "enrol D": lambda api, s, e, d: enrol(api, s, d, as_="admin_a"),
     "withdraw A": lambda api, s, e, d: api.post(f"/api/enrolments/{e['A']}/withdraw", "surveyor_a", json=REASON),
     "drop A": lambda api, s, e, d: api.post(f"/api/enrolments/{e['A']}/drop", "school_a", json=REASON),
     "complete A": lambda api, s, e, d: api.post(f"/api/enrolments/{e['A']}/complete", "school_a", json=COMPLETION),

@@ -1,5 +1,7 @@
 """Bearer tokens: Litestar's JWTAuth, with the caller re-read from the database on each request so a
-disabled account or a changed scope takes effect at once."""
+disabled account or a changed scope takes effect at once. A token carries its account's token version
+(`ver`); a password change, a reset or a disable raises the version, so every token issued before it
+stops working. Only `Authorization: Bearer <token>` is accepted (any other scheme is a 401)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,25 @@ from typing import Any
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
-from litestar.security.jwt import JWTAuth, Token
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware.authentication import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
-from training.auth import repository
-from training.auth.service import principal_from
+from training.auth.service import account_for_token, principal_from
 from training.core.config import Settings
 from training.core.security import Principal
+
+VERSION_CLAIM = "ver"
+
+
+class BearerOnly(JWTAuthenticationMiddleware):
+    """Litestar takes whatever follows the first space, whatever the scheme word; only Bearer is ours."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        scheme, _, token = connection.headers.get(self.auth_header, "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("请使用 Authorization: Bearer <令牌> 登录后访问")
+        return await self.authenticate_token(encoded_token=token.strip(), connection=connection)
 
 
 async def retrieve_principal(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -21,10 +36,15 @@ async def retrieve_principal(token: Token, connection: ASGIConnection[Any, Any, 
         user_id = UUID(token.sub)
     except ValueError:
         return None
-    row = await repository.by_id(connection.app.state.pool, user_id)
-    if row is None or not row["active"]:
+    row = await account_for_token(connection.app.state.pool, user_id)
+    # A token without the claim predates versions: it is as old as version 0.
+    if row is None or not row["active"] or token.extras.get(VERSION_CLAIM, 0) != row["token_version"]:
         return None
     return principal_from(row)
+
+
+def issue_token(jwt_auth: JWTAuth[Principal, Token], principal: Principal) -> str:
+    return jwt_auth.create_token(identifier=str(principal.id), token_extras={VERSION_CLAIM: principal.token_version})
 
 
 def make_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
@@ -35,4 +55,5 @@ def make_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
         exclude=["^/schema", "^/static/", "^/health$", "^/$", "^/favicon.ico$"],
         openapi_security_scheme_name="BearerToken",
         description="POST /api/auth/token 获取令牌，然后在请求头中使用 Authorization: Bearer <token>",
+        authentication_middleware_class=BearerOnly,
     )

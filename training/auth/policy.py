@@ -1,5 +1,7 @@
-"""Access policy: what part of the registry a caller may read. Every slice that filters people or
-households by caller asks here, so the scope rule has one home."""
+"""Access policy: what part of the registry a caller may read, and who may read or act on an
+enrolment. Every slice that filters people, households or enrolments by caller asks here, so the
+scope rule has one home. Outside the caller's reach an object does not exist: callers answer exactly
+as for an unknown id (same status, same words), so an answer never tells whether an id is real."""
 
 from __future__ import annotations
 
@@ -19,6 +21,16 @@ class Scope(msgspec.Struct, frozen=True):
     # never reads the enrolment's tables); None for every other role.
     person_ids: list[UUID] | None = None
 
+    def holds(self, county_code: str, village_code: str, person_id: UUID) -> bool:
+        """Whether a person (of this county and village) lies in this scope: the same rule the
+        registry's SQL filter applies, for a person already read by id."""
+        if self.counties is not None and county_code not in self.counties:
+            return False
+        if self.village_patterns is not None and not any(
+                village_code.startswith(p.rstrip("%")) for p in self.village_patterns):
+            return False
+        return self.person_ids is None or person_id in self.person_ids
+
 
 def scope_for(principal: Principal, readable: Iterable[UUID] = ()) -> Scope:
     """The caller's reach. For a school, `readable` is the people who applied to or joined its sessions;
@@ -28,3 +40,32 @@ def scope_for(principal: Principal, readable: Iterable[UUID] = ()) -> Scope:
     if principal.role == "school":
         return Scope(principal.counties, None, principal.school_id, sorted(set(readable)))
     return Scope(principal.counties, [p + "%" for p in principal.region_prefixes])
+
+
+def roster_villages(principal: Principal) -> list[str] | None:
+    """The villages (LIKE patterns) whose people a caller sees on a session's roster: None for the
+    whole roster (admin, the session's school), else the caller's own regions (an official of a
+    township sees only its township's trainees on a county-wide class)."""
+    if principal.role in ("admin", "school"):
+        return None
+    return [p + "%" for p in principal.region_prefixes]
+
+
+def may_act_on_enrolment(principal: Principal, county_code: str, school_id: UUID, village_code: str) -> bool:
+    """Who may sign a person up or move their enrolment: the county's admin, the session's school, the
+    surveyor of the person's village. Officials only read."""
+    if principal.role == "admin":
+        return principal.sees_county(county_code)
+    if principal.role == "school":
+        return principal.school_id == school_id and principal.county_code == county_code
+    if principal.role == "surveyor":
+        return principal.sees_region(village_code)
+    return False
+
+
+def may_read_enrolment(principal: Principal, county_code: str, school_id: UUID, village_code: str) -> bool:
+    """Who may read an enrolment: whoever may act on it, and an official whose regions hold the
+    person's village (a township official does not see other townships' people)."""
+    if principal.role == "official":
+        return principal.sees_region(village_code)
+    return may_act_on_enrolment(principal, county_code, school_id, village_code)

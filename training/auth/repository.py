@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-_COLUMNS = "id, username, password_hash, role, county_code, school_id, region_codes, active"
+_COLUMNS = "id, username, password_hash, role, county_code, school_id, region_codes, active, token_version"
+Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
-async def by_username(conn: asyncpg.Connection, username: str) -> asyncpg.Record | None:
+async def by_username(conn: Conn, username: str) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE lower(username) = lower($1)", username)
 
 
-async def by_id(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> asyncpg.Record | None:
+async def by_id(conn: Conn | asyncpg.Pool, user_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE id = $1", user_id)
 
 
 async def insert(
-    conn: asyncpg.Connection, *, username: str, password_hash: str, role: str, county_code: str | None,
+    conn: Conn, *, username: str, password_hash: str, role: str, county_code: str | None,
     school_id: UUID | None, region_codes: list[str],
 ) -> UUID:
     user_id: UUID = await conn.fetchval(
@@ -29,15 +31,64 @@ async def insert(
     return user_id
 
 
-async def set_password(conn: asyncpg.Connection, user_id: UUID, password_hash: str) -> None:
-    await conn.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
+async def set_password(conn: Conn, user_id: UUID, password_hash: str) -> asyncpg.Record | None:
+    """A new password; every token issued before it stops working (the version moves on)."""
+    return await conn.fetchrow(
+        "UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1 "
+        "RETURNING username, county_code, token_version", user_id, password_hash)
 
 
-async def school_county(conn: asyncpg.Connection, school_id: UUID) -> str | None:
+async def set_active(conn: Conn, user_id: UUID, active: bool) -> asyncpg.Record | None:
+    """Enable or disable, only from the other state (None when it already was); a disable also ends
+    every token issued so far."""
+    return await conn.fetchrow(
+        """UPDATE users SET active = $2, token_version = token_version + CASE WHEN $2 THEN 0 ELSE 1 END
+           WHERE id = $1 AND active = NOT $2 RETURNING id""", user_id, active)
+
+
+async def accounts(conn: Conn, counties: list[str] | None, username: str | None = None) -> list[asyncpg.Record]:
+    """Accounts of these counties (None: every account, county-less ones too), with their lockout."""
+    return await conn.fetch(
+        """SELECT u.id, u.username, u.role, u.county_code, u.school_id, s.name AS school_name, u.region_codes,
+                  u.active, u.created_at, f.locked_until
+           FROM users u
+           LEFT JOIN schools s ON s.county_code = u.county_code AND s.id = u.school_id
+           LEFT JOIN login_failures f ON f.username = lower(u.username)
+           WHERE ($1::text[] IS NULL OR u.county_code = ANY($1))
+             AND ($2::text IS NULL OR lower(u.username) = lower($2))
+           ORDER BY u.county_code NULLS FIRST, u.role, u.username""", counties, username)
+
+
+async def school_county(conn: Conn, school_id: UUID) -> str | None:
     county: str | None = await conn.fetchval("SELECT county_code FROM schools WHERE id = $1", school_id)
     return county
 
 
-async def existing_regions(conn: asyncpg.Connection, codes: list[str]) -> set[str]:
+async def existing_regions(conn: Conn, codes: list[str]) -> set[str]:
     rows = await conn.fetch("SELECT code FROM regions WHERE code = ANY($1::text[])", codes)
     return {r["code"] for r in rows}
+
+
+# ------------------------------------------------------------------ failed logins (keyed by lower(username))
+
+async def claim_attempt(conn: Conn, username: str, now: datetime) -> asyncpg.Record:
+    """Count a login attempt before the password is checked, so parallel guesses cannot slip past the
+    limit; a lock that has run out starts the count again. Returns the count and any lock in force."""
+    row = await conn.fetchrow(
+        """INSERT INTO login_failures AS f (username, failures, locked_until) VALUES (lower($1), 1, NULL)
+           ON CONFLICT (username) DO UPDATE SET
+               failures = CASE WHEN f.locked_until > $2 THEN f.failures
+                               WHEN f.locked_until IS NOT NULL THEN 1 ELSE f.failures + 1 END,
+               locked_until = CASE WHEN f.locked_until > $2 THEN f.locked_until END
+           RETURNING failures, locked_until""", username, now)
+    assert row is not None  # an upsert always returns its row
+    return row
+
+
+async def lock(conn: Conn, username: str, until: datetime) -> None:
+    await conn.execute("UPDATE login_failures SET locked_until = $2, failures = 0 WHERE username = lower($1)",
+                       username, until)
+
+
+async def clear_failures(conn: Conn, username: str) -> None:
+    await conn.execute("DELETE FROM login_failures WHERE username = lower($1)", username)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import re
+import secrets
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 
 from training.auth import repository
-from training.core.errors import Conflict, FieldError, InvalidInput
-from training.core.security import Principal, hash_password, verify_password
+from training.auth.schemas import Account, PasswordReset
+from training.core import audit
+from training.core.config import Settings
+from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Problem
+from training.core.security import ROLE_LABELS, Principal, hash_password, verify_password
+
+Conn = repository.Conn
 
 ROLES = ("admin", "official", "school", "surveyor")
 USERNAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
@@ -18,20 +26,54 @@ USERNAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
 def principal_from(row: asyncpg.Record) -> Principal:
     return Principal(
         id=row["id"], username=row["username"], role=row["role"], county_code=row["county_code"],
-        school_id=row["school_id"], region_codes=tuple(row["region_codes"]),
+        school_id=row["school_id"], region_codes=tuple(row["region_codes"]), token_version=row["token_version"],
     )
 
 
-async def authenticate(conn: asyncpg.Connection, username: str, password: str) -> Principal | None:
+class LockedOut(Problem):
+    status = 429
+    title = "账号已临时锁定"
+
+
+async def account_for_token(pool: asyncpg.Pool | Conn, user_id: UUID) -> asyncpg.Record | None:
+    """The account behind a token (active flag, token version, scope): the one look-up every request
+    makes, kept to one indexed row so it stays cheap (and is the place to cache it)."""
+    return await repository.by_id(pool, user_id)
+
+
+def _locked_out(until: datetime, settings: Settings) -> LockedOut:
+    local = until.astimezone(settings.tz)
+    wait = max(1, math.ceil((until - datetime.now(UTC)).total_seconds()))
+    problem = LockedOut(f"密码错误次数过多，账号已临时锁定，请于 {local:%H:%M}（{local:%Y-%m-%d}）后再试，"
+                        "或请管理员重置密码", retry_at=until.isoformat())
+    problem.headers["Retry-After"] = str(wait)
+    return problem
+
+
+async def authenticate(conn: Conn, username: str, password: str, settings: Settings) -> Principal | None:
+    """The account for this name and password, or None. After `login_lockout_failures` wrong passwords in
+    a row the name is locked for `login_lockout_minutes` (LockedOut, saying until when): counted per
+    name, known or not, so the lockout never tells which names exist."""
+    now = datetime.now(UTC)
+    attempt = await repository.claim_attempt(conn, username, now)
+    if attempt["locked_until"] is not None:
+        raise _locked_out(attempt["locked_until"], settings)
+    until = now + timedelta(minutes=settings.login_lockout_minutes)
+    if attempt["failures"] > settings.login_lockout_failures:  # parallel guesses past the limit
+        await repository.lock(conn, username, until)
+        raise _locked_out(until, settings)
     row = await repository.by_username(conn, username)
     ok = verify_password(row["password_hash"] if row else None, password)
     if row is None or not ok or not row["active"]:
+        if attempt["failures"] >= settings.login_lockout_failures:
+            await repository.lock(conn, username, until)
         return None
+    await repository.clear_failures(conn, username)
     return principal_from(row)
 
 
 async def create_user(
-    conn: asyncpg.Connection, *, username: str, password: str, role: str, school_id: UUID | None = None,
+    conn: Conn, *, username: str, password: str, role: str, school_id: UUID | None = None,
     region_codes: list[str] | None = None, county_code: str | None = None,
 ) -> UUID:
     """Create an account after checking that its role and scope fit together."""
@@ -70,3 +112,68 @@ async def create_user(
         conn, username=username, password_hash=hash_password(password), role=role, county_code=county_code,
         school_id=school_id, region_codes=regions,
     )
+
+
+# ------------------------------------------------------------------ managing accounts (admins, the CLI)
+
+SYSTEM_COUNTY = "000000"  # the audit log's county for accounts that belong to none (system admins)
+
+
+def _account(row: asyncpg.Record) -> Account:
+    locked = row["locked_until"]
+    return Account(id=row["id"], username=row["username"], role=row["role"], role_label=ROLE_LABELS[row["role"]],
+                   county_code=row["county_code"], school_id=row["school_id"], school_name=row["school_name"],
+                   region_codes=list(row["region_codes"]), active=row["active"], created_at=row["created_at"],
+                   locked_until=locked if locked is not None and locked > datetime.now(UTC) else None)
+
+
+def _counties(actor: Principal | None) -> list[str] | None:
+    """Whose accounts an actor manages: a county admin its county's, a system admin (or the CLI, None) all."""
+    return None if actor is None else actor.counties
+
+
+async def list_accounts(conn: Conn, actor: Principal | None) -> list[Account]:
+    return [_account(r) for r in await repository.accounts(conn, _counties(actor))]
+
+
+async def find_account(conn: Conn, actor: Principal | None, user_id: UUID | None = None,
+                       username: str | None = None) -> Account:
+    """One account the actor manages, by id or name; another county's answers like an unknown one."""
+    rows = await repository.accounts(conn, _counties(actor), username)
+    found = [r for r in rows if user_id is None or r["id"] == user_id]
+    if not found:
+        raise NotFound(f"账号 {username} 不存在" if username else "账号不存在或不在您的管理范围内")
+    return _account(found[0])
+
+
+async def set_active(conn: Conn, actor: Principal | None, account: Account, active: bool) -> Account:
+    """Enable or disable an account (audited). A disable ends its tokens at once; an admin cannot
+    disable itself (it would lock the county out of its own administration)."""
+    if not active and actor is not None and actor.id == account.id:
+        raise Forbidden("不能停用自己的账号")
+    async with conn.transaction():
+        if await repository.set_active(conn, account.id, active) is None:
+            raise Conflict(f"账号 {account.username} 已经是{'启用' if active else '停用'}状态")
+        await audit.record(conn, actor, "enable" if active else "disable", "user", account.id,
+                           account.county_code or SYSTEM_COUNTY, {"username": account.username})
+    return await find_account(conn, actor, account.id)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+async def reset_password(conn: Conn, actor: Principal | None, account: Account,
+                         password: str | None = None) -> PasswordReset:
+    """Set a new password (generated unless given; shown once, never stored in clear or audited): every
+    token issued before it stops working and any lockout of the name ends."""
+    password = password if password is not None else new_password()
+    if len(password) < 8:
+        raise InvalidInput([FieldError("password", "密码至少 8 个字符")])
+    async with conn.transaction():
+        if await repository.set_password(conn, account.id, hash_password(password)) is None:
+            raise NotFound("账号不存在或不在您的管理范围内")
+        await repository.clear_failures(conn, account.username)
+        await audit.record(conn, actor, "reset_password", "user", account.id, account.county_code or SYSTEM_COUNTY,
+                           {"username": account.username})
+    return PasswordReset(id=account.id, username=account.username, password=password)

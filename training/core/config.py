@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -66,6 +67,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_statement_timeout: float = 15.0
     db_command_timeout: float = 20.0
     audit_retention_days: int = 1096  # never less than AUDIT_RETENTION_MIN_DAYS
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; nobody else's is.
+    trusted_proxies: tuple[str, ...] = ()
+    login_lockout_failures: int = 5  # wrong passwords in a row that lock an account...
+    login_lockout_minutes: int = 15  # ...for this long
 
     @property
     def tz(self) -> ZoneInfo:
@@ -150,6 +155,18 @@ def _age_range(raw: str) -> tuple[int, int]:
     if not dash or not 0 <= ages[0] < ages[1] <= 100:
         raise _Bad("应为“起始年龄-截止年龄”，如 16-60，0 ≤ 起始 < 截止 ≤ 100 (a range like 16-60)")
     return ages
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    """Addresses or networks (CIDR), separated by commas or spaces: 10.0.0.5, 172.16.0.0/12, ::1."""
+    found: list[str] = []
+    for number, text in enumerate(raw.replace(",", " ").split(), 1):
+        try:
+            found.append(str(ipaddress.ip_network(text, strict=False)))
+        except ValueError:
+            raise _Bad(f"第 {number} 项“{text}”不是 IP 地址或网段，应如 127.0.0.1, 10.0.0.0/8 "
+                       "(IP addresses or CIDR networks, comma-separated)") from None
+    return tuple(found)
 
 
 def _timezone(raw: str) -> str:
@@ -254,6 +271,7 @@ VARIABLES = (
     "TRAINING_IDEMPOTENCY_TTL_HOURS", "TRAINING_ALLOCATION_PRIORITY_WEIGHT",
     "TRAINING_HEADER_TIMEOUT", "TRAINING_BODY_TIMEOUT", "TRAINING_KEEP_ALIVE", "TRAINING_MAX_CONNECTIONS",
     "TRAINING_DB_STATEMENT_TIMEOUT", "TRAINING_DB_COMMAND_TIMEOUT", "TRAINING_AUDIT_RETENTION_DAYS",
+    "TRAINING_TRUSTED_PROXIES", "TRAINING_LOGIN_LOCKOUT_FAILURES", "TRAINING_LOGIN_LOCKOUT_MINUTES",
 )
 
 
@@ -290,6 +308,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "，否则服务器还在执行时客户端就放弃了 (must exceed the statement timeout)")
     retention = read.get("TRAINING_AUDIT_RETENTION_DAYS", _integer(AUDIT_RETENTION_MIN_DAYS, 36500, " 天（审计日志至少保留六个月）"),
                          1096)
+    trusted_proxies: tuple[str, ...] = read.get("TRAINING_TRUSTED_PROXIES", _networks, ())
+    lockout_failures = read.get("TRAINING_LOGIN_LOCKOUT_FAILURES", _integer(1, 100, " 次"), 5)
+    lockout_minutes = read.get("TRAINING_LOGIN_LOCKOUT_MINUTES", _integer(1, 24 * 60, " 分钟"), 15)
     if read.problems:
         raise SettingsError(read.problems)
     return Settings(
@@ -301,4 +322,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         header_timeout_seconds=header_timeout, body_timeout_seconds=body_timeout, keep_alive_seconds=keep_alive,
         max_connections=max_connections,
         db_statement_timeout=statement_timeout, db_command_timeout=command_timeout, audit_retention_days=retention,
+        trusted_proxies=trusted_proxies, login_lockout_failures=lockout_failures,
+        login_lockout_minutes=lockout_minutes,
     )

@@ -54,6 +54,7 @@ class Problem(Exception):
         self.detail = detail
         self.errors = errors or []
         self.extra = extra
+        self.headers: dict[str, str] = {}  # e.g. Retry-After
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"type": "about:blank", "title": self.title, "status": self.status,
@@ -225,7 +226,7 @@ def problem_response(body: dict[str, Any], status: int, headers: Mapping[str, st
 
 
 def handle_problem(_: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
-    return problem_response(exc.body(), exc.status)
+    return problem_response(exc.body(), exc.status, exc.headers)
 
 
 def _body_type(request: Request[Any, Any, Any]) -> Any:

@@ -47,6 +47,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     county_code: str | None
     school_id: UUID | None
     region_codes: tuple[str, ...]
+    token_version: int = 0  # tokens carry it; a password change or a disable raises it
 
     @property
     def region_prefixes(self) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ published only if it is coherent, a sign-up only if the person is eligible)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
@@ -34,6 +35,16 @@ class DemoAccount(msgspec.Struct):
     password: str
     scope: str
 
+
+# The demo's accounts besides one per school (school1, school2, ...): name, role, regions, scope shown.
+DEMO_ACCOUNTS = [
+    ("demo_official", "official", [f"{COUNTY}000000"], "甘洛县（全县）"),
+    ("demo_official_jimi", "official", ["513435103000"], "吉米镇"),
+    ("demo_surveyor", "surveyor", ["513435103201", "513435103202", "513435105201"], "拉莫村、瓦姑村、觉呷村"),
+    ("demo_surveyor2", "surveyor", ["513435106201", "513435106202"], "则拉村、瓦尔村"),
+    (MARKER_USER, "admin", [f"{COUNTY}000000"], "甘洛县"),
+]
+SCHOOL_USER = re.compile(r"school\d+")
 
 # The demo's history: how many households, how many calendar years (last year and this), which seed.
 DEMO_HOUSEHOLDS = 800
@@ -71,7 +82,6 @@ async def load_demo(conn: asyncpg.Connection, settings: Settings, today: date,
     await regions.load_csv(conn, REGIONS_CSV.read_text(encoding="utf-8"))
     history = await simulate(conn, settings, COUNTY, households, DEMO_YEARS, DEMO_SEED, today, workers=workers,
                              progress=progress)
-    county_region = f"{COUNTY}000000"
     admin = simulator(COUNTY)
     accounts_made: list[DemoAccount] = []
     async with conn.transaction():
@@ -104,15 +114,31 @@ async def load_demo(conn: asyncpg.Connection, settings: Settings, today: date,
             await accounts.create_user(conn, username=f"school{index}", password=password, role="school",
                                        school_id=school.id)
             accounts_made.append(DemoAccount(f"school{index}", "school", password, school.name))
-        for username, role, codes, scope in [
-            ("demo_official", "official", [county_region], "甘洛县（全县）"),
-            ("demo_official_jimi", "official", ["513435103000"], "吉米镇"),
-            ("demo_surveyor", "surveyor", ["513435103201", "513435103202", "513435105201"], "拉莫村、瓦姑村、觉呷村"),
-            ("demo_surveyor2", "surveyor", ["513435106201", "513435106202"], "则拉村、瓦尔村"),
-            (MARKER_USER, "admin", [county_region], "甘洛县"),
-        ]:
+        for username, role, codes, scope in DEMO_ACCOUNTS:
             password = _password()
             await accounts.create_user(conn, username=username, password=password, role=role, region_codes=codes)
             accounts_made.append(DemoAccount(username, role, password, scope))
-    accounts_made.sort(key=lambda a: (a.username != MARKER_USER, a.role != "school", a.username))
-    return accounts_made
+    return _in_order(accounts_made)
+
+
+def _in_order(made: list[DemoAccount]) -> list[DemoAccount]:
+    return sorted(made, key=lambda a: (a.username != MARKER_USER, a.role != "school", a.username))
+
+
+async def reset_passwords(conn: asyncpg.Connection) -> list[DemoAccount]:
+    """New passwords for the demo's accounts (the demo county's schools' and the fixed ones), to show
+    again; every token they held stops working. Empty when the demo is not loaded."""
+    if not await is_loaded(conn):
+        return []
+    scopes = {username: scope for username, _, _, scope in DEMO_ACCOUNTS}
+    made: list[DemoAccount] = []
+    async with conn.transaction():
+        for account in await accounts.list_accounts(conn, None):
+            demo_school = account.role == "school" and account.county_code == COUNTY and SCHOOL_USER.fullmatch(
+                account.username)
+            if account.username not in scopes and not demo_school:
+                continue
+            reset = await accounts.reset_password(conn, None, account, _password())
+            made.append(DemoAccount(account.username, account.role, reset.password,
+                                    scopes.get(account.username) or account.school_name or ""))
+    return _in_order(made)

@@ -127,15 +127,28 @@ ENROLMENTS = """
     LEFT JOIN queue q ON q.county_code = en.county_code AND q.id = en.id
     LEFT JOIN attended att ON att.county_code = en.county_code AND att.enrolment_id = en.id
     LEFT JOIN days d ON d.county_code = en.county_code AND d.session_id = en.session_id
+    WHERE $7::text[] IS NULL OR h.village_code LIKE ANY($7)
     ORDER BY en.status = 'waitlisted', en.waitlist_seq, en.created_at, en.id
     LIMIT $5 OFFSET $6"""
 
 
 async def enrolments(conn: Conn, counties: list[str] | None, *, enrolment_id: UUID | None = None,
                      session_id: UUID | None = None, person_id: UUID | None = None, limit: int | None = None,
-                     offset: int = 0) -> list[asyncpg.Record]:
-    """Enrolments by id, session or person; a page of them when `limit` is given (rows carry the total)."""
-    return await conn.fetch(ENROLMENTS, counties, enrolment_id, session_id, person_id, limit, offset)
+                     offset: int = 0, village_patterns: list[str] | None = None) -> list[asyncpg.Record]:
+    """Enrolments by id, session or person, of people in `village_patterns` (LIKE; None: anywhere); a
+    page of them when `limit` is given (rows carry the total)."""
+    return await conn.fetch(ENROLMENTS, counties, enrolment_id, session_id, person_id, limit, offset,
+                            village_patterns)
+
+
+async def recommended(conn: Conn, county_code: str, recommendation_id: UUID, person_id: UUID,
+                      session_id: UUID) -> bool:
+    """Whether this person was recommended (shown) for this session under that id: the sign-up the
+    recommendation's foreign key would accept, asked before anything about the person is told."""
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM recommendations WHERE county_code = $1 AND id = $2
+                          AND person_id = $3 AND session_id = $4)""",
+        county_code, recommendation_id, person_id, session_id))
 
 
 async def status_counts(conn: Conn, sessions: Sequence[tuple[str, UUID]]) -> list[asyncpg.Record]:

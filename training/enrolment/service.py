@@ -1,8 +1,9 @@
 """Enrolment rules: who may sign whom up, who is eligible, exact seats and an ordered waitlist, seats
 freed and given to the next in line at once, attendance, completion and the subsidy rule.
 
-Who may act on an enrolment: an admin of the county, the session's school, or the surveyor of the
-person's village. Officials read.
+Who may read or act on an enrolment is the access policy's rule (`training.auth.policy`): an admin
+of the county, the session's school, or the surveyor of the person's village act; officials read
+within their regions.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from training.auth.policy import Scope, scope_for
+from training.auth.policy import Scope, may_act_on_enrolment, may_read_enrolment, roster_villages, scope_for
 from training.catalogue import service as catalogue
 from training.catalogue.schemas import SeatFigures
 from training.core import audit
@@ -54,16 +55,6 @@ def _enrolment(row: asyncpg.Record) -> Enrolment:
     return Enrolment(status_label=STATUS_LABELS[row["status"]], **values)
 
 
-def _may_act(principal: Principal, county: str, school_id: UUID, village_code: str) -> bool:
-    if principal.role == "admin":
-        return principal.sees_county(county)
-    if principal.role == "school":
-        return principal.school_id == school_id
-    if principal.role == "surveyor":
-        return principal.sees_region(village_code)
-    return False
-
-
 def eligibility_failures(session: asyncpg.Record, person: asyncpg.Record, rule: Rule) -> list[dict[str, str]]:
     """Every reason the person may not take this course; empty when eligible."""
     starts: date = session["starts_on"]
@@ -89,16 +80,24 @@ def eligibility_failures(session: asyncpg.Record, person: asyncpg.Record, rule: 
 
 
 async def enrol(conn: Conn, principal: Principal, rule: Rule, session_id: UUID, data: EnrolmentCreate) -> Enrolment:
+    if principal.role == "official":  # decided by role alone, before anything is looked up
+        raise Forbidden("只有本县管理员、开班学校或本村调查员可以为其报名")
     session = await repo.session_for_enrolment(conn, principal.counties, session_id)
     if session is None or (session["status"] == "draft" and principal.school_id != session["school_id"]
                            and principal.role != "admin"):
         raise NotFound("培训班不存在或不在您的权限范围内")
     county = session["county_code"]
+    if principal.role == "school" and principal.school_id != session["school_id"]:
+        raise Forbidden("学校只能为本校的培训班报名")
     person = await repo.person_for_enrolment(conn, county, data.person_id, rule)
-    if person is None:
-        raise InvalidInput([FieldError("person_id", "本县没有这个人员")])
-    if not _may_act(principal, county, session["school_id"], person["village_code"]):
-        raise Forbidden("只有本县管理员、开班学校或本村调查员可以为其报名")
+    # A person the caller cannot read answers exactly like an unknown id. A school reaches people who
+    # already applied to its sessions, or one it was shown as a candidate of this very session.
+    if person is None or not (
+            may_act_on_enrolment(principal, county, session["school_id"], person["village_code"])
+            and ((await registry_scope(conn, principal)).holds(county, person["village_code"], data.person_id)
+                 or (data.recommendation_id is not None and await repo.recommended(
+                     conn, county, data.recommendation_id, data.person_id, session_id)))):
+        raise InvalidInput([FieldError("person_id", "本县没有这个人员，或其不在您的权限范围内")])
     if session["status"] != "published":
         raise Conflict("培训班尚未发布或已取消，不能报名")
     if session["ends_on"] < rule.as_of:
@@ -142,8 +141,7 @@ async def get_enrolment(conn: Conn, principal: Principal, enrolment_id: UUID) ->
 
 
 def _may_read(principal: Principal, row: asyncpg.Record) -> bool:
-    return principal.role == "official" or _may_act(principal, row["county_code"], row["school_id"],
-                                                      row["village_code"])
+    return may_read_enrolment(principal, row["county_code"], row["school_id"], row["village_code"])
 
 
 async def _move(conn: Conn, principal: Principal, county: str, session_id: UUID, enrolment_id: UUID,
@@ -232,7 +230,9 @@ async def session_enrolments(conn: Conn, principal: Principal, session_id: UUID,
     if principal.role == "surveyor" or (principal.role == "school" and principal.school_id != session["school_id"]):
         raise Forbidden("只有开班学校、管理员和官员可以查看报名名单")
     county = session["county_code"]
-    page = await paged(lambda n, skip: repo.enrolments(conn, [county], session_id=session_id, limit=n, offset=skip),
+    villages = roster_villages(principal)
+    page = await paged(lambda n, skip: repo.enrolments(conn, [county], session_id=session_id, limit=n, offset=skip,
+                                                       village_patterns=villages),
                        _enrolment, limit, offset)
     figures, by_status = (await _counts(conn, [(county, session_id)]))[session_id]
     return Roster(items=page.items, total=page.total, limit=limit, offset=offset, capacity=session["capacity"],

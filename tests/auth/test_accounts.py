@@ -1,0 +1,204 @@
+"""Logins and accounts: only the Bearer scheme, tokens that end with a password change or a disable, a
+per-account lockout that never tells which names exist, a login rate per real client (forwarded
+headers believed only from the configured proxies), and admins managing accounts over the API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.conftest import Api, make_settings, serving
+from tests.helpers import assert_problem
+from tests.seed import PASSWORD, SEED
+
+
+async def login(api: Api, username: str, password: str = PASSWORD, **headers: str) -> httpx.Response:
+    return await api.http.post("/api/auth/token", json={"username": username, "password": password}, headers=headers)
+
+
+async def token_of(api: Api, username: str, password: str = PASSWORD) -> dict[str, str]:
+    response = await login(api, username, password)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@asynccontextmanager
+async def service(database: str, tmp_path: Path, **settings: Any) -> AsyncIterator[Api]:
+    async with serving(database, make_settings(tmp_path, **settings)) as api:
+        yield api
+
+
+# ---------------------------------------------------------------- the scheme
+
+
+@pytest.mark.parametrize("scheme", ["Token", "Basic", "JWT", "Bearer:", ""])
+async def test_only_the_bearer_scheme_carries_a_token(api: Api, scheme: str) -> None:
+    token = (await token_of(api, "official_a"))["Authorization"].split(" ", 1)[1]
+    refused = assert_problem(await api.http.get("/api/auth/me", headers={"Authorization": f"{scheme} {token}"}), 401)
+    assert "Bearer" in refused["detail"]
+    for accepted in ("Bearer", "bearer", "BEARER"):  # the scheme word is case-insensitive (RFC 9110)
+        assert (await api.http.get("/api/auth/me", headers={"Authorization": f"{accepted} {token}"})).status_code == 200
+
+
+# ---------------------------------------------------------------- tokens end
+
+
+async def test_a_password_reset_or_a_disable_ends_every_token_issued_before_it(api: Api) -> None:
+    before = await token_of(api, "surveyor_b")
+    admin = await token_of(api, "admin_a")
+    user = str(SEED.users["surveyor_b"])
+    reset = await api.http.post(f"/api/users/{user}/reset-password", headers=admin)
+    assert reset.status_code == 200, reset.text
+    new_password = reset.json()["password"]
+    assert_problem(await api.http.get("/api/auth/me", headers=before), 401)
+    after = await token_of(api, "surveyor_b", new_password)
+    assert (await api.http.get("/api/auth/me", headers=after)).status_code == 200
+    assert (await api.http.post(f"/api/users/{user}/disable", headers=admin)).status_code == 200
+    assert_problem(await api.http.get("/api/auth/me", headers=after), 401)
+    assert (await api.http.post(f"/api/users/{user}/enable", headers=admin)).status_code == 200
+    assert_problem(await api.http.get("/api/auth/me", headers=after), 401)  # enabling revives no old token
+    assert (await api.http.get("/api/auth/me", headers=await token_of(api, "surveyor_b", new_password))
+            ).status_code == 200
+
+
+# ---------------------------------------------------------------- lockout
+
+
+async def test_repeated_wrong_passwords_lock_the_account_and_say_until_when_in_chinese(
+        database: str, tmp_path: Path, conn: asyncpg.Connection) -> None:
+    async with service(database, tmp_path, login_lockout_failures=3, login_lockout_minutes=10) as api:
+        for _ in range(3):
+            assert_problem(await login(api, "school_a", "wrong-password"), 401)
+        locked = await login(api, "school_a")  # even the right password, while locked
+        body = assert_problem(locked, 429)
+        assert re.search(r"请于 \d\d:\d\d（\d{4}-\d\d-\d\d）后再试", body["detail"]), body["detail"]
+        assert 540 < int(locked.headers["retry-after"]) <= 600
+        assert (await login(api, "school_b")).status_code == 200, "another account is not affected"
+        listed = (await api.get("/api/users", "admin_a")).json()
+        shown = next(a for a in listed if a["username"] == "school_a")["locked_until"]
+        assert datetime.fromisoformat(shown) == datetime.fromisoformat(body["retry_at"])
+        # When the lock has run out the right password works again, and a success clears the count.
+        await conn.execute("UPDATE login_failures SET locked_until = now() - interval '1 second'")
+        assert (await login(api, "school_a")).status_code == 200
+        for _ in range(2):
+            assert_problem(await login(api, "school_a", "wrong-password"), 401)
+        assert (await login(api, "school_a")).status_code == 200
+
+
+async def test_an_unknown_name_locks_exactly_like_a_real_one(database: str, tmp_path: Path) -> None:
+    async with service(database, tmp_path, login_lockout_failures=2, login_lockout_minutes=5) as api:
+        answers: dict[str, list[tuple[int, str]]] = {}
+        for name in ("school_a", "no_such_user"):
+            replies = [await login(api, name, "wrong-password") for _ in range(3)]
+            answers[name] = [(r.status_code, re.sub(r"\d", "0", r.json()["detail"])) for r in replies]
+        assert answers["school_a"] == answers["no_such_user"]
+        assert [status for status, _ in answers["school_a"]] == [401, 401, 429]
+
+
+async def test_parallel_guesses_cannot_pass_the_limit(database: str, tmp_path: Path) -> None:
+    async with service(database, tmp_path, login_lockout_failures=3, login_lockout_minutes=5) as api:
+        replies = await asyncio.gather(*(login(api, "official_a", f"guess-{i}-wrong") for i in range(12)))
+        assert sorted(r.status_code for r in replies).count(401) <= 3
+        assert_problem(await login(api, "official_a"), 429)
+
+
+async def test_an_admin_reset_ends_a_lockout(database: str, tmp_path: Path) -> None:
+    async with service(database, tmp_path, login_lockout_failures=1, login_lockout_minutes=60) as api:
+        assert_problem(await login(api, "surveyor_a", "wrong-password"), 401)
+        assert_problem(await login(api, "surveyor_a"), 429)
+        reset = await api.post(f"/api/users/{SEED.users['surveyor_a']}/reset-password", "admin_a")
+        assert (await login(api, "surveyor_a", reset.json()["password"])).status_code == 200
+
+
+# ---------------------------------------------------------------- the rate limit's client
+
+
+async def test_a_forged_forwarded_header_does_not_escape_the_login_rate(database: str, tmp_path: Path) -> None:
+    async with service(database, tmp_path, login_rate_per_minute=3) as api:
+        replies = [await login(api, "ghost", "wrong-password", **{"X-Forwarded-For": f"10.0.0.{i}"})
+                   for i in range(6)]
+        assert [r.status_code for r in replies] == [401, 401, 401, 429, 429, 429]
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_rate(database: str, tmp_path: Path) -> None:
+    # ASGITransport connects from 127.0.0.1: here that is the configured reverse proxy.
+    async with service(database, tmp_path, login_rate_per_minute=3, trusted_proxies=("127.0.0.1/32",)) as api:
+        noisy = [await login(api, "ghost", "wrong-password", **{"X-Forwarded-For": "203.0.113.9"}) for _ in range(4)]
+        assert noisy[-1].status_code == 429
+        # The same office's neighbour is not locked out by the noisy client...
+        assert (await login(api, "school_a", **{"X-Forwarded-For": "203.0.113.10"})).status_code == 200
+        # ...and the noisy client cannot escape by writing its own hops to the left of what the proxy adds.
+        spoofed = await login(api, "ghost", "wrong-password", **{"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
+        assert spoofed.status_code == 429
+
+
+# ---------------------------------------------------------------- managing accounts over the API
+
+
+async def test_a_county_admin_lists_and_manages_only_its_countys_accounts(api: Api, conn: asyncpg.Connection) -> None:
+    listed = await api.get("/api/users", "admin_a")
+    assert listed.status_code == 200
+    names = {a["username"] for a in listed.json()}
+    assert names == {"admin_a", "official_a", "official_jimi", "surveyor_a", "surveyor_b", "school_a", "school_b"}
+    assert "password_hash" not in listed.text and "$argon2" not in listed.text
+    assert len((await api.get("/api/users", "sysadmin")).json()) == 11
+    for role in ("official_a", "school_a", "surveyor_a"):
+        assert_problem(await api.get("/api/users", role), 403)
+        assert_problem(await api.post(f"/api/users/{SEED.users['surveyor_b']}/disable", role), 403)
+    unknown = assert_problem(await api.post(f"/api/users/{uuid.uuid4()}/disable", "admin_a"), 404)
+    other_county = assert_problem(await api.post(f"/api/users/{SEED.users['school_c']}/disable", "admin_a"), 404)
+    assert other_county == unknown
+    assert_problem(await api.post(f"/api/users/{SEED.users['school_c']}/reset-password", "admin_a"), 404)
+    assert_problem(await api.post(f"/api/users/{SEED.users['sysadmin']}/disable", "admin_a"), 404)
+    mine = assert_problem(await api.post(f"/api/users/{SEED.users['admin_a']}/disable", "admin_a"), 403)
+    assert mine["detail"] == "不能停用自己的账号"
+    done = await api.post(f"/api/users/{SEED.users['school_b']}/disable", "admin_a")
+    assert (done.status_code, done.json()["active"]) == (200, False)
+    assert_problem(await api.post(f"/api/users/{SEED.users['school_b']}/disable", "admin_a"), 409)
+    audited = await conn.fetch("SELECT action, actor_name, county_code, object_id, changes FROM audit_log "
+                               "WHERE object_type = 'user'")
+    assert [(r["action"], r["actor_name"], r["county_code"], r["object_id"]) for r in audited] == [
+        ("disable", "admin_a", "513435", str(SEED.users["school_b"]))]
+
+
+async def test_racing_disables_change_the_account_once(api: Api, conn: asyncpg.Connection) -> None:
+    user = SEED.users["official_jimi"]
+    replies = await asyncio.gather(*(api.post(f"/api/users/{user}/disable", "admin_a") for _ in range(4)))
+    assert sorted(r.status_code for r in replies) == [200, 409, 409, 409]
+    assert await conn.fetchval("SELECT token_version FROM users WHERE id = $1", user) == 1
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'disable'") == 1
+
+
+# ---------------------------------------------------------------- security headers
+
+
+@pytest.mark.parametrize("path", ["/api/auth/me", "/api/schools", "/", "/static/dashboard.js", "/health",
+                                  "/api/no-such-route", "/schema/openapi.json"])
+async def test_every_answer_carries_the_security_headers(api: Api, path: str) -> None:
+    response = await api.get(path, "official_a")
+    csp = response.headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"  # nothing inline
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_the_docs_page_loads_only_our_own_script_and_keeps_script_inline_free(api: Api) -> None:
+    page = await api.get("/schema", None)
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
+    assert scripts and all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
+    assert "https://" not in page.text and "http://" not in page.text.replace("http://www.w3.org", "")
