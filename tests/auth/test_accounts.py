@@ -171,6 +171,19 @@ async def test_a_county_admin_lists_and_manages_only_its_countys_accounts(api: A
         ("disable", "admin_a", "513435", str(SEED.users["school_b"]))]
 
 
+async def test_a_new_password_is_never_kept_for_replay(api: Api, conn: asyncpg.Connection) -> None:
+    """The reset's answer carries the new password in clear: an Idempotency-Key must not store it, so a
+    repeat resets again (a new password) instead of handing the first one out a second time."""
+    url = f"/api/users/{SEED.users['surveyor_a']}/reset-password"
+    headers = {**api.token("admin_a"), "Idempotency-Key": "reset-1"}
+    first = await api.http.post(url, headers=headers)
+    again = await api.http.post(url, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert "idempotent-replayed" not in again.headers and "no-store" in again.headers["cache-control"]
+    assert first.json()["password"] != again.json()["password"]
+    assert await conn.fetchval("SELECT count(*) FROM idempotency_keys") == 0
+
+
 async def test_racing_disables_change_the_account_once(api: Api, conn: asyncpg.Connection) -> None:
     user = SEED.users["official_jimi"]
     replies = await asyncio.gather(*(api.post(f"/api/users/{user}/disable", "admin_a") for _ in range(4)))

@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.params import FromPath, JSONBody
 
 from training.auth import service
@@ -13,6 +13,7 @@ from training.auth.jwt import issue_token
 from training.auth.schemas import Account, Me, PasswordReset, TokenRequest, TokenResponse
 from training.core.deps import Caller, Conn
 from training.core.errors import Unauthenticated
+from training.core.idempotency import SENSITIVE
 
 
 class AuthController(Controller):
@@ -57,7 +58,9 @@ class UserController(Controller):
     async def enable(self, conn: Conn, principal: Caller, user_id: FromPath[UUID]) -> Account:
         return await service.set_active(conn, principal, await service.find_account(conn, principal, user_id), True)
 
+    # The answer holds the new password: never kept for an Idempotency-Key replay, nor by any cache.
     @post("/{user_id:uuid}/reset-password", status_code=200,
-          summary="重置密码：生成新密码（只显示这一次），旧令牌立即失效，解除锁定")
+          summary="重置密码：生成新密码（只显示这一次），旧令牌立即失效，解除锁定",
+          opt=SENSITIVE, cache_control=CacheControlHeader(no_store=True))
     async def reset_password(self, conn: Conn, principal: Caller, user_id: FromPath[UUID]) -> PasswordReset:
         return await service.reset_password(conn, principal, await service.find_account(conn, principal, user_id))
