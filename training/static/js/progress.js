@@ -209,7 +209,7 @@ function unmetView(state) {
 }
 
 /** 年度指标: view, and set for the region on the page or one of its townships (PUT /api/quotas). */
-function quotaView(state, townships) {
+function quotaView(state) {
   const out = el("div", {});
   const msg = el("div", { class: "msg", hidden: true, role: "alert" });
   const show = () => loadInto(out, msg, null, async () => {
@@ -220,9 +220,13 @@ function quotaView(state, townships) {
       td("单位", q.name), td("人次", String(q.target_person_times)), td("人数", count(q.target_persons)),
       td("户数", count(q.target_households)), td("两后生", count(q.target_lianghousheng)))))];
   });
-  const units = [[state.region, state.name], ...townships.map((t) => [t.key, t.name])];
+  const unit = select([[state.region, state.name]], { value: state.region });
+  if (/000000$/.test(state.region)) { // a county's quota, or one of its townships'
+    regions(state.region).then((towns) => unit.append(...towns.map((t) => el("option", { value: t.code, text: t.name }))))
+      .catch((err) => showProblem(msg, err));
+  }
   const form = makeForm(() => [
-    field("单位", select(units, { value: state.region }), { name: "region_code" }),
+    field("单位", unit, { name: "region_code" }),
     field("人次指标", el("input", { type: "number", name: "target_person_times", min: 0, inputmode: "numeric" }), { name: "target_person_times" }),
     field("人数指标", el("input", { type: "number", name: "target_persons", min: 0, inputmode: "numeric" }), { name: "target_persons" }),
     field("户数指标", el("input", { type: "number", name: "target_households", min: 0, inputmode: "numeric" }), { name: "target_households" }),
@@ -241,7 +245,7 @@ function quotaView(state, townships) {
 }
 
 /** The tools under the figures: each opens below its button, one at a time. */
-function toolsCard(state, townships) {
+function toolsCard(state) {
   const slot = el("div", { class: "tool-slot" });
   const buttons = [];
   const tool = (text, build) => {
@@ -261,7 +265,7 @@ function toolsCard(state, townships) {
     el("div", { class: "row-actions" },
       tool("未覆盖户清单", () => worklistView(state)),
       tool("未满足的培训需求", () => unmetView(state)),
-      tool("年度指标", () => quotaView(state, townships))),
+      tool("年度指标", () => quotaView(state))),
     slot);
 }
 
@@ -313,13 +317,14 @@ TABS.progress = {
       const trail = this.trail.length ? el("nav", { class: "crumbs", "aria-label": "地区层级" },
         this.trail.map((t, i) => [el("button", { type: "button", class: "link-button", text: t.name, onclick: () => this.back(i) }), " › "]),
         el("strong", { text: regionName })) : null;
-      const drillable = this.trail.length === 0 && p.by.township.length > 1;
+      // A county (…000000) is shown by township, each opening into its villages; a township by village.
+      const drillable = /000000$/.test(regionCode);
       const nodes = [trail,
         el("h3", { class: "progress-title", text: `${regionName} ${year} 年` }),
         summary(p, year),
         el("section", { class: "card" }, el("h3", { text: "月度趋势" }), trend),
         drillable ? el("section", { class: "card" }, el("h3", { text: "各乡镇" }), towns) : null,
-        toolsCard(state, drillable ? p.by.township : []),
+        toolsCard(state),
         reportsCard(state),
         drillable ? breakdown("township", p.by.township, (r) => this.drill(r)) : breakdown("village", p.by.village),
         breakdown("trade", p.by.trade), breakdown("school", p.by.school)];
