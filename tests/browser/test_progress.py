@@ -111,3 +111,22 @@ async def test_an_official_sets_a_township_quota_and_is_warned_when_the_township
     assert "25 人次" in message and "超过" in message
     listed = (await api.get("/api/quotas", "official_a", params={"year": year, "region_code": COUNTY})).json()
     assert {q["region_code"]: q["target_person_times"] for q in listed["items"]} == {COUNTY: 10, JIMI: 25}
+
+
+async def test_the_worklist_lists_the_uncovered_households_in_chinese_and_exports_them(
+        page: BrowserPage, api: Api) -> None:
+    await people(api, 2)  # a household nobody from has trained this year
+    listed = (await api.get("/api/progress/uncovered-households", "official_a", params={"region_code": COUNTY})).json()
+    await page.login("official_a")
+    await page.page.get_by_role("button", name="未覆盖户清单").click()
+    await page.settle()
+    worklist = page.page.locator(".worklist")
+    assert f"共 {listed['total']} 户" in await worklist.inner_text()
+    first = await worklist.locator("tbody tr").first.inner_text()
+    assert listed["items"][0]["head_name"] in first
+    assert "lifted" not in first and "male" not in first and "脱贫户" in first
+    async with page.page.expect_download() as arrived:
+        await worklist.get_by_role("button", name="导出 Excel").click()
+    book = load_workbook(io.BytesIO((await (await arrived.value).path()).read_bytes()))
+    assert book.active is not None and book.active.max_row > listed["total"]
+    await page.settle()

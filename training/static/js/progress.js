@@ -1,7 +1,9 @@
 /* 进度: where a region stands in a year against its quota (GET /api/progress), for officials and admins.
  * The monthly trend against the straight-line pace to the target and the townships are drawn with ECharts. */
 import { api, download, localProblem, whoAmI } from "./api.js";
+import { educationLevels } from "./catalogue.js";
 import { drawChart } from "./charts.js";
+import { POVERTY_LABELS, SEX_LABELS } from "./registry.js";
 import { regions } from "./regions.js";
 import { TABS } from "./tabs.js";
 import {
@@ -173,14 +175,20 @@ function worklistView(state) {
     } catch (err) { showProblem(msg, err); }
   }));
   const load = (offset) => loadInto(out, msg, null, async () => {
-    const page = await api("GET", "/api/progress/uncovered-households", { query: { region_code: state.region, limit: 20, offset } });
+    const [page, levels] = await Promise.all([
+      api("GET", "/api/progress/uncovered-households", { query: { region_code: state.region, limit: 20, offset } }),
+      educationLevels().catch(() => []),
+    ]);
+    const education = new Map(levels.map((l) => [l.code, l.name]));
     if (!page.items.length) return el("p", { class: "empty", text: `${page.year} 年没有未覆盖的目标户。` });
     const headers = ["户", "乡镇 / 村", "脱贫状态", "劳动力", "想学", "推荐培训班"];
     const rows = page.items.map((h) => el("tr", {},
       td("户", el("div", { class: "cell-title", text: h.head_name }), h.household_no ? small(h.household_no) : null),
       td("乡镇 / 村", `${h.township_name} ${h.village_name}`),
-      td("脱贫状态", h.poverty_status),
-      td("劳动力", h.labourers.map((l) => el("div", { text: `${l.name}（${l.sex}，${l.age} 岁，${l.education}）` }))),
+      td("脱贫状态", POVERTY_LABELS[h.poverty_status] || h.poverty_status),
+      td("劳动力", h.labourers.map((l) => el("div", {
+        text: `${l.name}（${[SEX_LABELS[l.sex] || l.sex, `${l.age} 岁`, education.get(l.education) || l.education].filter(Boolean).join("，")}）`,
+      }))),
       td("想学", h.labourers.flatMap((l) => l.desired_trades).filter((t, i, all) => all.indexOf(t) === i).join("、") || "—"),
       td("推荐培训班", h.labourers.flatMap((l) => l.recommended_sessions.map((r) => el("div", {}, `${l.name}：${r.title}`, small(` ${r.starts_on} 开班`)))))));
     const go = (next) => load(next);
