@@ -66,7 +66,6 @@ async def test_an_official_sees_the_apis_figures_drills_into_a_township_and_down
     }
     township_rows = page.page.locator("[data-by=township] tbody tr")
     assert await township_rows.count() == len(county["by"]["township"])
-    await page.page.screenshot(path="/tmp/dash1-official.png", full_page=True)
 
     await page.page.locator(f"[data-by=township] tr[data-key='{JIMI}'] button").click()
     await page.page.wait_for_selector(".crumbs")
@@ -78,7 +77,6 @@ async def test_an_official_sees_the_apis_figures_drills_into_a_township_and_down
         "[data-by=village] tbody tr", "rows => rows.map(r => [r.dataset.key, r.children[2].textContent])")
     assert villages == [[v["key"], str(v["person_times_completed"])] for v in jimi["by"]["village"]]
     assert villages
-    await page.page.screenshot(path="/tmp/dash1-township.png", full_page=True)
 
     await page.page.locator(".crumbs button").click()  # back to the county
     await page.page.wait_for_selector("[data-by=township]")

@@ -30,7 +30,6 @@ async def test_a_school_sees_only_its_own_forms_and_its_sessions_fill(page: Brow
     assert await page.page.locator(".my-school").count() == 1
     assert "1 / 4" in await page.page.locator(".my-school .stats").inner_text()
     assert await page.page.locator("#school-detail .manage").count() == 1
-    await page.page.screenshot(path="/tmp/dash1-school.png", full_page=True)
 
     await page.page.locator(".school-item", has_text="乙").click()  # another school of the county
     await page.settle()
@@ -86,5 +85,4 @@ async def test_a_school_prints_its_roster(page: BrowserPage, api: Api) -> None:
     assert await sheet.locator("table").is_visible()
     assert not await page.page.locator(".tabs").is_visible()
     assert not await sheet.get_by_role("button", name="打印").is_visible()
-    await page.page.screenshot(path="/tmp/dash1-print.png", full_page=False)
     await page.page.emulate_media(media="screen")
