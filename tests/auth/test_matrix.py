@@ -237,6 +237,7 @@ POLICY: dict[str, Rule] = {
     "POST /api/sessions/{session_id}/enrolments": signed_in(sign_up),
     "POST /api/sessions/{session_id}/attendance": signed_in(session_school_work),
     "POST /api/sessions/{session_id}/attendance/sheet": signed_in(session_school_work),
+    "GET /api/sessions/{session_id}/attendance/sheet": signed_in(session_roster),
     "GET /api/enrolments/{enrolment_id}": signed_in(enrolment_read),
     "POST /api/enrolments/{enrolment_id}/withdraw": signed_in(enrolment_act("admin", "school", "surveyor")),
     "POST /api/enrolments/{enrolment_id}/drop": signed_in(enrolment_act("admin", "school")),

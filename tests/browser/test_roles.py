@@ -12,7 +12,7 @@ TABS = {
     "admin_a": ["progress", *EVERYONE, "registry", "recommend", "ledger", "audit"],
     "official_a": ["progress", *EVERYONE, "registry", "recommend", "ledger"],
     "official_jimi": ["progress", *EVERYONE, "registry", "recommend", "ledger"],
-    "school_a": [*EVERYONE, "registry", "recommend"],
+    "school_a": [*EVERYONE, "recommend"],  # no 农户台账: a school sees its trainees in its rosters
     "surveyor_a": [*EVERYONE, "registry", "recommend", "ledger"],
 }
 

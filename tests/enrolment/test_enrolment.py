@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from tests.conftest import Api
 from tests.helpers import assert_problem, fields, published_session, today
@@ -307,3 +307,37 @@ async def test_a_township_official_reads_only_its_townships_enrolments_and_roste
     county_wide = (await api.get(f"/api/sessions/{session['id']}/enrolments", "official_a")).json()
     assert {e["id"] for e in county_wide["items"]} == {mine, theirs}
     assert (await api.get(f"/api/enrolments/{theirs}", "official_a")).status_code == 200
+
+
+async def test_the_sign_in_sheet_comes_pre_filled_and_goes_back_ticked(
+        api: Api, in_class: tuple[dict[str, Any], list[str]]) -> None:
+    """签到表 download: everyone in class with the masked 身份证号 and a column per class day; ticked and
+    uploaded back as it is, it records the attendance (rows matched by the hidden 报名编号)."""
+    session, entries = in_class
+    url = f"/api/sessions/{session['id']}/attendance/sheet"
+    response = await api.get(url, "school_a")
+    assert response.status_code == 200, response.text
+    assert "attachment" in response.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    first = today() - timedelta(days=5)
+    day_headers = [f"{d.month}月{d.day}日" for d in (first + timedelta(days=n) for n in range(5))]
+    assert rows[2] == ["序号", "报名编号", "姓名", "身份证号", "村", *day_headers]
+    trainees = rows[3:]
+    assert sorted(r[1] for r in trainees) == sorted(entries)
+    roster = (await api.get(f"/api/sessions/{session['id']}/enrolments", "school_a")).json()["items"]
+    masked = {e["id"]: (e["person_name"], e["id_number"]) for e in roster}
+    assert all((r[2], r[3]) == masked[r[1]] for r in trainees)
+    assert all("*" in r[3] for r in trainees)  # never the full number
+
+    for r in range(4, 4 + len(trainees)):  # everyone present on the last day, as a clerk would tick it
+        sheet.cell(row=r, column=5 + 5, value="√")
+    out = io.BytesIO()
+    sheet.parent.save(out)
+    uploaded = await api.http.post(url, headers=api.token("school_a"),
+                                   files={"file": ("签到表.xlsx", out.getvalue(), "application/octet-stream")})
+    assert uploaded.status_code == 200, uploaded.text
+    assert (uploaded.json()["trainees"], uploaded.json()["present_marks"]) == (2, 2)
+    assert_problem(await api.get(url, "school_b"), 403)
+    assert_problem(await api.get(url, "surveyor_a"), 403)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import quote
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.params import FromPath, JSONBody, MultipartBody
 
@@ -27,6 +28,8 @@ from training.enrolment.schemas import (
     Withdrawal,
 )
 from training.enrolment.signin import SheetResult
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class SessionEnrolmentController(Controller):
@@ -67,6 +70,13 @@ class SignInSheetController(Controller):
         if not content:
             raise InvalidInput([FieldError("file", "请上传签到表（.xlsx）")])
         return await signin.import_sheet(conn, principal, vault, session_id, content, data.mode, today)
+
+
+    @get("/", summary="下载签到表（.xlsx）：已报名和已结业学员的报名编号、姓名、打码身份证号、村，每个培训日一列，填好可上传")
+    async def download(self, conn: Conn, principal: Caller, session_id: FromPath[UUID]) -> Response[bytes]:
+        content, filename = await signin.blank_sheet(conn, principal, session_id)
+        return Response(content, media_type=XLSX, headers={
+            "Content-Disposition": f"attachment; filename=\"signin.xlsx\"; filename*=UTF-8''{quote(filename)}"})
 
 
 class EnrolmentController(Controller):

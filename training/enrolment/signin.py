@@ -7,13 +7,17 @@ valid_only mode the good rows are written, in all_or_nothing nothing is written 
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import anyio
 import msgspec
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from training.core import audit
 from training.core import cells as col
@@ -24,6 +28,9 @@ from training.core.idcard import IdCardError, parse_id_number
 from training.core.security import Principal
 from training.core.text import clean, quoted
 from training.enrolment import repository as repo
+from training.enrolment import service
+from training.enrolment.schemas import Enrolment
+from training.regions import service as regions
 
 PRESENT = {"√", "✓", "✔", "1", "出勤", "到", "是", "y", "yes", "v", "○"}
 ABSENT = {"", "×", "✗", "✘", "0", "缺勤", "缺", "否", "n", "no", "请假", "旷课", "-"}
@@ -156,3 +163,51 @@ async def import_sheet(conn: repo.Conn, principal: Principal, vault: Vault, sess
                                 "absent": result.absent_marks, "rejected": len(rejected)})
         result.written = True
     return result
+
+
+# ------------------------------------------------------------------ the blank sheet to print or fill in
+
+
+async def blank_sheet(conn: repo.Conn, principal: Principal, session_id: uuid.UUID) -> tuple[bytes, str]:
+    """The 签到表 of a session, pre-filled with everyone in class (enrolled or completed): 报名编号, 姓名, the
+    masked 身份证号, 村 and a column per class day, ready to print or to tick and upload back (the upload
+    matches rows by 报名编号). Who may read the roster may have the sheet."""
+    roster = await service.session_enrolments(conn, principal, session_id, 100_000, 0)
+    session = await repo.session_for_enrolment(conn, principal.counties, session_id)
+    if session is None:  # the roster above already said so; kept for the type checker
+        raise NotFound("培训班不存在或不在您的权限范围内")
+    people = [e for e in roster.items if e.status in ("enrolled", "completed")]
+    villages = await regions.names(conn, sorted({e.village_code for e in people}))
+    first, last = session["starts_on"], session["ends_on"]
+    class_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    title = f"{people[0].course_title if people else '培训班'}签到表"
+    content = await anyio.to_thread.run_sync(_sheet_workbook, title, f"培训日期：{first} 至 {last}", people,
+                                             villages, class_days)
+    return content, f"签到表_{first}.xlsx"
+
+
+def _sheet_workbook(title: str, facts: str, people: list[Enrolment], villages: dict[str, str],
+                    class_days: list[date]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "签到表"
+    headers = ["序号", "报名编号", "姓名", "身份证号", "村", *(f"{d.month}月{d.day}日" for d in class_days)]
+    ws.append([title])
+    ws.append([f"{facts}　出勤打 √，缺勤空着；填好后可在报名名单中“上传签到表”。"])
+    ws.append(headers)
+    for number, e in enumerate(people, start=1):
+        ws.append([number, str(e.id), e.person_name, e.id_number, villages.get(e.village_code, e.village_code),
+                   *([""] * len(class_days))])
+    ws["A1"].font = Font(bold=True, size=14)
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    widths = [6, 38, 10, 20, 14] + [8] * len(class_days)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.column_dimensions["B"].hidden = True  # for the upload, not for the eye
+    ws.freeze_panes = "F4"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,8 +1,8 @@
-import { api, auth, localProblem } from "./api.js";
+import { api, auth, download, localProblem } from "./api.js";
 import { FIELD_LABELS, SKILL_LEVELS } from "./labels.js";
 import { villageNames } from "./regions.js";
 import { REJECTED_SHOWN } from "./registry.js";
-import { badge, code, ctl, dash, dateRange, dateTime, el, field, hideMsg, makeForm, pagerBar, put, select, showInfo, showOk, showProblem, small, table, td, countyToday } from "./ui.js";
+import { badge, code, ctl, withBusy, dash, dateRange, dateTime, el, field, hideMsg, makeForm, pagerBar, put, select, showInfo, showOk, showProblem, small, table, td, countyToday } from "./ui.js";
 
 // ---------------------------------------------------------------- 报名名单 / 考勤 / 结业 / 就业 (enrolment)
 
@@ -321,15 +321,58 @@ export function rosterPanel(s) {
     return el("details", { class: "card form-card roster-tool" }, el("summary", { text: "上传签到表（Excel）" }), form, resultBox);
   }
 
+  const printSlot = el("div", { class: "print-slot" });
+
+  /** 打印名单: everyone in class on one sheet (print stylesheet: only the sheet reaches the paper). */
+  async function togglePrint(button) {
+    if (printSlot.childElementCount) { printSlot.replaceChildren(); return; }
+    await withBusy(button, async () => {
+      try {
+        const people = canAct ? inClass : inClassOf(await allInClass());
+        const names = await villageNames(people.map((e) => e.village_code));
+        printSlot.replaceChildren(printSheet(s, people, names, () => printSlot.replaceChildren()));
+      } catch (err) { showProblem(msg, err); }
+    });
+  }
+
+  async function downloadSheet(button) {
+    await withBusy(button, async () => {
+      try {
+        const file = await download(`${base}/attendance/sheet`, { fallbackName: "签到表.xlsx" });
+        showOk(msg, `已下载“${file.name}”：出勤打 √，填好后可在下方“上传签到表”。`);
+      } catch (err) { showProblem(msg, err); }
+    });
+  }
+
   const root = el("div", { class: "roster" },
     el("div", { class: "roster-head" }, el("h4", { text: `报名名单 · ${s.course_title}` }),
       small(`${dateRange(s.starts_on, s.ends_on)} · ${s.school_name || ""}`),
-      el("button", { type: "button", class: "btn btn-sm", text: "刷新", onclick: () => load() })),
+      el("button", { type: "button", class: "btn btn-sm", text: "刷新", onclick: () => load() }),
+      el("button", { type: "button", class: "btn btn-sm", text: "打印名单", onclick: (e) => togglePrint(e.currentTarget) }),
+      canAct ? el("button", { type: "button", class: "btn btn-sm", text: "下载签到表", onclick: (e) => downloadSheet(e.currentTarget) }) : null),
+    printSlot,
     small(canAct ? "身份证号已打码。退出、除名后空出的名额自动给候补第一人。" : "身份证号已打码。官员只能查看。", "hint"),
     msg, list,
     canAct ? el("div", { class: "roster-tools" }, attendanceCard(), sheetCard()) : null);
   load();
   return root;
+}
+
+/** The printable roster of a session: 序号, 姓名, masked 身份证号, 村, 状态 and a column to sign. */
+export function printSheet(s, people, names, close) {
+  const rows = people.map((e, i) => el("tr", {},
+    el("td", { text: String(i + 1) }), el("td", { text: e.person_name }), el("td", { text: e.id_number }),
+    el("td", { text: names.get(e.village_code) || e.village_code }), el("td", { text: e.status_label || ENROL_STATUS[e.status] || e.status }),
+    el("td", { class: "sign" })));
+  return el("section", { class: "print-sheet", "aria-label": "打印名单" },
+    el("div", { class: "row-actions no-print" },
+      el("button", { type: "button", class: "btn btn-sm btn-primary", text: "打印", onclick: () => window.print() }),
+      el("button", { type: "button", class: "btn btn-sm", text: "关闭", onclick: close })),
+    el("h1", { text: `${s.course_title} 学员名单` }),
+    el("p", { class: "print-facts", text: `${s.school_name || ""} · 培训日期：${dateRange(s.starts_on, s.ends_on)} · 地点：${s.township_name || ""}${s.village_name || ""}${s.venue ? ` ${s.venue}` : ""} · 共 ${people.length} 人` }),
+    people.length
+      ? el("table", {}, el("thead", {}, el("tr", {}, ["序号", "姓名", "身份证号", "村", "状态", "签名"].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, rows))
+      : el("p", { class: "empty", text: "还没有人报名。" }));
 }
 
 /** A person's trainings (GET /api/people/{id}/enrolments): status, dates, certificate, subsidy, employment. */

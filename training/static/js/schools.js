@@ -1,9 +1,9 @@
-import { api, auth, canManage } from "./api.js";
+import { api, auth, canManage, whoAmI } from "./api.js";
 import { educationLevels, tradePicker } from "./catalogue.js";
 import { COURSE_KINDS, SKILL_LEVELS } from "./labels.js";
 import { openSessionCreate } from "./sessions.js";
 import { TABS } from "./tabs.js";
-import { $, badge, code, ctl, el, field, formCard, hideMsg, makeForm, put, select, showOk, showProblem, small, table, td, tradeChip } from "./ui.js";
+import { $, badge, countyToday, dateRange, loadInto, seatsCell, code, ctl, el, field, formCard, hideMsg, makeForm, put, select, showOk, showProblem, small, table, td, tradeChip } from "./ui.js";
 
 // ================================================================ 学校（四晒一亮）
 
@@ -43,7 +43,9 @@ TABS.schools = {
         list.append(el("li", { class: "muted", text: `共 ${page.total} 所，仅显示前 ${page.items.length} 所，请用搜索缩小范围。` }));
       }
       if (!this.currentId && page.items.length && window.matchMedia("(min-width: 900px)").matches) {
-        this.open(page.items[0].id);
+        // A school lands on its own page (its sessions' fill and completion), others on the first school.
+        const me = auth.role === "school" ? await whoAmI() : null;
+        this.open(me && page.items.some((x) => x.id === me.school_id) ? me.school_id : page.items[0].id);
       }
     } catch (err) {
       list.replaceChildren();
@@ -56,9 +58,12 @@ TABS.schools = {
     const out = $("#school-detail");
     if (!keepMessage) out.replaceChildren(el("p", { class: "loading", text: "加载中…" }));
     try {
-      const detail = await api("GET", `/api/schools/${encodeURIComponent(id)}`);
+      const [detail, me] = await Promise.all([api("GET", `/api/schools/${encodeURIComponent(id)}`), whoAmI()]);
       if (this.currentId !== id) return;
-      out.replaceChildren(renderSchool(detail, formKey ? null : keepMessage));
+      // A school changes only its own records: another school's page has no forms or 开班 buttons.
+      const own = auth.role === "admin" || (auth.role === "school" && me.school_id === id);
+      out.replaceChildren(renderSchool(detail, formKey ? null : keepMessage, own));
+      if (auth.role === "school" && own) out.prepend(mySessions(detail.school, me.county_code));
       const card = formKey && out.querySelector(`details[data-key="${formKey}"]`);
       if (card) {
         card.open = true;
@@ -73,6 +78,42 @@ TABS.schools = {
     }
   },
 };
+
+const ratio = (a, b) => (b ? `${Math.round((a / b) * 1000) / 10}%` : "—");
+
+/** 本校培训班: a school's own sessions this year, each with its fill, and the year's completions
+ *  (GET /api/progress for the school's county answers with the school's own figures). */
+function mySessions(school, countyCode) {
+  const out = el("div", {});
+  const msg = el("div", { class: "msg", hidden: true, role: "alert" });
+  const year = countyToday().slice(0, 4);
+  loadInto(out, msg, null, async () => {
+    const [p, page] = await Promise.all([
+      api("GET", "/api/progress", { query: { region_code: countyCode, year } }),
+      api("GET", "/api/sessions", { query: { school_id: school.id, starts_from: `${year}-01-01`, limit: 100 } }),
+    ]);
+    const live = page.items.filter((x) => x.status !== "cancelled");
+    const seats = live.reduce((n, x) => n + x.capacity, 0);
+    const taken = live.reduce((n, x) => n + x.enrolled, 0);
+    const figures = el("div", { class: "stats" },
+      el("div", { class: "stat" }, el("div", { class: "stat-label", text: "本年培训班" }), el("div", { class: "stat-value", text: String(live.length) }),
+        small(`已发布 ${live.filter((x) => x.status === "published").length}，草稿 ${live.filter((x) => x.status === "draft").length}`)),
+      el("div", { class: "stat" }, el("div", { class: "stat-label", text: "报名 / 名额" }), el("div", { class: "stat-value", text: `${taken} / ${seats}` }),
+        small(`满员率 ${ratio(taken, seats)}，在训 ${p.enrolled_now}，候补 ${p.waitlisted_now}`)),
+      el("div", { class: "stat" }, el("div", { class: "stat-label", text: "本年结业（人次）" }), el("div", { class: "stat-value", text: String(p.person_times_completed) }),
+        small(`${p.persons_completed} 人，取证 ${p.certified}，就业 ${p.employed}`)),
+      el("div", { class: "stat" }, el("div", { class: "stat-label", text: "指标（人次）" }), el("div", { class: "stat-value", text: p.target_person_times ?? "—" }),
+        small(p.target_person_times ? `完成 ${ratio(p.person_times_completed, p.target_person_times)}` : "未设本校指标")));
+    if (!page.items.length) return [figures, el("p", { class: "empty", text: `${year} 年还没有培训班。` })];
+    const rows = page.items.map((x) => el("tr", { class: `status-${x.status}` },
+      td("培训班", x.course_title), td("日期", dateRange(x.starts_on, x.ends_on)),
+      td("状态", badge(x.status_label || x.status, `status status-${x.status}`)),
+      td("报名", el("progress", { class: "fill-bar", max: Math.max(1, x.capacity), value: Math.min(x.enrolled, x.capacity), title: ratio(x.enrolled, x.capacity) }),
+        seatsCell(x))));
+    return [figures, table(["培训班", "日期", "状态", "报名"], rows, { cls: "cards-on-phone" })];
+  });
+  return el("section", { class: "card my-school" }, el("h3", { text: `本校 ${year} 年培训班：报名与结业` }), msg, out);
+}
 
 export function tradeUnion(detail) {
   const map = new Map();
@@ -96,7 +137,7 @@ export function mark(n) {
   return n ? el("span", { class: "yes", text: n > 1 ? `✓ ${n}` : "✓" }) : el("span", { class: "no", text: "—" });
 }
 
-export function renderSchool(detail, flash) {
+export function renderSchool(detail, flash, own = canManage()) {
   const s = detail.school;
   const head = el("div", { class: "card school-head" },
     el("h3", {}, s.name, " ", badge(s.kind_label || s.kind)),
@@ -135,7 +176,7 @@ export function renderSchool(detail, flash) {
         td("适用工种", el("div", { class: "chips" }, q.trades.map(tradeChip))))), { cls: "cards-on-phone" })
     : el("p", { class: "empty", text: "尚未登记设备。" }));
 
-  const manage = canManage();
+  const manage = canManage() && own;
   const courseHeaders = ["课程", "工种", "类型", "学时", "技能等级", "证书", "对象", "说明"];
   if (manage) courseHeaders.push("操作");
   const courses = section("课程", detail.courses.length, detail.courses.length

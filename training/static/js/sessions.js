@@ -69,6 +69,7 @@ TABS.sessions = {
     $("#session-result").replaceChildren();
     hideMsg($("#session-msg"));
     this.createForm = null;
+    this.me = null;
   },
   async load() {
     const msg = $("#session-msg");
@@ -123,6 +124,44 @@ TABS.sessions = {
     slot.replaceChildren(form);
     resultRow.hidden = false;
   },
+  /** 修改草稿 (PATCH /api/sessions/{id}): dates, seats, place, teachers and timetable; a published session is fixed. */
+  edit(s, resultRow, box, slot) {
+    hideMsg(box);
+    const teacherBox = el("div", { class: "teacher-box" }, small("加载中…"));
+    const form = makeForm(() => [
+      field("开始日期", el("input", { type: "date", name: "starts_on", value: s.starts_on }), { name: "starts_on" }),
+      field("结束日期", el("input", { type: "date", name: "ends_on", value: s.ends_on }), { name: "ends_on" }),
+      field("招生人数", el("input", { type: "number", name: "capacity", min: 0, max: 10000, value: s.capacity, inputmode: "numeric" }), { name: "capacity" }),
+      field("具体地点", el("input", { name: "venue", maxlength: 200, value: s.venue || "" }), { name: "venue", wide: true }),
+      el("div", { class: "field wide", dataset: { field: "teacher_ids", label: "授课教师" } },
+        el("span", { class: "label-like", text: "授课教师" }), teacherBox),
+      field("教学安排", el("textarea", { name: "schedule", rows: 2, maxlength: 2000, text: s.schedule || "" }), { name: "schedule", wide: true }),
+    ], async (f) => {
+      const body = {
+        starts_on: ctl(f, "starts_on").value || undefined, ends_on: ctl(f, "ends_on").value || undefined,
+        teacher_ids: [...teacherBox.querySelectorAll("input[name=teacher_ids]:checked")].map((i) => i.value),
+      };
+      put(body, "capacity", ctl(f, "capacity").value, "int");
+      put(body, "venue", ctl(f, "venue").value);
+      put(body, "schedule", ctl(f, "schedule").value);
+      const updated = await api("PATCH", `/api/sessions/${encodeURIComponent(s.id)}`, { body });
+      slot.replaceChildren();
+      showOk(box, `已保存“${updated.course_title}”（${dateRange(updated.starts_on, updated.ends_on)}）的修改。`);
+      resultRow.previousElementSibling.replaceWith(this.row(updated, canManage(), resultRow.firstChild.colSpan, resultRow)[0]);
+    });
+    form.querySelector("button[type=submit]").textContent = "保存修改";
+    const close = el("button", { type: "button", class: "btn", text: "不改了", onclick: () => { slot.replaceChildren(); resultRow.hidden = box.hidden; } });
+    form.querySelector(".field-actions").append(close);
+    api("GET", `/api/schools/${encodeURIComponent(s.school_id)}/teachers`).then((teachers) => {
+      const chosen = new Set((s.teachers || []).map((t) => t.id));
+      teacherBox.replaceChildren(...(teachers.length ? teachers.map((t) => el("label", { class: "check teacher" },
+        el("input", { type: "checkbox", name: "teacher_ids", value: t.id, checked: chosen.has(t.id) }), ` ${t.name}`,
+        (t.trade_codes || []).includes(s.trade_code) ? badge("可教本工种", "badge-green") : null))
+        : [small("该校尚未登记教师。")]));
+    }).catch((err) => { teacherBox.replaceChildren(); showProblem(box, err); });
+    slot.replaceChildren(form);
+    resultRow.hidden = false;
+  },
   /** 报名名单: admins and officials, and the school that runs the session. */
   canRoster(s) {
     if (auth.role === "admin" || auth.role === "official") return true;
@@ -138,6 +177,12 @@ TABS.sessions = {
       ops.push(el("button", {
         type: "button", class: "btn btn-sm btn-primary", text: "发布",
         onclick: (e) => this.publish(s, e.currentTarget, resultRow, box),
+      }));
+    }
+    if (s.status === "draft" && this.canCancel(s)) {
+      ops.push(el("button", {
+        type: "button", class: "btn btn-sm", text: "修改",
+        onclick: () => this.edit(s, resultRow, box, slot),
       }));
     }
     if ((s.status === "draft" || s.status === "published") && this.canCancel(s)) {
@@ -298,10 +343,12 @@ TABS.sessions = {
 
     const schoolsReady = (async () => {
       try {
-        const page = await api("GET", "/api/schools", { query: { limit: 100 } });
+        const [page, me] = await Promise.all([api("GET", "/api/schools", { query: { limit: 100 } }), whoAmI()]);
+        // A school opens sessions only for itself: its form offers no other school.
+        const items = auth.role === "school" ? page.items.filter((s) => s.id === me.school_id) : page.items;
         schoolSel.replaceChildren(el("option", { value: "", text: "— 选择学校 —" }));
-        for (const s of page.items) schoolSel.append(el("option", { value: s.id, text: s.name }));
-        if (page.items.length === 1) { schoolSel.value = page.items[0].id; loadSchool(schoolSel.value); }
+        for (const s of items) schoolSel.append(el("option", { value: s.id, text: s.name }));
+        if (items.length === 1) { schoolSel.value = items[0].id; loadSchool(schoolSel.value); }
       } catch (err) {
         schoolSel.replaceChildren(el("option", { value: "", text: "加载失败" }));
         showProblem(msg, err);
