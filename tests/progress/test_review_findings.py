@@ -1,0 +1,62 @@
+"""An outside review's findings on quotas, progress and reports (issue 9), each pinned as a test that fails
+on main today (xfail strict: when the code is fixed, the marker must go)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api
+from tests.helpers import assert_problem, today
+from tests.progress.county import JIMI, XINSHIBA
+from tests.seed import COUNTY_A, KEY_VILLAGE
+
+COUNTY = COUNTY_A + "000000"
+
+
+async def put_quota(api: Api, as_: str, **body: Any) -> Any:
+    return await api.http.put("/api/quotas", json={"year": today().year, **body}, headers=api.token(as_))
+
+
+@pytest.mark.xfail(strict=True, reason="the over-quota warning is computed from every quota of the county and "
+                                       "shown to callers who may not read the county's quota (a surveyor, a "
+                                       "township official): it names the county's target and the sum of the "
+                                       "other townships' targets")
+async def test_the_over_quota_warning_tells_nobody_the_quotas_they_may_not_read(api: Api) -> None:
+    assert (await put_quota(api, "admin_a", region_code=COUNTY, target_person_times=10)).status_code == 200
+    assert (await put_quota(api, "admin_a", region_code=XINSHIBA, target_person_times=9)).status_code == 200
+    # The township official of 吉米镇 cannot read the county's quota (404) ...
+    assert_problem(await api.get("/api/quotas", "official_jimi",
+                                 params={"year": today().year, "region_code": COUNTY}), 404)
+    # ... and a surveyor sees no quota at all ...
+    surveyor = (await api.get("/api/quotas", "surveyor_a", params={"year": today().year})).json()
+    assert surveyor["items"] == []
+    # ... yet both are told the county's target and what the other townships were given.
+    jimi_put = (await put_quota(api, "official_jimi", region_code=JIMI, target_person_times=2)).json()
+    jimi_list = (await api.get("/api/quotas", "official_jimi", params={"year": today().year})).json()
+    assert "10 人次" not in str(surveyor["warning"])
+    assert "10 人次" not in str(jimi_put["warning"])
+    assert "10 人次" not in str(jimi_list["warning"])
+
+
+@pytest.mark.xfail(strict=True, reason="year= is silently ignored when month= (or quarter=) names another year, "
+                                       "and month= with quarter= silently answers the month: an official asking "
+                                       "year=2025&month=2026-03 gets March 2026 without a word")
+async def test_a_period_that_contradicts_itself_is_refused(api: Api) -> None:
+    y = today().year
+    for params in ({"year": y - 1, "month": f"{y}-03"}, {"year": y - 1, "quarter": f"{y}-1"},
+                   {"month": f"{y}-03", "quarter": f"{y}-4"}):
+        response = await api.get("/api/progress", "official_a", params={"region_code": COUNTY, **params})
+        assert_problem(response, 422)
+
+
+@pytest.mark.xfail(strict=True, reason="month/quarter are parsed with \\d, which matches any Unicode digit: "
+                                       "full-width ２０２６-０３ or Arabic-Indic digits are taken as a month "
+                                       "instead of the documented YYYY-MM being asked for")
+async def test_only_ascii_digits_make_a_month(api: Api) -> None:
+    for path, params in [("/api/progress", {"month": "２０２６-０３"}),
+                         ("/api/reports/monthly", {"month": "٢٠٢٦-٠٣"}),
+                         ("/api/reports/quarterly", {"quarter": "２０２６-１"})]:
+        response = await api.get(path, "official_a", params={"region_code": KEY_VILLAGE, **params})
+        assert_problem(response, 422)
