@@ -3,13 +3,16 @@ on main today (xfail strict: when the code is fixed, the marker must go)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import asyncpg
 import pytest
 
 from tests.conftest import Api
 from tests.helpers import assert_problem, today
-from tests.progress.county import JIMI, XINSHIBA
+from tests.progress.county import JIMI, XINSHIBA, build
+from tests.progress.test_reports import cells
 from tests.seed import COUNTY_A, KEY_VILLAGE
 
 COUNTY = COUNTY_A + "000000"
@@ -60,3 +63,18 @@ async def test_only_ascii_digits_make_a_month(api: Api) -> None:
                          ("/api/reports/quarterly", {"quarter": "２０２６-１"})]:
         response = await api.get(path, "official_a", params={"region_code": KEY_VILLAGE, **params})
         assert_problem(response, 422)
+
+
+@pytest.mark.xfail(strict=True, reason="the worklist .xlsx writes 文化程度 as its GB/T 4658 code ('81', '90') and "
+                                       "意向工种 as trade codes ('6-31-01-03、4-03-02-01'): a surveyor reading it "
+                                       "cannot tell what anyone studied or wants (the ledger export writes names)")
+async def test_the_worklist_download_says_education_and_wanted_trades_in_words(api: Api,
+                                                                                conn: asyncpg.Connection) -> None:
+    await build(api, conn)
+    response = await api.get("/api/progress/uncovered-households", "surveyor_a",
+                             params={"region_code": KEY_VILLAGE, "format": "xlsx"})
+    assert response.status_code == 200, response.text
+    rows = {r[5]: r for r in cells(response.content)["未覆盖户"][4:] if len(r) > 5}
+    p6 = rows["p6"]
+    assert not re.fullmatch(r"\d+", str(p6[8])), p6[8]  # 文化程度
+    assert "中式烹调师" in str(p6[11]) and not re.search(r"\d-\d\d-\d\d-\d\d", str(p6[11])), p6[11]  # 意向工种
