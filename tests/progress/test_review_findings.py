@@ -3,16 +3,19 @@ on main today (xfail strict: when the code is fixed, the marker must go)."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 import asyncpg
 import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import Api
 from tests.helpers import assert_problem, today
 from tests.progress.county import JIMI, XINSHIBA, build
 from tests.progress.test_reports import cells
+from tests.registry.test_households import create
 from tests.seed import COUNTY_A, KEY_VILLAGE
 
 COUNTY = COUNTY_A + "000000"
@@ -78,3 +81,16 @@ async def test_the_worklist_download_says_education_and_wanted_trades_in_words(a
     p6 = rows["p6"]
     assert not re.fullmatch(r"\d+", str(p6[8])), p6[8]  # 文化程度
     assert "中式烹调师" in str(p6[11]) and not re.search(r"\d-\d\d-\d\d-\d\d", str(p6[11])), p6[11]  # 意向工种
+
+
+@pytest.mark.xfail(strict=True, reason="the worklist .xlsx writes a stored name that starts with '=' as a live "
+                                       "formula (openpyxl takes any '=…' string as one)")
+async def test_the_worklist_download_writes_a_formula_looking_name_as_text(api: Api) -> None:
+    formula = '=HYPERLINK("http://attacker.example/","点击查看")'
+    await create(api, head_name=formula)
+    response = await api.get("/api/progress/uncovered-households", "surveyor_a",
+                             params={"region_code": KEY_VILLAGE, "format": "xlsx"})
+    assert response.status_code == 200, response.text
+    sheet = load_workbook(io.BytesIO(response.content))["未覆盖户"]
+    assert formula in [c.value for row in sheet.iter_rows() for c in row]  # the household is listed
+    assert [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
