@@ -94,3 +94,27 @@ async def test_the_worklist_download_writes_a_formula_looking_name_as_text(api: 
     sheet = load_workbook(io.BytesIO(response.content))["未覆盖户"]
     assert formula in [c.value for row in sheet.iter_rows() for c in row]  # the household is listed
     assert [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+
+
+@pytest.mark.xfail(strict=True, reason="who may see a quota is decided twice and the two disagree: GET /api/quotas "
+                                       "hides a township's quota from a school and from a village's surveyor, while "
+                                       "/api/progress (and so the reports) puts it on by.township for both")
+async def test_progress_shows_only_the_quotas_the_caller_may_list(api: Api) -> None:
+    assert (await put_quota(api, "official_jimi", region_code=JIMI, target_person_times=7)).status_code == 200
+    for who, region in [("school_a", COUNTY), ("surveyor_a", KEY_VILLAGE)]:
+        listed = (await api.get("/api/quotas", who, params={"year": today().year})).json()["items"]
+        response = await api.get("/api/progress", who, params={"region_code": region, "year": today().year})
+        assert response.status_code == 200, response.text
+        shown = {row["key"] for row in response.json()["by"]["township"] if row["target_person_times"] is not None}
+        assert shown <= {q["region_code"] for q in listed}, who
+
+
+@pytest.mark.xfail(strict=True, reason="a school's monthly report names the reporting unit after the region asked "
+                                       "for plus '（本校）' (填报单位：甘洛县（本校）, file 甘洛县（本校）月报…), never the "
+                                       "school's own name")
+async def test_a_schools_report_names_the_school_as_the_reporting_unit(api: Api) -> None:
+    response = await api.get("/api/reports/monthly", "school_a",
+                             params={"region_code": COUNTY, "month": f"{today().year}-{today().month:02d}"})
+    assert response.status_code == 200, response.text
+    heading = cells(response.content)["总表"][1][0]
+    assert "甘洛县甲职业学校" in str(heading), heading
