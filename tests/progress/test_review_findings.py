@@ -83,8 +83,6 @@ async def test_the_worklist_download_says_education_and_wanted_trades_in_words(a
     assert "中式烹调师" in str(p6[11]) and not re.search(r"\d-\d\d-\d\d-\d\d", str(p6[11])), p6[11]  # 意向工种
 
 
-@pytest.mark.xfail(strict=True, reason="the worklist .xlsx writes a stored name that starts with '=' as a live "
-                                       "formula (openpyxl takes any '=…' string as one)")
 async def test_the_worklist_download_writes_a_formula_looking_name_as_text(api: Api) -> None:
     formula = '=HYPERLINK("http://attacker.example/","点击查看")'
     await create(api, head_name=formula)

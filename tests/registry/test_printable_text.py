@@ -85,7 +85,7 @@ async def test_text_that_is_nothing_but_invisible_characters_is_refused_by_field
         body["head_name"] = ZERO_WIDTH + BELL
     else:
         body["members"][0]["name"] = ZERO_WIDTH + BELL
-    problem = assert_problem(await api.post("/api/households", "surveyor_a", json=body), 400)
+    problem = assert_problem(await api.post("/api/households", "surveyor_a", json=body), 422)
     assert fields(problem) == {path: "只有看不见的控制字符或零宽字符，请填写内容"}
 
 

@@ -110,11 +110,12 @@ _TYPE_NAMES = {
     "object": "对象", "null": "空值", "uuid": "UUID 编号", "date": "日期（YYYY-MM-DD）",
     "datetime": "日期时间", "number": "数字",
 }
+UNPRINTABLE_ONLY = "只有看不见的控制字符或零宽字符，请填写内容"
 _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"Object missing required field `(?P<f>[^`]+)`"), lambda m: ("缺少必填字段", m["f"])),
     (re.compile(r"Object contains unknown field `(?P<f>[^`]+)`"), lambda m: ("不认识的字段，请删除", m["f"])),
     (re.compile(r"Only unprintable characters in `(?P<f>[^`]+)`"),
-     lambda m: ("只有看不见的控制字符或零宽字符，请填写内容", m["f"])),
+     lambda m: (UNPRINTABLE_ONLY, m["f"])),
     (re.compile(r"Expected `(?P<t>[^`]+)` >= (?P<n>[-\d.]+)"), lambda m: (f"不能小于 {m['n']}", None)),
     (re.compile(r"Expected `(?P<t>[^`]+)` > (?P<n>[-\d.]+)"), lambda m: (f"必须大于 {m['n']}", None)),
     (re.compile(r"Expected `(?P<t>[^`]+)` <= (?P<n>[-\d.]+)"), lambda m: (f"不能大于 {m['n']}", None)),
@@ -272,15 +273,18 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
         # Never Litestar's own words: they are English and may quote the request.
         return problem_response({"type": "about:blank", "title": "请求有误", "status": 400,
                                  "detail": "请求的参数或内容不正确，请核对后再提交"}, 400)
+    # Text of nothing but invisible characters fits the schema (which cannot say "visible"): refused like
+    # any other content rule, 422, so a schema-valid request is never a 400.
+    status = 422 if all(e.message == UNPRINTABLE_ONLY for e in errors) else 400
     return problem_response(
         {
             "type": "about:blank",
             "title": "请求数据有误",
-            "status": 400,
+            "status": status,
             "detail": "；".join(f"{e.field}：{e.message}" for e in errors),
             "errors": [msgspec.structs.asdict(e) for e in errors],
         },
-        400,
+        status,
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
+
+from openpyxl.cell.cell import Cell
 
 _TRUE = {"true", "1", "是", "y", "yes", "t", "√", "✓", "有"}
 _FALSE = {"false", "0", "否", "n", "no", "f", "", "×", "无"}
@@ -26,10 +29,21 @@ def printable(text: str) -> str:
     return "".join(ch for ch in text if ch in _KEPT or unicodedata.category(ch) not in _UNPRINTABLE)
 
 
-def sheet_row(values: Iterable[object]) -> list[object]:
+def sheet_row(sheet: Any, values: Iterable[object]) -> list[object]:
     """A row for a workbook being written: each text printable, whatever is stored (openpyxl raises
-    IllegalCharacterError on a C0 control character, which would fail the whole export)."""
-    return [printable(v) if isinstance(v, str) else v for v in values]
+    IllegalCharacterError on a C0 control character, which would fail the whole export), and never a
+    formula: openpyxl writes any text starting with "=" as one, so a name typed as
+    `=HYPERLINK(…)` would run when an official opens the file (with a revealed ledger, sending ID
+    numbers away). Such text goes in as a cell typed as text, which Excel shows as typed."""
+    return [_as_text(sheet, printable(v)) if isinstance(v, str) else v for v in values]
+
+
+def _as_text(sheet: Any, text: str) -> object:
+    if not text.startswith("="):
+        return text
+    cell = Cell(sheet, row=1, column=1, value=text)  # the sheet's own cell; append sets its place
+    cell.data_type = "s"  # text, not "f" (formula)
+    return cell
 
 
 def clean(value: object) -> str:

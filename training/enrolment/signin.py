@@ -26,7 +26,7 @@ from training.core.errors import Forbidden, NotFound, Problem
 from training.core.excel import read_sheet
 from training.core.idcard import IdCardError, parse_id_number
 from training.core.security import Principal
-from training.core.text import clean, quoted
+from training.core.text import clean, quoted, sheet_row
 from training.enrolment import repository as repo
 from training.enrolment import service
 from training.enrolment.schemas import Enrolment
@@ -197,8 +197,8 @@ def _sheet_workbook(title: str, facts: str, people: list[Enrolment], villages: d
     ws.append([f"{facts}　出勤打 √，缺勤空着；填好后可在报名名单中“上传签到表”。"])
     ws.append(headers)
     for number, e in enumerate(people, start=1):
-        ws.append([number, str(e.id), e.person_name, e.id_number, villages.get(e.village_code, e.village_code),
-                   *([""] * len(class_days))])
+        ws.append(sheet_row(ws, [number, str(e.id), e.person_name, e.id_number,
+                             villages.get(e.village_code, e.village_code), *([""] * len(class_days))]))
     ws["A1"].font = Font(bold=True, size=14)
     for cell in ws[3]:
         cell.font = Font(bold=True)

@@ -20,8 +20,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _attachment(content: bytes, filename: str) -> Response[bytes]:
+    # A ledger is people's records (revealed: full ID numbers and phones): no browser or proxy keeps it.
     return Response(content, media_type=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(filename)}"})
+        "Content-Disposition": f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store"})
 
 
 @dataclass

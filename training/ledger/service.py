@@ -20,7 +20,7 @@ import anyio
 import asyncpg
 import msgspec
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -573,8 +573,12 @@ def _workbook(headers: list[str], rows: list[list[object]], blank_rows: int) -> 
     text_columns = [i for i, name in enumerate(headers) if name in _TEXT_COLUMNS]
     blank: list[list[object]] = [[None] * len(headers) for _ in range(blank_rows)]
     for values in [*rows, *blank]:
-        out = sheet_row(values)
+        out = sheet_row(sheet, values)
         for i in text_columns:
+            already = out[i]
+            if isinstance(already, Cell):  # already a text cell (it looked like a formula)
+                already.number_format = "@"
+                continue
             cell = WriteOnlyCell(sheet, value=None if out[i] is None else str(out[i]))
             cell.number_format = "@"  # so Excel keeps every digit of an ID number
             out[i] = cell

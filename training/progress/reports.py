@@ -67,7 +67,7 @@ def _figures_sheet(wb: Workbook, name: str, first: str, rows: Sequence[Figures],
     for cell in ws[4]:
         cell.font = BOLD
     for r in rows:
-        ws.append(sheet_row([r.key, r.name, *[_value(getattr(r, f)) for _, f in COLUMNS]]))
+        ws.append(sheet_row(ws, [r.key, r.name, *[_value(getattr(r, f)) for _, f in COLUMNS]]))
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 20
     for i in range(3, len(COLUMNS) + 3):
@@ -157,7 +157,7 @@ class WorklistWriter:
     def add(self, households: Iterable[UncoveredHousehold]) -> None:
         for h in households:
             for person in h.labourers:
-                self._ws.append(sheet_row([
+                self._ws.append(sheet_row(self._ws, [
                     h.township_name, h.village_name, h.household_no, h.head_name,
                     STATUS_WORDS.get(h.poverty_status, h.poverty_status), person.name,
                     SEX_WORDS.get(person.sex, person.sex), person.age, person.education,
