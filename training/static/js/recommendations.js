@@ -34,7 +34,7 @@ export function excludedNote(body, noun) {
 }
 
 /** One-click sign-up from something shown: carries its recommendation_id, retried safely with one key. */
-export function signUpButton(sessionId, personId, recommendationId, box, label = "一键报名") {
+export function signUpButton(sessionId, personId, recommendationId, box, label = "一键报名", source = "recommended") {
   const button = el("button", { type: "button", class: "btn btn-sm btn-primary", text: label });
   let key = null;
   button.addEventListener("click", () => withBusy(button, async () => {
@@ -42,7 +42,7 @@ export function signUpButton(sessionId, personId, recommendationId, box, label =
     key = key || newIdempotencyKey();
     try {
       const e = await api("POST", `/api/sessions/${encodeURIComponent(sessionId)}/enrolments`, {
-        body: { person_id: personId, source: "recommended", recommendation_id: recommendationId },
+        body: recommendationId ? { person_id: personId, source, recommendation_id: recommendationId } : { person_id: personId, source },
         headers: { "Idempotency-Key": key },
       });
       key = null;
