@@ -4,7 +4,7 @@
 import { api, whoAmI } from "./api.js";
 import { signUpButton } from "./recommendations.js";
 import { regionName, regionParent } from "./regions.js";
-import { el, dash, loadInto, pagerBar, small, table, td } from "./ui.js";
+import { countyToday, el, dash, loadInto, pagerBar, small, table, td } from "./ui.js";
 
 const WORKLIST_PAGE = 20;
 const SEX = { male: "男", female: "女" };
@@ -21,12 +21,12 @@ export async function myVillages() {
   })));
 }
 
-function coverageCard(v, p, onWorklist) {
+function coverageCard(v, p, year, onWorklist) {
   const share = p.households_target ? Math.round((p.households_covered / p.households_target) * 100) : null;
   return el("section", { class: "card coverage-card", dataset: { village: v.code } },
     el("h3", { text: v.name }),
     el("div", { class: "stats" },
-      el("div", { class: "stat" }, el("div", { class: "stat-label", text: `${p.year} 年已覆盖户 / 目标户` }),
+      el("div", { class: "stat" }, el("div", { class: "stat-label", text: `${year} 年已覆盖户 / 目标户` }),
         el("div", { class: "stat-value coverage", text: `${p.households_covered} / ${p.households_target}` }),
         small(share === null ? "本村没有目标户" : `覆盖 ${share}% · 两项技能 ${p.households_covered_two_skills} 户`)),
       el("div", { class: "stat" }, el("div", { class: "stat-label", text: "今年结业（人次 / 人）" }),
@@ -81,8 +81,9 @@ export function myVillagesView(openHousehold) {
   loadInto(cards, msg, null, async () => {
     const villages = await myVillages();
     if (!villages.length) return el("p", { class: "empty", text: "您还没有分配村。" });
-    const figures = await Promise.all(villages.map((v) => api("GET", "/api/progress", { query: { region_code: v.code } })));
-    return villages.map((v, i) => coverageCard(v, figures[i], (chosen) => slot.replaceChildren(worklistView(chosen, openHousehold))));
+    const year = countyToday().slice(0, 4);
+    const figures = await Promise.all(villages.map((v) => api("GET", "/api/progress", { query: { region_code: v.code, year } })));
+    return villages.map((v, i) => coverageCard(v, figures[i], year, (chosen) => slot.replaceChildren(worklistView(chosen, openHousehold))));
   });
   return el("div", { class: "my-villages" }, msg, cards, slot);
 }
