@@ -630,15 +630,17 @@ TABS.registry = {
     const search = el("button", { type: "button", class: "btn btn-primary", text: "查询" });
     const statusField = field("家庭属性", status, { name: "poverty_status", cls: "field-narrow" });
     const qField = field("姓名", q, { name: "q", cls: "field-narrow" });
+    const sizeField = field("每页", size, { name: "limit", cls: "field-narrow" });
     const sync = () => {
       statusField.hidden = this.view !== "households";
       qField.hidden = this.view !== "lhs" && this.view !== "people";
       this.picker.root.hidden = this.view === "villages";
+      sizeField.hidden = this.view === "villages";
     };
     toolbar.append(
       el("div", { class: "field field-views" }, el("span", { class: "label-like", text: "查看" }), views),
       this.picker.root, statusField, qField,
-      field("每页", size, { name: "limit", cls: "field-narrow" }),
+      sizeField,
       el("div", { class: "field field-actions" }, search));
 
     const run = () => {

@@ -67,7 +67,7 @@ export function worklistView(v, openHousehold) {
     const rows = page.items.flatMap((h) => h.labourers.map((p) => labourerRow(h, p, openHousehold)));
     return [head, pagerBar(page, "户", load),
       page.recommendations_note ? el("p", { class: "muted", text: page.recommendations_note }) : null,
-      table(["农户", "劳动力", "推荐培训班"], rows, { cls: "cards-on-phone worklist-table" })];
+      table(["农户", "劳动力", "推荐培训班"], rows, { cls: "cards-on-phone worklist-table" })].filter(Boolean);
   });
   load(0);
   return el("div", { class: "card worklist-card" }, msg, out);
