@@ -15,7 +15,7 @@ export const AUDIT_OBJECTS = {
   enrolment: "报名", employment: "就业", quota: "年度指标", allocation: "培训批次", model: "推荐模型", user: "账号",
 };
 export const AUDIT_KEYS = {
-  fields: "改动的项", members: "成员数", household_id: "农户", person_id: "人员", rows: "行数", rejected_rows: "错误行数",
+  fields: "涉及的项", members: "成员数", household_id: "农户", person_id: "人员", rows: "行数", rejected_rows: "错误行数",
   mode: "方式", people: "人数", village_code: "村", village_codes: "村", source: "来源", surveyed_on: "调查日期",
   desired_trades: "意向工种", name: "名称", school_id: "学校", course_id: "课程", trade_codes: "工种", trade_code: "工种",
   households: "农户数", surveys: "调查数", households_created: "新增农户", households_updated: "更新农户",
@@ -24,7 +24,11 @@ export const AUDIT_KEYS = {
   present: "出勤人数", absent: "缺勤人数", date: "日期", days: "天数", place: "就业地", title: "名称", kind: "类型",
   quantity: "数量", starts_on: "开始日期", ends_on: "结束日期", year: "年度", target_person_times: "指标人次",
   region_code: "地区", county_code: "县", sessions: "培训班数", username: "用户名", capacity: "招生人数",
-  version: "版本", head_name: "户主姓名", poverty_status: "家庭属性",
+  version: "版本", head_name: "户主姓名", poverty_status: "家庭属性", household_no: "户编号", id_number: "身份证号",
+  phone: "电话", sex: "性别", birth_date: "出生日期", relation: "与户主关系", ethnicity: "民族", education: "文化程度",
+  in_school: "是否在校", left_school_year: "离校年份", labour_capacity: "劳动能力", work_status: "务工状况",
+  disability: "残疾情况", skills: "技能", lifted_year: "脱贫年度", monitor_type: "监测类型", risk_removed: "风险是否消除",
+  poverty_causes: "致贫原因", teacher_ids: "授课教师", venue: "具体地点", schedule: "教学安排",
 };
 // Values that are codes of the API, in the words a clerk uses.
 export const AUDIT_VALUES = {
@@ -43,7 +47,11 @@ const CODE_RE = /^(\d{6}|\d{12}|\d-\d{2}-\d{2}-\d{2})$/;
  *  an id or code without a name (a deleted record) is never shown raw. */
 export function auditValue(key, v, names = {}) {
   if (v === null || v === undefined || v === "") return "—";
-  if (Array.isArray(v)) return v.length ? v.map((x) => auditValue(key, x, names)).join("、") : "（空）";
+  if (Array.isArray(v)) {
+    // A stored field (id_enc, id_hash, phone_masked) is told as the field a clerk knows, once.
+    const items = key === "fields" ? [...new Set(v.map((x) => String(x).replace(/^id_(enc|hash|masked)$/, "id_number").replace(/_(enc|hash|masked)$/, "")))] : v;
+    return items.length ? [...new Set(items.map((x) => auditValue(key, x, names)))].join("、") : "（空）";
+  }
   if (typeof v === "boolean") return v ? "是" : "否";
   if (typeof v === "object") return Object.entries(v).map(([k, x]) => `${AUDIT_KEYS[k] || "其他"}：${auditValue(k, x, names)}`).join("；");
   const text = String(v);
