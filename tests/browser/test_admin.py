@@ -46,7 +46,6 @@ async def test_an_admin_disables_enables_and_resets_an_account(page: BrowserPage
     assert len(new_password) >= 8
     login = await api.post("/api/auth/token", None, json={"username": "surveyor_b", "password": new_password})
     assert login.status_code == 200
-    await page.page.screenshot(path="/tmp/dash2-admin-accounts.png", full_page=True)
 
 
 async def test_the_audit_log_reads_in_words(page: BrowserPage, api: Api) -> None:
@@ -67,4 +66,3 @@ async def test_the_audit_log_reads_in_words(page: BrowserPage, api: Api) -> None
     assert "其他" not in text  # every key and value of these entries has its words
     assert not UUID.search(text), UUID.search(text)
     assert [raw for raw in RAW if raw in text] == []
-    await page.page.screenshot(path="/tmp/dash2-admin-audit.png", full_page=True)

@@ -48,7 +48,6 @@ async def test_coverage_worklist_and_one_click_sign_up(page: BrowserPage, api: A
     await page.settle()
     assert await offer.get_by_role("button", name="已报名").is_disabled()
     assert "吉克阿木 已报名" in await page.page.locator(".recommendations .msg").inner_text()
-    await page.page.screenshot(path="/tmp/dash2-surveyor-signup.png", full_page=True)
 
 
 async def test_a_refusal_names_the_rule_in_chinese(page: BrowserPage, api: Api) -> None:
@@ -81,7 +80,6 @@ async def test_a_refusal_names_the_rule_in_chinese(page: BrowserPage, api: Api) 
     text = await message.inner_text()
     assert "丧失劳动力或无劳动力，不能参加技能培训" in text
     assert not [code for code in RULE_CODES if code in text] and "422" not in text
-    await page.page.screenshot(path="/tmp/dash2-surveyor-refusal.png", full_page=True)
 
 
 async def test_editing_a_household_saves_with_its_version(page: BrowserPage, api: Api) -> None:
