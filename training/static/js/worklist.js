@@ -4,13 +4,10 @@
 import { api, whoAmI } from "./api.js";
 import { signUpButton } from "./recommendations.js";
 import { regionName, regionParent } from "./regions.js";
+import { LABOUR_LABELS as LABOUR, POVERTY_LABELS as POVERTY, SEX_LABELS as SEX, WORK_LABELS as WORK } from "./registry.js";
 import { countyToday, el, dash, loadInto, pagerBar, small, table, td } from "./ui.js";
 
 const WORKLIST_PAGE = 20;
-const SEX = { male: "男", female: "女" };
-const LABOUR = { full: "劳动力", weak: "弱劳动力", lost: "丧失劳动力", none: "无劳动力" };
-const WORK = { farming: "务农", local_work: "本地务工", migrant: "外出务工", unemployed: "无业", student: "在校学生" };
-const POVERTY = { registered_poor: "建档立卡贫困户", lifted: "脱贫户", monitored: "监测户", ordinary: "一般农户" };
 
 /** The villages of a surveyor (their region codes that are villages), with their names. */
 export async function myVillages() {
