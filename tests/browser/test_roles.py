@@ -9,7 +9,7 @@ from tests.browser.conftest import BrowserPage
 
 EVERYONE = ["menu", "schools", "sessions", "trades"]
 TABS = {
-    "admin_a": ["progress", *EVERYONE, "registry", "recommend", "ledger", "audit"],
+    "admin_a": ["progress", *EVERYONE, "registry", "recommend", "ledger", "accounts", "audit"],
     "official_a": ["progress", *EVERYONE, "registry", "recommend", "ledger"],
     "official_jimi": ["progress", *EVERYONE, "registry", "recommend", "ledger"],
     "school_a": [*EVERYONE, "recommend"],  # no 农户台账: a school sees its trainees in its rosters

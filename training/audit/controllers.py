@@ -27,10 +27,37 @@ class AuditEntry(msgspec.Struct):
     object_type: str
     object_id: str | None
     changes: dict[str, Any]
+    object_label: str | None = None  # the object's name for a reader (a person's name, a course's title, ...)
+    labels: dict[str, str] = {}  # names of the ids and region codes among `changes`' values
 
 
-def _entry(row: asyncpg.Record) -> AuditEntry:
-    return AuditEntry(**{k: row[k] for k in AuditEntry.__struct_fields__})
+def _mentioned(value: Any) -> list[str]:
+    """The strings of a changes value (ids, codes) that may have a name."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [x for x in value if isinstance(x, str)]
+    return []
+
+
+async def _entries(conn: Conn, rows: list[asyncpg.Record]) -> list[AuditEntry]:
+    """Entries with names in place of the ids and codes they carry, read in one query for the page."""
+    refs = {(r["county_code"], r["object_id"]) for r in rows if r["object_id"]}
+    for r in rows:
+        changes = r["changes"] if isinstance(r["changes"], dict) else msgspec.json.decode(r["changes"])
+        refs |= {(r["county_code"], text) for v in changes.values() for text in _mentioned(v)}
+    found = await repository.labels(conn, sorted(refs)) if refs else {}
+    out = []
+    for r in rows:
+        entry = AuditEntry(**{k: r[k] for k in AuditEntry.__struct_fields__ if k not in ("object_label", "labels")})
+        county = r["county_code"]
+        entry.object_label = found.get((county, r["object_id"])) if r["object_id"] else None
+        changes = entry.changes if isinstance(entry.changes, dict) else msgspec.json.decode(entry.changes)
+        entry.changes = changes
+        entry.labels = {text: found[(county, text)] for v in changes.values() for text in _mentioned(v)
+                        if (county, text) in found}
+        out.append(entry)
+    return out
 
 
 class AuditController(Controller):
@@ -48,6 +75,7 @@ class AuditController(Controller):
         limit: PageLimit = 50, offset: PageOffset = 0,
     ) -> Page[AuditEntry]:
 
-        return await paged(lambda n, skip: repository.entries(
+        page = await paged(lambda n, skip: repository.entries(
             conn, principal.counties, object_type=object_type, object_id=object_id, actor=actor, action=action,
-            since=since, until=until, limit=n, offset=skip), _entry, limit, offset)
+            since=since, until=until, limit=n, offset=skip), lambda row: row, limit, offset)
+        return Page(items=await _entries(conn, page.items), total=page.total, limit=limit, offset=offset)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+TRADE_CODE = re.compile(r"\d-\d{2}-\d{2}-\d{2}")
 
 
 async def entries(conn: Conn, counties: list[str] | None, *, object_type: str | None, object_id: str | None,
@@ -127,3 +130,66 @@ async def drop_links_before(conn: Conn, county_code: str, first_seq: int, keep_f
     await conn.execute("UPDATE audit_chain_heads SET first_seq = $2, first_prev = $3 WHERE county_code = $1",
                        county_code, keep_from, anchor)
     return int(deleted.split()[-1])
+
+async def labels(conn: Conn, refs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """A reader's name for each (county, id) an entry mentions: a person's name, a household's head, a
+    school, a course, a session (course and start day), an enrolment (person and course), an account's
+    login name, a region's or a trade's name. Ids found nowhere (deleted rows, another county) are left out."""
+    uuids = [(c, i) for c, i in refs if _is_uuid(i)]
+    codes = sorted({i for _, i in refs if i.isdigit() and len(i) == 12})
+    trades = sorted({i for _, i in refs if TRADE_CODE.fullmatch(i)})
+    rows = await conn.fetch(
+        """WITH r AS (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[]) AS r(county_code, id))
+           SELECT r.county_code, r.id::text AS id, p.name AS label FROM r
+             JOIN people p ON p.county_code = r.county_code AND p.id = r.id
+           UNION ALL SELECT r.county_code, r.id::text, '户主 ' || h.head_name FROM r
+             JOIN households h ON h.county_code = r.county_code AND h.id = r.id
+           UNION ALL SELECT r.county_code, r.id::text, x.name FROM r
+             JOIN schools x ON x.county_code = r.county_code AND x.id = r.id
+           UNION ALL SELECT r.county_code, r.id::text, x.name FROM r
+             JOIN majors x ON x.county_code = r.county_code AND x.id = r.id
+           UNION ALL SELECT r.county_code, r.id::text, x.name FROM r
+             JOIN teachers x ON x.county_code = r.county_code AND x.id = r.id
+           UNION ALL SELECT r.county_code, r.id::text, x.name FROM r
+             JOIN equipment x ON x.county_code = r.county_code AND x.id = r.id
+           UNION ALL SELECT r.county_code, r.id::text, x.name FROM r
+             JOIN packages x ON x.county_code = r.county_code AND x.id = r.id
+           UNION ALL SELECT r.county_code, r.id::text, x.title FROM r
+             JOIN courses x ON x.county_code = r.county_code AND x.id = r.id
+           UNION ALL SELECT r.county_code, r.id::text, c.title || '（' || s.starts_on || ' 开班）' FROM r
+             JOIN sessions s ON s.county_code = r.county_code AND s.id = r.id
+             JOIN courses c ON c.county_code = s.county_code AND c.id = s.course_id
+           UNION ALL SELECT r.county_code, r.id::text, p.name || ' · ' || c.title FROM r
+             JOIN enrolments e ON e.county_code = r.county_code AND e.id = r.id
+             JOIN people p ON p.county_code = e.county_code AND p.id = e.person_id
+             JOIN sessions s ON s.county_code = e.county_code AND s.id = e.session_id
+             JOIN courses c ON c.county_code = s.county_code AND c.id = s.course_id
+           UNION ALL SELECT r.county_code, r.id::text, p.name || ' 的需求调查（' || v.surveyed_on || '）' FROM r
+             JOIN surveys v ON v.county_code = r.county_code AND v.id = r.id
+             JOIN people p ON p.county_code = v.county_code AND p.id = v.person_id
+           UNION ALL SELECT r.county_code, r.id::text, '推荐 ' || c.title FROM r
+             JOIN recommendations m ON m.county_code = r.county_code AND m.id = r.id
+             JOIN sessions s ON s.county_code = m.county_code AND s.id = m.session_id
+             JOIN courses c ON c.county_code = s.county_code AND c.id = s.course_id
+           UNION ALL SELECT r.county_code, r.id::text, g.name || ' 的批次' FROM r
+             JOIN allocations a ON a.county_code = r.county_code AND a.id = r.id
+             JOIN regions g ON g.code = a.region_code
+           UNION ALL SELECT r.county_code, r.id::text, u.username FROM r JOIN users u ON u.id = r.id
+           UNION ALL SELECT NULL, g.code, g.name FROM regions g WHERE g.code = ANY($3::text[])
+           UNION ALL SELECT NULL, t.code, t.name FROM trades t WHERE t.code = ANY($4::text[])""",
+        [c for c, _ in uuids], [i for _, i in uuids], codes, trades)
+    out: dict[tuple[str, str], str] = {}
+    for row in rows:
+        if row["county_code"] is None:  # a region or a trade: the same name in every county's entries
+            out.update({(c, i): row["label"] for c, i in refs if i == row["id"]})
+        else:
+            out[(row["county_code"], row["id"])] = row["label"]
+    return out
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -10,6 +10,7 @@ import "./sessions.js";
 import "./registry.js";
 import "./recommendations.js";
 import "./ledger.js";
+import "./accounts.js";
 import "./audit.js";
 
 if (auth.token && !auth.expired) startApp();

@@ -34,27 +34,32 @@ export function excludedNote(body, noun) {
 }
 
 /** One-click sign-up from something shown: carries its recommendation_id, retried safely with one key. */
-export function signUpButton(sessionId, personId, recommendationId, box, label = "一键报名") {
+export function signUpButton(sessionId, personId, recommendationId, box, label = "一键报名", source = "recommended") {
   const button = el("button", { type: "button", class: "btn btn-sm btn-primary", text: label });
   let key = null;
-  button.addEventListener("click", () => withBusy(button, async () => {
-    hideMsg(box);
-    key = key || newIdempotencyKey();
-    try {
-      const e = await api("POST", `/api/sessions/${encodeURIComponent(sessionId)}/enrolments`, {
-        body: { person_id: personId, source: "recommended", recommendation_id: recommendationId },
-        headers: { "Idempotency-Key": key },
-      });
-      key = null;
-      button.disabled = true;
-      button.textContent = e.status === "waitlisted" ? `候补第 ${e.waitlist_position} 位` : "已报名";
-      showOk(box, el("strong", { text: `${e.person_name} ${e.status === "waitlisted" ? "已进入候补" : "已报名"}` }),
-        el("p", { text: `“${e.course_title}”（${dateRange(e.starts_on, e.ends_on)}）` }));
-    } catch (err) {
-      if (err.status >= 400 && err.status < 500) key = null;
-      showProblem(box, err);
-    }
-  }));
+  button.addEventListener("click", async () => {
+    // withBusy gives the button back its label when done, so the outcome is written after it.
+    const e = await withBusy(button, async () => {
+      hideMsg(box);
+      key = key || newIdempotencyKey();
+      try {
+        return await api("POST", `/api/sessions/${encodeURIComponent(sessionId)}/enrolments`, {
+          body: recommendationId ? { person_id: personId, source, recommendation_id: recommendationId } : { person_id: personId, source },
+          headers: { "Idempotency-Key": key },
+        });
+      } catch (err) {
+        if (err.status >= 400 && err.status < 500) key = null;
+        showProblem(box, err);
+        return null;
+      }
+    });
+    if (!e) return;
+    key = null;
+    button.disabled = true;
+    button.textContent = e.status === "waitlisted" ? `候补第 ${e.waitlist_position} 位` : "已报名";
+    showOk(box, el("strong", { text: `${e.person_name} ${e.status === "waitlisted" ? "已进入候补" : "已报名"}` }),
+      el("p", { text: `“${e.course_title}”（${dateRange(e.starts_on, e.ends_on)}）` }));
+  });
   return button;
 }
 

@@ -3,6 +3,7 @@ import { educationLevels, tradePicker } from "./catalogue.js";
 import { newIdempotencyKey, trainingsView } from "./enrolment.js";
 import { COURSE_KINDS, FIELD_LABELS, PAGE_SIZES } from "./labels.js";
 import { recommendationsView } from "./recommendations.js";
+import { myVillagesView } from "./worklist.js";
 import { regionName, regionParent, regionPicker, villageNames } from "./regions.js";
 import { TABS } from "./tabs.js";
 import { $, badge, clearFieldErrors, code, ctl, dash, dateRange, dateTime, el, field, hideMsg, loadInto, makeForm, pagerBar, put, select, showInfo, showOk, showProblem, small, table, td, countyToday, uid, withBusy } from "./ui.js";
@@ -141,9 +142,10 @@ export function personActions(p, { idNode, phoneNode, note, resultRow, box, form
   });
 
   const surveyButton = slotButton("录入需求调查", () => surveyForm(p, onSurveyed));
+  const editButton = slotButton("修改", () => personEditForm(p, onSurveyed));
   const enrolButton = slotButton("报名", () => enrolForm(p));
   enrolButton.classList.add("btn-primary");
-  return el("div", { class: "row-actions" }, revealButton, surveyButton, enrolButton, recommendButton, trainingsButton);
+  return el("div", { class: "row-actions" }, revealButton, editButton, surveyButton, enrolButton, recommendButton, trainingsButton);
 }
 
 /** 报名: pick a published session, POST with an Idempotency-Key that is kept when the same click is retried. */
@@ -177,17 +179,19 @@ export function enrolForm(p) {
   });
   form.querySelector("button[type=submit]").textContent = "报名";
   (async () => {
+    // Only the sessions this person may join: the recommender applies the sign-up's own rules (age, schooling,
+    // labour capacity, target group), leaves out clashes, full waitlists and sessions already joined.
     try {
-      const page = await api("GET", "/api/sessions", { query: { status: "published", limit: 100 } });
-      const items = page.items || [];
-      sessionSel.replaceChildren(el("option", { value: "", text: items.length ? "— 选择培训班 —" : "（没有已发布的培训班）" }));
+      const body = await api("GET", `/api/people/${encodeURIComponent(p.id)}/recommendations`, { query: { limit: 50 } });
+      const items = body.items || [];
+      sessionSel.replaceChildren(el("option", { value: "", text: items.length ? "— 选择培训班 —" : "（没有此人可报名的培训班）" }));
       for (const s of items) {
         sessionSel.append(el("option", {
-          value: s.id,
-          text: `${s.course_title} · ${s.school_name} · ${dateRange(s.starts_on, s.ends_on)} · ${s.township_name}${s.village_name} · ${s.seats_left > 0 ? `余 ${s.seats_left}/${s.capacity}` : `已满，候补 ${s.waitlisted ?? 0} 人，可候补`}`,
+          value: s.session_id,
+          text: `${s.course_title} · ${s.school_name} · ${dateRange(s.starts_on, s.ends_on)} · ${s.village_name} · ${s.seats_left > 0 ? `余 ${s.seats_left}` : `已满，可候补（已有 ${s.waitlist_length} 人）`}`,
         }));
       }
-      if (page.total > items.length) sessionSel.append(el("option", { value: "", disabled: true, text: `……共 ${page.total} 个，仅列出前 ${items.length} 个` }));
+      if (!items.length && body.empty_reason) showInfo(form.querySelector(".msg"), body.empty_reason);
     } catch (err) {
       sessionSel.replaceChildren(el("option", { value: "", text: "加载失败" }));
       showProblem(form.querySelector(".msg"), err, form);
@@ -475,6 +479,114 @@ export function householdForm(onCreated) {
   };
 }
 
+// ---------------------------------------------------------------- 修改农户 / 修改人员 (PATCH, with the version read)
+
+/** Send only what changed, with the version the form was opened on: the API refuses an edit made on an
+ *  older version (someone else saved in between) with 409, and the clerk reloads instead of overwriting. */
+function changedOnly(body, before) {
+  const out = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (JSON.stringify(v) !== JSON.stringify(before[k])) out[k] = v;
+  }
+  return out;
+}
+
+async function patchWithVersion(path, body, version, msg, after) {
+  if (!Object.keys(body).length) { showInfo(msg, "没有改动。"); return; }
+  try {
+    const saved = await api("PATCH", path, { body: { ...body, version } });
+    await after(saved);
+  } catch (err) {
+    if (err.status === 409) err.problem = { ...err.problem, title: "已被他人修改", detail: `${err.problem.detail || ""}（点“收起”后重新打开即可看到最新内容）` };
+    throw err;
+  }
+}
+
+export function householdEditForm(h, onSaved) {
+  const status = select(Object.entries(POVERTY_LABELS), { value: h.poverty_status });
+  const monitor = select(Object.entries(MONITOR_LABELS), { placeholder: "— 选择 —", value: h.monitor_type || "" });
+  const risk = triSelect();
+  risk.value = h.risk_removed === null || h.risk_removed === undefined ? "" : String(h.risk_removed);
+  const lifted = el("input", { type: "number", name: "lifted_year", min: 2013, max: 2100, value: h.lifted_year ?? "" });
+  const causes = el("div", { class: "checks" }, POVERTY_CAUSES.map((c) => el("label", { class: "check" },
+    el("input", { type: "checkbox", name: "poverty_causes", value: c, checked: h.poverty_causes.includes(c) }), c)));
+  const liftedField = field("脱贫年度", lifted, { name: "lifted_year" });
+  const monitorField = field("监测类型", monitor, { name: "monitor_type" });
+  const riskField = field("风险是否已消除", risk, { name: "risk_removed" });
+  const sync = () => {
+    liftedField.hidden = status.value !== "lifted";
+    monitorField.hidden = status.value !== "monitored";
+    riskField.hidden = status.value !== "monitored";
+  };
+  status.addEventListener("change", sync);
+  const form = makeForm(() => [
+    el("div", { class: "wide form-title" }, el("strong", { text: `修改农户：户主 ${h.head_name}` })),
+    field("户主姓名", el("input", { name: "head_name", maxlength: 100, value: h.head_name }), { name: "head_name" }),
+    field("家庭属性", status, { name: "poverty_status" }),
+    liftedField, monitorField, riskField,
+    field("户联系电话", el("input", { name: "phone", type: "tel", maxlength: 20, placeholder: "不改则留空" }), { name: "phone" }),
+    field("致贫原因", causes, { name: "poverty_causes", wide: true }),
+  ], async (f, msg) => {
+    const body = { head_name: ctl(f, "head_name").value.trim(), poverty_status: status.value,
+      poverty_causes: [...causes.querySelectorAll("input:checked")].map((i) => i.value) };
+    if (status.value === "lifted") put(body, "lifted_year", lifted.value, "int");
+    if (status.value === "monitored") {
+      put(body, "monitor_type", monitor.value);
+      const removed = triValue(risk);
+      if (removed !== undefined) body.risk_removed = removed;
+    }
+    const changed = changedOnly(body, h);
+    put(changed, "phone", ctl(f, "phone").value);
+    await patchWithVersion(`/api/households/${encodeURIComponent(h.id)}`, changed, h.version, msg,
+      (saved) => onSaved(`已保存农户信息：户主 ${saved.head_name}。`));
+  });
+  form.classList.add("edit-form", "household-edit");
+  form.querySelector("button[type=submit]").textContent = "保存修改";
+  sync();
+  return form;
+}
+
+export function personEditForm(p, onSaved) {
+  const education = select([], { placeholder: "加载中…" });
+  educationLevels().then((levels) => {
+    education.replaceChildren(...levels.map((l) => el("option", { value: l.code, text: l.name })));
+    education.value = p.education;
+  }).catch(() => { education.replaceChildren(el("option", { value: p.education, text: p.education_name || "" })); });
+  const labour = select(Object.entries(LABOUR_LABELS), { value: p.labour_capacity });
+  const work = select(Object.entries(WORK_LABELS), { value: p.work_status });
+  const inSchool = el("input", { type: "checkbox", name: "in_school", checked: p.in_school });
+  const form = makeForm(() => [
+    el("div", { class: "wide form-title" }, el("strong", { text: `修改人员：${p.name}` }),
+      small(" 身份证号不能在这里改：性别和出生日期由它得出。", "hint")),
+    field("姓名", el("input", { name: "name", maxlength: 100, value: p.name }), { name: "name" }),
+    field("与户主关系", el("input", { name: "relation", maxlength: 20, value: p.relation }), { name: "relation" }),
+    field("民族", el("input", { name: "ethnicity", maxlength: 20, value: p.ethnicity || "" }), { name: "ethnicity" }),
+    field("文化程度", education, { name: "education" }),
+    field("是否在校", el("label", { class: "check" }, inSchool, " 在校学生"), { name: "in_school" }),
+    field("离校年份", el("input", { type: "number", name: "left_school_year", min: 1940, max: 2100, value: p.left_school_year ?? "" }),
+      { name: "left_school_year" }),
+    field("劳动能力", labour, { name: "labour_capacity" }),
+    field("务工状况", work, { name: "work_status" }),
+    field("电话", el("input", { name: "phone", type: "tel", maxlength: 20, placeholder: "不改则留空" }), { name: "phone" }),
+  ], async (f, msg) => {
+    const body = { in_school: inSchool.checked };
+    put(body, "name", ctl(f, "name").value);
+    put(body, "relation", ctl(f, "relation").value);
+    put(body, "ethnicity", ctl(f, "ethnicity").value);
+    put(body, "education", education.value);
+    put(body, "left_school_year", ctl(f, "left_school_year").value, "int");
+    put(body, "labour_capacity", labour.value);
+    put(body, "work_status", work.value);
+    const changed = changedOnly(body, p);
+    put(changed, "phone", ctl(f, "phone").value);
+    await patchWithVersion(`/api/people/${encodeURIComponent(p.id)}`, changed, p.version, msg,
+      (saved) => onSaved(`已保存 ${saved.name} 的信息。`));
+  });
+  form.classList.add("edit-form", "person-edit");
+  form.querySelector("button[type=submit]").textContent = "保存修改";
+  return form;
+}
+
 // ---------------------------------------------------------------- 农户台账 tab
 
 TABS.registry = {
@@ -498,14 +610,19 @@ TABS.registry = {
       return;
     }
     toolbar.hidden = false;
-    this.view = "households";
+    const surveyor = auth.role === "surveyor";
+    this.view = surveyor ? "villages" : "households";
     this.filters = {};
     this.offset = 0;
     this.openId = null;
 
+    const seg = (view, text) => el("button", {
+      type: "button", class: `seg-btn${this.view === view ? " on" : ""}`, dataset: { view },
+      "aria-pressed": this.view === view ? "true" : "false", text,
+    });
     const views = el("div", { class: "seg", role: "group", "aria-label": "查看方式" },
-      el("button", { type: "button", class: "seg-btn on", dataset: { view: "households" }, "aria-pressed": "true", text: "按户查看" }),
-      el("button", { type: "button", class: "seg-btn", dataset: { view: "lhs" }, "aria-pressed": "false", text: "两后生名单" }));
+      surveyor ? seg("villages", "我的村") : null, seg("households", "按户查看"), seg("lhs", "两后生名单"),
+      seg("people", "按姓名查找"));
     this.picker = regionPicker({ depth: "village", optional: true, msgBox: msg });
     const status = select(Object.entries(POVERTY_LABELS), { placeholder: "全部" });
     const q = el("input", { type: "search", name: "q", placeholder: "姓名", maxlength: 50 });
@@ -513,11 +630,17 @@ TABS.registry = {
     const search = el("button", { type: "button", class: "btn btn-primary", text: "查询" });
     const statusField = field("家庭属性", status, { name: "poverty_status", cls: "field-narrow" });
     const qField = field("姓名", q, { name: "q", cls: "field-narrow" });
-    qField.hidden = true;
+    const sizeField = field("每页", size, { name: "limit", cls: "field-narrow" });
+    const sync = () => {
+      statusField.hidden = this.view !== "households";
+      qField.hidden = this.view !== "lhs" && this.view !== "people";
+      this.picker.root.hidden = this.view === "villages";
+      sizeField.hidden = this.view === "villages";
+    };
     toolbar.append(
       el("div", { class: "field field-views" }, el("span", { class: "label-like", text: "查看" }), views),
       this.picker.root, statusField, qField,
-      field("每页", size, { name: "limit", cls: "field-narrow" }),
+      sizeField,
       el("div", { class: "field field-actions" }, search));
 
     const run = () => {
@@ -527,6 +650,10 @@ TABS.registry = {
         showProblem(msg, localProblem([{
           field: "village_code", message: "列表只能按村筛选；乡镇也不选则列出您范围内的全部",
         }], "请选择村"), toolbar);
+        return;
+      }
+      if (this.view === "people" && !q.value.trim()) {
+        showProblem(msg, localProblem([{ field: "q", message: "请输入要查找的姓名（可只输入一部分）" }], "请输入姓名"), toolbar);
         return;
       }
       this.filters = { village_code: this.picker.value };
@@ -546,11 +673,11 @@ TABS.registry = {
           o.classList.toggle("on", o === b);
           o.setAttribute("aria-pressed", o === b ? "true" : "false");
         }
-        statusField.hidden = this.view !== "households";
-        qField.hidden = this.view === "households";
+        sync();
         $("#registry-detail").replaceChildren();
+        $("#registry-result").replaceChildren();
         this.openId = null;
-        run();
+        if (this.view === "people") q.focus(); else run();
       });
     }
 
@@ -565,6 +692,7 @@ TABS.registry = {
       });
       $("#registry-create-slot").append(this.create.root);
     }
+    sync();
     this.load();
   },
   reset() {
@@ -614,6 +742,10 @@ TABS.registry = {
     box.hidden = false;
   },
   load() {
+    if (this.view === "villages") {
+      $("#registry-result").replaceChildren(myVillagesView((id) => this.openHousehold(id)));
+      return Promise.resolve();
+    }
     return this.view === "households" ? this.loadHouseholds() : this.loadLhs();
   },
   async loadHouseholds() {
@@ -678,9 +810,19 @@ TABS.registry = {
     headers.push("操作");
     const onSurveyed = (text) => this.openHousehold(h.id, { flash: text });
     const rows = h.members.flatMap((p) => personRows(p, columns, { span: headers.length, onSurveyed }));
+    const editSlot = el("div", { class: "edit-slot" });
+    const editButton = writer ? el("button", {
+      type: "button", class: "btn btn-sm", text: "修改农户",
+      onclick: () => {
+        if (editSlot.childElementCount) { editSlot.replaceChildren(); return; }
+        editSlot.append(householdEditForm(h, (text) => this.openHousehold(h.id, { flash: text })));
+        editSlot.querySelector("input").focus();
+      },
+    }) : null;
     return el("div", { class: "card household-card" },
       el("div", { class: "household-head" },
         el("h3", {}, `户主 ${h.head_name}`, h.household_no ? small(` 户编号 ${h.household_no}`, "count") : null),
+        editButton,
         el("button", {
           type: "button", class: "btn btn-sm", text: "收起",
           onclick: () => {
@@ -695,7 +837,7 @@ TABS.registry = {
         el("dt", { text: "户联系电话" }), el("dd", { class: "code", text: h.phone || "—" }),
         h.poverty_causes && h.poverty_causes.length ? [el("dt", { text: "致贫原因" }), el("dd", { text: h.poverty_causes.join("、") })] : null,
         el("dt", { text: "登记时间" }), el("dd", { text: dateTime(h.created_at) })),
-      flashBox,
+      flashBox, editSlot,
       el("div", { class: "result-head" }, el("h3", { text: `家庭成员（${h.members.length} 人）` }),
         small(writer ? "身份证号和电话已打码；“查看完整号码”显示 30 秒后自动重新打码，每次查看都记入审计日志。"
           : "身份证号和电话已打码。", "hint")),
@@ -707,7 +849,10 @@ TABS.registry = {
     const out = $("#registry-result");
     await loadInto(out, msg, $("#registry-toolbar"), async () => {
       const page = await api("GET", "/api/people", {
-        query: { lianghousheng: "true", village_code: this.filters.village_code, q: this.filters.q, limit: this.limit, offset: this.offset },
+        query: {
+          lianghousheng: this.view === "lhs" ? "true" : undefined, village_code: this.filters.village_code,
+          q: this.filters.q, limit: this.limit, offset: this.offset,
+        },
       });
       const names = await villageNames((page.items || []).map((p) => p.village_code));
       return this.renderLhs(page, names);
@@ -716,9 +861,15 @@ TABS.registry = {
   renderLhs(page, names) {
     const items = page.items || [];
     const go = (offset) => { this.offset = offset; this.loadLhs(); };
-    const head = el("div", { class: "result-head" }, el("h3", { text: "两后生名单" }),
-      small("脱贫户、监测户等家庭中初中或高中毕业后未继续升学的子女，宜引导参加劳动预备制培训。", "hint"));
-    if (!items.length) return el("div", {}, head, pagerBar(page, "人", go), el("p", { class: "empty", text: "没有符合条件的两后生。" }));
+    const lhsView = this.view === "lhs";
+    const head = lhsView
+      ? el("div", { class: "result-head" }, el("h3", { text: "两后生名单" }),
+        small("脱贫户、监测户等家庭中初中或高中毕业后未继续升学的子女，宜引导参加劳动预备制培训。", "hint"))
+      : el("div", { class: "result-head" }, el("h3", { text: `姓名含“${this.filters.q}”的人员` }));
+    if (!items.length) {
+      return el("div", {}, head, pagerBar(page, "人", go),
+        el("p", { class: "empty", text: lhsView ? "没有符合条件的两后生。" : "您的范围内没有这个姓名的人员。" }));
+    }
     const village = (p) => td("村", names.get(p.village_code) || p.village_code);
     const household = (p) => td("农户", el("button", {
       type: "button", class: "btn btn-sm", text: "查看本户",
