@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -48,10 +49,11 @@ RUNNERS: dict[str, Callable[..., Any]] = {"reads": reads.main, "burst": enrolmen
 
 def machine() -> dict[str, Any]:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
-                                    check=True).stdout.strip())
+        git = shutil.which("git") or "git"
+        commit = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,  # noqa: S603
+                                text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run([git, "status", "--porcelain"], cwd=ROOT, capture_output=True,  # noqa: S603
+                                    text=True, check=True).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", False
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()

@@ -22,7 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -151,6 +151,9 @@ class HttpClient:
             self.idle.put_nowait((reader, writer))
         return status == 200
 
+    def getter(self, path: str) -> Callable[[int], Awaitable[bool]]:
+        return lambda _i: self.get(path)
+
     async def close(self) -> None:
         while not self.idle.empty():
             _, writer = self.idle.get_nowait()
@@ -228,8 +231,10 @@ async def main(rate: float, seconds: float, sessions: int, people: int) -> dict[
 
         port = free_port()
         env = {**os.environ, "DATABASE_URL": bench.dsn}
-        server = subprocess.Popen([sys.executable, "-m", "training.cli", "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+        log = tempfile.NamedTemporaryFile(prefix="bench-serve-", suffix=".log", delete=False)
+        # Popen only starts it (no wait): fine inside the loop.
+        server = subprocess.Popen([sys.executable, "-m", "training.cli", "serve", "--port", str(port)],  # noqa: S603, ASYNC220
+                                  env=env, stdout=log, stderr=log, cwd=ROOT)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             for _ in range(600):
                 try:
@@ -238,7 +243,7 @@ async def main(rate: float, seconds: float, sessions: int, people: int) -> dict[
                 except httpx.TransportError:
                     pass
                 if server.poll() is not None:
-                    raise RuntimeError(f"training serve exited: {server.stderr.read().decode()[-2000:] if server.stderr else ''}")
+                    raise RuntimeError(f"training serve exited; its log: {log.name}")
                 await asyncio.sleep(0.1)
             token = (await http.post("/api/auth/token", json={"username": ADMIN, "password": ADMIN_PASSWORD})).json()
             headers = {"Authorization": f"Bearer {token['access_token']}"}
@@ -255,8 +260,9 @@ async def main(rate: float, seconds: float, sessions: int, people: int) -> dict[
         reads: dict[str, Any] = {}
         try:
             for name, path in paths.items():
-                await open_model(min(rate, 50), 1, lambda _i, p=path: client.get(p))  # warm the connections
-                http_run = await open_model(rate, seconds, lambda _i, p=path: client.get(p))
+                get = client.getter(path)
+                await open_model(min(rate, 50), 1, get)  # warm the connections
+                http_run = await open_model(rate, seconds, get)
                 sql = statements[name]
 
                 async def replay(_i: int, sql: list[tuple[str, tuple[Any, ...]]] = sql) -> bool:
@@ -268,7 +274,7 @@ async def main(rate: float, seconds: float, sessions: int, people: int) -> dict[
                 await open_model(min(rate, 50), 1, replay)
                 raw_run = await open_model(rate, seconds, replay)
                 h, r = http_run.summary(rate), raw_run.summary(rate)
-                h["capacity_per_s"] = await capacity(CONCURRENCY, seconds, lambda _i, p=path: client.get(p))
+                h["capacity_per_s"] = await capacity(CONCURRENCY, seconds, get)
                 r["capacity_per_s"] = await capacity(CONCURRENCY, seconds, replay)
                 ratio = round(h["capacity_per_s"] / r["capacity_per_s"], 3) if r["capacity_per_s"] else 0.0
                 if ERRORS:
