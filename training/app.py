@@ -150,6 +150,12 @@ def log_every_request(config: AppConfig) -> AppConfig:
     return config
 
 
+async def is_login(request: Request[Any, Any, Any]) -> bool:
+    """Only logins are rate limited. Async on purpose: Litestar runs a sync throttle check in a worker
+    thread, a thread hop on every request."""
+    return request.url.path == "/api/auth/token"
+
+
 def create_app(settings: Settings | None = None, *, dsn: str | None = None, migrate_on_start: bool = True,
                pool_size: tuple[int, int] = (2, 10)) -> Litestar:
     """Build the app. The database is `dsn`, else DATABASE_URL, else an embedded server started here."""
@@ -226,7 +232,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         on_app_init=[jwt_auth.on_app_init, log_every_request],
         # Login attempts per client address; X-Forwarded-For counts only from TRAINING_TRUSTED_PROXIES.
         middleware=[RateLimitConfig(rate_limit=("minute", settings.login_rate_per_minute),
-                                    check_throttle_handler=lambda request: request.url.path == "/api/auth/token",
+                                    check_throttle_handler=is_login,
                                     identifier_for_request=lambda request: client_address(request.scope, proxies),
                                     ).middleware, idempotency_middleware],
         before_send=[add_security_headers],

@@ -158,9 +158,11 @@ def serve(host: str, port: int, demo: bool) -> None:
         # Our own access log omits query strings (they may carry personal data); uvicorn's is off.
         # Forwarded headers are judged by the app against TRAINING_TRUSTED_PROXIES, not by uvicorn (which
         # would believe any X-Forwarded-For arriving from 127.0.0.1).
+        # httptools (C parser) and uvloop: the profile of a read under load (issue 11) showed h11's parsing
+        # and the default loop as the largest costs outside the app. One process: the login rate limit is
+        # per process (README "Benchmarks").
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", http=guarded_protocol(limits),
-                    timeout_keep_alive=limits.keep_alive, h11_max_incomplete_event_size=64 * 1024,
-                    proxy_headers=False)
+                    loop="uvloop", timeout_keep_alive=limits.keep_alive, proxy_headers=False)
     click.echo("已停止。", err=True)
 
 
