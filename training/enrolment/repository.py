@@ -233,7 +233,7 @@ async def record_attendance(conn: Conn, county_code: str, session_id: UUID, day:
            SELECT en.county_code, en.id, $3, en.id = ANY($4::uuid[]), $5 FROM enrolments en
            WHERE en.county_code = $1 AND en.session_id = $2 AND en.status IN ('enrolled', 'completed')
            ON CONFLICT (county_code, enrolment_id, day) DO UPDATE
-               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = now()
+               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at
            RETURNING present""",
         county_code, session_id, day, present, recorded_by,
     )
@@ -295,7 +295,7 @@ async def record_marks(conn: Conn, county_code: str, marks: Sequence[tuple[UUID,
         """INSERT INTO attendance (county_code, enrolment_id, day, present, recorded_by)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (county_code, enrolment_id, day) DO UPDATE
-               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = now()""",
+               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at""",
         [(county_code, enrolment_id, day, present, recorded_by) for enrolment_id, day, present in marks],
     )
 
