@@ -168,6 +168,124 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- 0013's distinct-count triggers, rewritten the same way: no data-changing CTE (Citus plans one of those
+-- across shards), one row per statement, its county named by a value, so each statement goes to the
+-- shard the trigger runs on. The rows, the log entries and the lock order (period, what, key) are 0013's.
+CREATE OR REPLACE FUNCTION completion_people_distinct() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was boolean := TG_OP <> 'INSERT' AND OLD.completions > 0;
+    is_now boolean := TG_OP <> 'DELETE' AND NEW.completions > 0;
+    r completion_people;
+    delta integer;
+    first integer;
+    k record;
+    refs integer;
+    village text;
+    status text;
+BEGIN
+    IF was = is_now THEN
+        RETURN NULL;
+    END IF;
+    IF is_now THEN
+        r := NEW; delta := 1;
+    ELSE
+        r := OLD; delta := -1;
+    END IF;
+    -- a count changes when its references go 0 -> 1 or 1 -> 0
+    first := CASE WHEN delta = 1 THEN 1 ELSE 0 END;
+
+    FOR k IN
+        SELECT p.period, x.what, x.key
+        FROM unnest(progress_periods(r.month)) AS p(period)
+        CROSS JOIN (VALUES ('persons:county', r.county_code),
+                           ('persons:township', left(r.village_code, 9) || '000'),
+                           ('persons:village', r.village_code), ('persons:trade', r.trade_code),
+                           ('persons:school', r.school_id::text)) AS x(what, key)
+        ORDER BY 1, 2, 3
+    LOOP
+        INSERT INTO person_period_refs AS f (county_code, year, period, what, key, person_id, refs)
+        VALUES (r.county_code, r.year, k.period, k.what, k.key, r.person_id, delta)
+        ON CONFLICT (county_code, year, period, what, key, person_id) DO UPDATE SET refs = f.refs + excluded.refs
+        RETURNING f.refs INTO refs;
+        IF refs = first THEN
+            INSERT INTO distinct_counts_log (county_code, year, period, what, key, poverty_status, delta)
+            VALUES (r.county_code, r.year, k.period, k.what, k.key, '', delta);
+        END IF;
+    END LOOP;
+
+    SELECT h.village_code, h.poverty_status INTO village, status
+    FROM households h WHERE h.county_code = r.county_code AND h.id = r.household_id;
+    FOR k IN SELECT p.period FROM unnest(progress_periods(r.month)) AS p(period) ORDER BY 1 LOOP
+        INSERT INTO household_period_refs AS f (county_code, household_id, year, period, refs)
+        VALUES (r.county_code, r.household_id, r.year, k.period, delta)
+        ON CONFLICT (county_code, household_id, year, period) DO UPDATE SET refs = f.refs + excluded.refs
+        RETURNING f.refs INTO refs;
+        IF refs = first AND village IS NOT NULL THEN
+            INSERT INTO distinct_counts_log (county_code, year, period, what, key, poverty_status, delta)
+            VALUES (r.county_code, r.year, k.period, 'covered', village, status, delta);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION person_skills_distinct() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was boolean := TG_OP <> 'INSERT' AND OLD.trades >= 2;
+    is_now boolean := TG_OP <> 'DELETE' AND NEW.trades >= 2;
+    r person_skills;
+    delta integer;
+    members integer;
+    village text;
+    status text;
+BEGIN
+    IF was = is_now THEN
+        RETURN NULL;
+    END IF;
+    IF is_now THEN
+        r := NEW; delta := 1;
+    ELSE
+        r := OLD; delta := -1;
+    END IF;
+    INSERT INTO household_skill_refs AS f (county_code, household_id, members)
+    VALUES (r.county_code, r.household_id, delta)
+    ON CONFLICT (county_code, household_id) DO UPDATE SET members = f.members + excluded.members
+    RETURNING f.members INTO members;
+    IF members = (CASE WHEN delta = 1 THEN 1 ELSE 0 END) THEN
+        SELECT h.village_code, h.poverty_status INTO village, status
+        FROM households h WHERE h.county_code = r.county_code AND h.id = r.household_id;
+        IF village IS NOT NULL THEN
+            INSERT INTO distinct_counts_log (county_code, year, period, what, key, poverty_status, delta)
+            VALUES (r.county_code, 0, 'ever', 'two_skills', village, status, delta);
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- A household at a time (moving village or status is rare), each statement on its county's shard.
+CREATE OR REPLACE FUNCTION households_distinct_apply(moved jsonb) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    m record;
+    f record;
+BEGIN
+    FOR m IN
+        SELECT x ->> 'county_code' AS county_code, (x ->> 'id')::uuid AS id, x ->> 'village_code' AS village_code,
+               x ->> 'poverty_status' AS poverty_status, (x ->> 'sign')::integer AS sign
+        FROM jsonb_array_elements(moved) x
+    LOOP
+        FOR f IN SELECT h.year, h.period FROM household_period_refs h
+                 WHERE h.county_code = m.county_code AND h.household_id = m.id AND h.refs > 0
+        LOOP
+            INSERT INTO distinct_counts_log (county_code, year, period, what, key, poverty_status, delta)
+            VALUES (m.county_code, f.year, f.period, 'covered', m.village_code, m.poverty_status, m.sign);
+        END LOOP;
+        IF EXISTS (SELECT FROM household_skill_refs h
+                   WHERE h.county_code = m.county_code AND h.household_id = m.id AND h.members > 0) THEN
+            INSERT INTO distinct_counts_log (county_code, year, period, what, key, poverty_status, delta)
+            VALUES (m.county_code, 0, 'ever', 'two_skills', m.village_code, m.poverty_status, m.sign);
+        END IF;
+    END LOOP;
+END $$;
+
 -- Distribute one tenant table by county_code, colocated with schools. Later migrations call it for a new
 -- tenant table, created without foreign keys (added after this call).
 CREATE FUNCTION distribute_tenant_table(tbl regclass) RETURNS void LANGUAGE plpgsql AS $$
