@@ -9,7 +9,7 @@ import os
 import re
 import traceback
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,3 +354,11 @@ async def set_local_work_mem(conn: asyncpg.Connection | asyncpg.pool.PoolConnect
     """Sort and hash memory for the rest of the current transaction (a report's distinct counts sort
     ~100,000 rows; the default 4 MB sends them to disk)."""
     await conn.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
+
+
+def one_county(counties: Sequence[str] | None) -> str | None:
+    """The county when a statement reaches exactly one, else None. Statements add it as its own parameter,
+    `($n::text IS NULL OR x.county_code = $n)`: Citus prunes that to one shard in every plan shape, which
+    it does not do for `county_code = ANY($1)` once a reference table is outer-joined (docs/scaling.md)."""
+    distinct = set(counties or ())
+    return distinct.pop() if len(distinct) == 1 else None
