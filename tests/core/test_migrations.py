@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -22,14 +23,21 @@ import pytest
 from tests.conftest import cloned_database
 from training.core import db
 from training.core.config import PROJECT_ROOT
-from training.core.db import MIGRATION_LOCK_KEY, MigrationError, discover_migrations, migrate
+from training.core.db import (
+    MIGRATION_LOCK_KEY,
+    MigrationError,
+    discover_migrations,
+    migrate,
+    split_statements,
+)
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 FOUNDATION = MIGRATIONS / "0001_foundation.sql"
-# models: trained recommender artifacts, shared by every county (migration 0010).
+# models: trained recommender artifacts, shared by every county (migration 0010); active_models: each
+# county's choice and the system-wide fallback every county reads (a reference table on Citus, 0020).
 # login_failures: the lockout's count per typed user name, before any county is known (migration 0014).
 REFERENCE_TABLES = {"regions", "trades", "education_levels", "users", "schema_migrations", "models",
-                    "login_failures"}
+                    "active_models", "login_failures"}
 # Tests add their own migrations after whatever the project ships by now.
 NEXT = max(m.version for m in discover_migrations(MIGRATIONS)) + 1
 
@@ -107,6 +115,44 @@ async def test_pending_migrations_are_applied_in_version_order(empty: asyncpg.Co
     assert [m.path.name for m in applied] == [next_file(0, "add_notes"), next_file(1, "fill_notes")]
     assert [v for v, _, _ in await recorded(empty)] == [*shipped, NEXT, NEXT + 1]
     assert await empty.fetchval("SELECT body FROM notes") == "second"
+
+
+async def test_a_migration_is_sent_one_statement_at_a_time_in_one_transaction(
+        empty: asyncpg.Connection, migrations_copy: Path) -> None:
+    await migrate(empty, migrations_copy)
+    # Semicolons in comments, strings, identifiers and a dollar-quoted body do not end a statement.
+    (migrations_copy / next_file(0, "notes")).write_text(
+        "-- notes; kept by a trigger\n"
+        "CREATE TABLE \"notes;x\" (body text NOT NULL DEFAULT 'a;b', CONSTRAINT body_set CHECK (body <> ''));\n"
+        "/* a block; /* nested; */ comment */\n"
+        "CREATE FUNCTION notes_count() RETURNS bigint LANGUAGE plpgsql AS $body$\n"
+        "BEGIN\n    RETURN (SELECT count(*) FROM \"notes;x\"); -- ;\nEND $body$;\n"
+        "INSERT INTO \"notes;x\" (body) VALUES (E'it''s\\'; here');\n")
+    sent: list[str] = []
+
+    def record(query: Any) -> None:
+        sent.append(query.query)
+
+    empty.add_query_logger(record)
+    await migrate(empty, migrations_copy)
+    empty.remove_query_logger(record)
+
+    assert await empty.fetchval("SELECT notes_count()") == 1
+    assert await empty.fetchval('SELECT body FROM "notes;x"') == "it's'; here"
+    assert [q for q in sent if "notes" in q and "schema_migrations" not in q] == [
+        '-- notes; kept by a trigger\nCREATE TABLE "notes;x" (body text NOT NULL DEFAULT \'a;b\', '
+        "CONSTRAINT body_set CHECK (body <> ''));",
+        "/* a block; /* nested; */ comment */\nCREATE FUNCTION notes_count() RETURNS bigint LANGUAGE plpgsql AS "
+        '$body$\nBEGIN\n    RETURN (SELECT count(*) FROM "notes;x"); -- ;\nEND $body$;',
+        "INSERT INTO \"notes;x\" (body) VALUES (E'it''s\\'; here');",
+    ]
+
+
+@pytest.mark.parametrize("text", ["SELECT $x$ never closed;", "SELECT 1; /* never closed",
+                                  "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;"])
+def test_a_file_that_cannot_be_split_into_statements_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"never closed|BEGIN ATOMIC"):
+        split_statements(text)
 
 
 # ---------------------------------------------------------------- loud errors

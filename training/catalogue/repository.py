@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from training.core import like
+from training.core.db import one_county
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
@@ -405,8 +406,9 @@ async def list_packages(conn: Conn, counties: list[str] | None, village_code: st
     )
 
 
-async def menu(conn: Conn, village_code: str, today: date) -> list[asyncpg.Record]:
-    """Published sessions of the village's county that have not started, in menu order."""
+async def menu(conn: Conn, village_code: str, county_code: str, today: date) -> list[asyncpg.Record]:
+    """Published sessions of the village's county (`county_code`, a parameter so that Citus sends the
+    statement to that county's shard) that have not started, in menu order."""
     return await conn.fetch(
         # The village's packages are gathered once per request (they are few), not once per session:
         # a sub-query per session scanned package_sessions and cost 20 ms of a 21 ms menu at county scale.
@@ -428,7 +430,7 @@ async def menu(conn: Conn, village_code: str, today: date) -> list[asyncpg.Recor
                        ELSE 'same_county' END AS nearness,
                   COALESCE(pk.names, '{}') AS package_names
            FROM target
-           JOIN sessions se ON se.county_code = target.county_code
+           JOIN sessions se ON se.county_code = $3
            JOIN courses c ON c.county_code = se.county_code AND c.id = se.course_id
            JOIN schools sc ON sc.county_code = se.county_code AND sc.id = se.school_id
            JOIN trades t ON t.code = c.trade_code
@@ -442,7 +444,7 @@ async def menu(conn: Conn, village_code: str, today: date) -> list[asyncpg.Recor
                     -- within a tier, the nearer venue first when both places have coordinates
                     (v.lat - target.lat) ^ 2 + ((v.lon - target.lon) * cos(radians(target.lat))) ^ 2 NULLS LAST,
                     se.starts_on, c.title, se.id""",
-        village_code, today,
+        village_code, today, county_code,
     )
 
 
@@ -477,9 +479,11 @@ async def upcoming_sessions(conn: Conn, counties: list[str] | None, after: date)
     )
 
 
-async def names(conn: Conn, school_ids: list[UUID], trade_codes: list[str]) -> tuple[list[asyncpg.Record],
-                                                                                     list[asyncpg.Record]]:
-    schools = await conn.fetch("SELECT id, name FROM schools WHERE id = ANY($1::uuid[])", school_ids)
+async def names(conn: Conn, school_ids: list[UUID], trade_codes: list[str],
+                counties: list[str] | None = None) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    schools = await conn.fetch(
+        """SELECT id, name FROM schools WHERE id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR county_code = ANY($2))
+             AND ($3::text IS NULL OR county_code = $3)""", school_ids, counties, one_county(counties))
     trades = await conn.fetch("SELECT code, name FROM trades WHERE code = ANY($1::text[])", trade_codes)
     return schools, trades
 

@@ -493,7 +493,7 @@ async def menu(conn: Conn, principal: Principal, village_code: str, today: date,
     village = await repo.region(conn, village_code)
     if village is None or village["level"] != "village" or not principal.sees_region(village_code):
         raise NotFound("村不存在或不在您的权限范围内")
-    rows = await repo.menu(conn, village_code, today)
+    rows = await repo.menu(conn, village_code, village["county_code"], today)
     figures = await _figures(conn, seats, rows, "session_id")
     items = [MenuItem(course_kind_label=COURSE_KIND_LABELS[r["course_kind"]], in_package=bool(r["package_names"]),
                       package_names=list(r["package_names"]),
@@ -525,9 +525,10 @@ async def upcoming_sessions(conn: Conn, counties: list[str] | None, after: date)
             for r in await repo.upcoming_sessions(conn, counties, after)]
 
 
-async def names(conn: Conn, school_ids: list[UUID], trade_codes: list[str]) -> tuple[dict[UUID, str], dict[str, str]]:
-    """Names of schools and trades, for labels in figures and reports."""
-    schools, trades = await repo.names(conn, school_ids, trade_codes)
+async def names(conn: Conn, school_ids: list[UUID], trade_codes: list[str], counties: list[str] | None = None
+                ) -> tuple[dict[UUID, str], dict[str, str]]:
+    """Names of schools (of `counties`; None: any) and trades, for labels in figures and reports."""
+    schools, trades = await repo.names(conn, school_ids, trade_codes, counties)
     return {r["id"]: r["name"] for r in schools}, {r["code"]: r["name"] for r in trades}
 
 

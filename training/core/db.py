@@ -9,7 +9,7 @@ import os
 import re
 import traceback
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,6 +226,68 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
+    @property
+    def statements(self) -> list[str]:
+        try:
+            return split_statements(self.sql)
+        except ValueError as exc:
+            raise MigrationError(f"{self.path.name}: {exc}") from exc
+
+
+# What may hide a semicolon: a comment, a quoted string or identifier, a dollar-quoted body.
+_SQL_TOKEN = re.compile(
+    r"""(?P<line>--[^\n]*)
+      | (?P<block>/\*)
+      | (?P<string>\b[Ee]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*")
+      | (?P<dollar>\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)
+      | (?P<end>;)
+      | (?P<atomic>\bBEGIN\s+ATOMIC\b)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_BLOCK_COMMENT_EDGE = re.compile(r"/\*|\*/")
+
+
+def split_statements(sql: str) -> list[str]:
+    """The statements of a migration file, one string each, empty ones (only comments) dropped.
+
+    They are sent one at a time because Citus refuses some DDL (ADD CONSTRAINT, multi-part ALTER TABLE)
+    that arrives in one query string with other statements. Semicolons inside comments, strings, quoted
+    identifiers and dollar-quoted bodies do not end a statement.
+    """
+    statements: list[str] = []
+    start = pos = 0
+    while (match := _SQL_TOKEN.search(sql, pos)) is not None:
+        pos = match.end()
+        kind = match.lastgroup
+        if kind == "end":
+            statements.append(sql[start:pos])
+            start = pos
+        elif kind == "block":  # block comments nest in PostgreSQL
+            depth = 1
+            while depth:
+                edge = _BLOCK_COMMENT_EDGE.search(sql, pos)
+                if edge is None:
+                    raise ValueError("a /* comment is never closed")
+                depth += 1 if edge.group(0) == "/*" else -1
+                pos = edge.end()
+        elif kind == "dollar":
+            close = sql.find(match.group(0), pos)
+            if close < 0:
+                raise ValueError(f"the dollar quote {match.group(0)} is never closed")
+            pos = close + len(match.group(0))
+        elif kind == "atomic":
+            raise ValueError("a BEGIN ATOMIC function body cannot be split into statements: "
+                             "write the body between $$ quotes")
+    statements.append(sql[start:])
+    return [s.strip() for s in statements if _has_code(s)]
+
+
+def _has_code(statement: str) -> bool:
+    """Whether a piece holds more than whitespace and comments."""
+    stripped = re.sub(r"--[^\n]*", "", statement)
+    stripped = re.sub(r"/\*.*?\*/", "", stripped, flags=re.DOTALL)
+    return bool(stripped.strip())
+
 
 def discover_migrations(directory: Path) -> list[Migration]:
     found: dict[int, Migration] = {}
@@ -272,7 +334,8 @@ async def migrate(conn: asyncpg.Connection, directory: Path) -> list[Migration]:
                 continue
             try:
                 async with conn.transaction():
-                    await conn.execute(m.sql)
+                    for statement in m.statements:
+                        await conn.execute(statement)
                     await conn.execute(
                         "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                         m.version, m.name, m.checksum,
@@ -291,3 +354,11 @@ async def set_local_work_mem(conn: asyncpg.Connection | asyncpg.pool.PoolConnect
     """Sort and hash memory for the rest of the current transaction (a report's distinct counts sort
     ~100,000 rows; the default 4 MB sends them to disk)."""
     await conn.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
+
+
+def one_county(counties: Sequence[str] | None) -> str | None:
+    """The county when a statement reaches exactly one, else None. Statements add it as its own parameter,
+    `($n::text IS NULL OR x.county_code = $n)`: Citus prunes that to one shard in every plan shape, which
+    it does not do for `county_code = ANY($1)` once a reference table is outer-joined (docs/scaling.md)."""
+    distinct = set(counties or ())
+    return distinct.pop() if len(distinct) == 1 else None

@@ -157,20 +157,23 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         county = user.county_code or "000000"
         async with pool.acquire() as conn:
             # The claim: a new key, an in-progress one abandoned for STALE_SECONDS, or an expired answer.
-            # The request hash is written once the body has passed through (NULL until then).
+            # The request hash is written once the body has passed through (NULL until then). Expired
+            # answers of the same county go on the way (one shard on Citus); the conflict branch compares
+            # with excluded.created_at (the default, now()) because Citus refuses now() there.
             claimed = await conn.fetchval(
                 """WITH expired AS (
-                       DELETE FROM idempotency_keys WHERE (county_code, user_id, key) IN (
-                           SELECT county_code, user_id, key FROM idempotency_keys
-                           WHERE created_at < now() - make_interval(hours => $5)
-                             AND (county_code, user_id, key) <> ($4, $1, $2)
-                           LIMIT $6 FOR UPDATE SKIP LOCKED))
+                       DELETE FROM idempotency_keys d USING (
+                           SELECT user_id, key FROM idempotency_keys
+                           WHERE county_code = $4 AND created_at < now() - make_interval(hours => $5)
+                             AND (user_id, key) <> ($1, $2)
+                           LIMIT $6 FOR UPDATE SKIP LOCKED) old
+                       WHERE d.county_code = $4 AND d.user_id = old.user_id AND d.key = old.key)
                    INSERT INTO idempotency_keys (county_code, user_id, key, request_hash) VALUES ($4, $1, $2, NULL)
                    ON CONFLICT (county_code, user_id, key) DO UPDATE SET request_hash = NULL,
-                       created_at = now(), status_code = NULL, headers = NULL, body = NULL
+                       created_at = excluded.created_at, status_code = NULL, headers = NULL, body = NULL
                    WHERE (idempotency_keys.status_code IS NULL
-                          AND idempotency_keys.created_at < now() - make_interval(secs => $3))
-                      OR idempotency_keys.created_at < now() - make_interval(hours => $5)
+                          AND excluded.created_at - idempotency_keys.created_at > make_interval(secs => $3))
+                      OR excluded.created_at - idempotency_keys.created_at > make_interval(hours => $5)
                    RETURNING true""",
                 user.id, key, STALE_SECONDS, county, ttl_hours, PRUNE_BATCH,
             )

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from training.core.db import one_county
 from training.core.rules import Rule
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -22,8 +23,9 @@ async def session_for_enrolment(conn: Conn, counties: list[str] | None, session_
                   e.name AS min_education_name
            FROM sessions se JOIN courses c ON c.county_code = se.county_code AND c.id = se.course_id
            LEFT JOIN education_levels e ON e.code = c.min_education
-           WHERE se.id = $2 AND ($1::text[] IS NULL OR se.county_code = ANY($1))""",
-        counties, session_id,
+           WHERE se.id = $2 AND ($1::text[] IS NULL OR se.county_code = ANY($1))
+             AND ($3::text IS NULL OR se.county_code = $3)""",
+        counties, session_id, one_county(counties),
     )
 
 
@@ -93,23 +95,26 @@ ENROLMENTS = """
     WITH picked AS (
         SELECT en.county_code, en.id, en.session_id FROM enrolments en
         WHERE ($1::text[] IS NULL OR en.county_code = ANY($1)) AND ($2::uuid IS NULL OR en.id = $2)
-          AND ($3::uuid IS NULL OR en.session_id = $3) AND ($4::uuid IS NULL OR en.person_id = $4)),
+          AND ($3::uuid IS NULL OR en.session_id = $3) AND ($4::uuid IS NULL OR en.person_id = $4)
+          AND ($8::text IS NULL OR en.county_code = $8)),
     picked_sessions AS (SELECT DISTINCT county_code, session_id FROM picked),
     queue AS (
         SELECT w.county_code, w.id,
                row_number() OVER (PARTITION BY w.county_code, w.session_id ORDER BY w.waitlist_seq) AS position
         FROM picked_sessions ps
         JOIN enrolments w ON w.county_code = ps.county_code AND w.session_id = ps.session_id
-        WHERE w.status = 'waitlisted'),
+        WHERE w.status = 'waitlisted' AND ($8::text IS NULL OR w.county_code = $8)),
     days AS (
         SELECT ps.county_code, ps.session_id, count(DISTINCT a.day) AS recorded
         FROM picked_sessions ps
         JOIN enrolments o ON o.county_code = ps.county_code AND o.session_id = ps.session_id
         JOIN attendance a ON a.county_code = o.county_code AND a.enrolment_id = o.id
+        WHERE $8::text IS NULL OR o.county_code = $8
         GROUP BY ps.county_code, ps.session_id),
     attended AS (
         SELECT a.county_code, a.enrolment_id, count(*) FILTER (WHERE a.present) AS present
         FROM picked JOIN attendance a ON a.county_code = picked.county_code AND a.enrolment_id = picked.id
+        WHERE $8::text IS NULL OR a.county_code = $8
         GROUP BY a.county_code, a.enrolment_id)
     SELECT en.id, en.county_code, en.session_id, c.title AS course_title, c.trade_code, t.name AS trade_name,
            en.school_id, en.starts_on, en.ends_on, en.person_id, p.name AS person_name, p.id_masked AS id_number,
@@ -127,7 +132,7 @@ ENROLMENTS = """
     LEFT JOIN queue q ON q.county_code = en.county_code AND q.id = en.id
     LEFT JOIN attended att ON att.county_code = en.county_code AND att.enrolment_id = en.id
     LEFT JOIN days d ON d.county_code = en.county_code AND d.session_id = en.session_id
-    WHERE $7::text[] IS NULL OR h.village_code LIKE ANY($7)
+    WHERE ($7::text[] IS NULL OR h.village_code LIKE ANY($7)) AND ($8::text IS NULL OR en.county_code = $8)
     ORDER BY en.status = 'waitlisted', en.waitlist_seq, en.created_at, en.id
     LIMIT $5 OFFSET $6"""
 
@@ -138,7 +143,7 @@ async def enrolments(conn: Conn, counties: list[str] | None, *, enrolment_id: UU
     """Enrolments by id, session or person, of people in `village_patterns` (LIKE; None: anywhere); a
     page of them when `limit` is given (rows carry the total)."""
     return await conn.fetch(ENROLMENTS, counties, enrolment_id, session_id, person_id, limit, offset,
-                            village_patterns)
+                            village_patterns, one_county(counties))
 
 
 async def recommended(conn: Conn, county_code: str, recommendation_id: UUID, person_id: UUID,
@@ -163,8 +168,10 @@ async def status_counts(conn: Conn, sessions: Sequence[tuple[str, UUID]]) -> lis
            LEFT JOIN LATERAL (SELECT e.status, count(*)::integer AS n FROM enrolments e
                               WHERE e.county_code = se.county_code AND e.session_id = se.id
                               GROUP BY e.status) en ON true
+           WHERE $3::text IS NULL OR se.county_code = $3
            GROUP BY se.county_code, se.id""",
         [county for county, _ in sessions], [session_id for _, session_id in sessions],
+        one_county([county for county, _ in sessions]),
     )
 
 
@@ -233,7 +240,7 @@ async def record_attendance(conn: Conn, county_code: str, session_id: UUID, day:
            SELECT en.county_code, en.id, $3, en.id = ANY($4::uuid[]), $5 FROM enrolments en
            WHERE en.county_code = $1 AND en.session_id = $2 AND en.status IN ('enrolled', 'completed')
            ON CONFLICT (county_code, enrolment_id, day) DO UPDATE
-               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = now()
+               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at
            RETURNING present""",
         county_code, session_id, day, present, recorded_by,
     )
@@ -295,7 +302,7 @@ async def record_marks(conn: Conn, county_code: str, marks: Sequence[tuple[UUID,
         """INSERT INTO attendance (county_code, enrolment_id, day, present, recorded_by)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (county_code, enrolment_id, day) DO UPDATE
-               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = now()""",
+               SET present = EXCLUDED.present, recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at""",
         [(county_code, enrolment_id, day, present, recorded_by) for enrolment_id, day, present in marks],
     )
 

@@ -95,7 +95,7 @@ _UPSERT_HOUSEHOLDS = f"""
         SELECT county_code, village_code, household_no, {", ".join(_HOUSEHOLD_FIELDS)}, $1 FROM ledger_households
         ON CONFLICT (county_code, village_code, household_no) DO UPDATE
             SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _HOUSEHOLD_FIELDS)},
-                version = h.version + 1, updated_at = now()
+                version = h.version + 1, updated_at = EXCLUDED.updated_at
             WHERE ({", ".join(f"h.{c}" for c in _HOUSEHOLD_FIELDS)})
                   IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _HOUSEHOLD_FIELDS)})
         RETURNING h.county_code, h.id, (xmax = 0) AS created
@@ -122,7 +122,7 @@ _UPSERT_PEOPLE = f"""
         ON CONFLICT (county_code, id_hash) DO UPDATE
             SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _PERSON_FIELDS)},
                 phone_enc = EXCLUDED.phone_enc, phone_masked = EXCLUDED.phone_masked,
-                version = p.version + 1, updated_at = now()
+                version = p.version + 1, updated_at = EXCLUDED.updated_at
             WHERE ({", ".join(f"p.{c}" for c in _PERSON_FIELDS)})
                   IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _PERSON_FIELDS)})
         RETURNING p.county_code, p.id, (xmax = 0) AS created

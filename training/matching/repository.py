@@ -49,9 +49,10 @@ async def lock_activations(conn: Conn) -> None:
 
 async def activate(conn: Conn, county_code: str, version: str, by: UUID | None) -> None:
     await conn.execute(
+        # excluded.activated_at is the column default, now(): Citus refuses now() itself in DO UPDATE.
         """INSERT INTO active_models (county_code, version, activated_by) VALUES ($1, $2, $3)
-           ON CONFLICT (county_code) DO UPDATE
-               SET version = excluded.version, activated_at = now(), activated_by = excluded.activated_by""",
+           ON CONFLICT (county_code) DO UPDATE SET version = excluded.version,
+               activated_at = excluded.activated_at, activated_by = excluded.activated_by""",
         county_code, version, by)
 
 

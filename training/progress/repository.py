@@ -20,7 +20,7 @@ async def upsert_quota(conn: Conn, county_code: str, unit: str, values: dict[str
                target_person_times = excluded.target_person_times, target_persons = excluded.target_persons,
                target_households = excluded.target_households,
                target_lianghousheng = excluded.target_lianghousheng, updated_by = excluded.updated_by,
-               updated_at = now()
+               updated_at = excluded.updated_at
            RETURNING county_code, year, region_code, school_id, target_person_times, target_persons,
                      target_households, target_lianghousheng""",
         county_code, values["year"], unit, values["region_code"], values["school_id"], values["target_person_times"],

@@ -283,7 +283,7 @@ async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tu
                                                            and k.endswith("000") and not k.endswith("000000")
                                                            and len(reach.region) <= 6})
     school_ids = [UUID(s) for s in counts.by["school"]]
-    school_names, trade_names = await catalogue.names(conn, school_ids, list(counts.by["trade"]))
+    school_names, trade_names = await catalogue.names(conn, school_ids, list(counts.by["trade"]), reach.counties)
     place_names = await regions.names(conn, villages + townships)
     empty = TrainingCounts()
 

@@ -15,6 +15,7 @@ import asyncpg
 from training.auth.policy import Scope
 from training.core import like
 from training.core.crypto import lookup_candidates
+from training.core.db import one_county
 from training.core.rules import Rule
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -34,7 +35,8 @@ def _in_scope(people_param: int, *, per_person: bool) -> str:
                              AND m.id = ANY(${people_param}::uuid[]))""")
     return f"""($1::text[] IS NULL OR h.county_code = ANY($1))
                AND ($2::text[] IS NULL OR h.village_code LIKE ANY($2))
-               AND (${people_param}::uuid[] IS NULL OR {readable})"""
+               AND (${people_param}::uuid[] IS NULL OR {readable})
+               AND (${people_param + 1}::text IS NULL OR h.county_code = ${people_param + 1})"""
 
 
 _PERSON_SELECT = """
@@ -86,7 +88,7 @@ async def people(conn: Conn, scope: Scope, rule: Rule, *, person_ids: list[UUID]
                         (p.relation = '户主') DESC, p.birth_date, p.id
                LIMIT $14 OFFSET $15""",
         *_params(scope, rule), person_ids, household_ids, village_code, lianghousheng, like.contains(q), limit, offset,
-        scope.person_ids,
+        scope.person_ids, one_county(scope.counties),
     )
 
 
@@ -100,7 +102,7 @@ async def households(conn: Conn, scope: Scope, *, household_ids: list[UUID] | No
                AND ($5::text IS NULL OR h.poverty_status = $5)
              ORDER BY h.village_code, h.household_no NULLS LAST, h.created_at, h.id LIMIT $6 OFFSET $7""",
         scope.counties, scope.village_patterns, household_ids, village_code, poverty_status, limit, offset,
-        scope.person_ids,
+        scope.person_ids, one_county(scope.counties),
     )
 
 
@@ -152,7 +154,7 @@ async def possible_duplicates(conn: Conn, scope: Scope, limit: int) -> list[asyn
             GROUP BY p.county_code, p.name, p.birth_date, h.village_code
             HAVING count(*) > 1
             ORDER BY h.village_code, p.name LIMIT $3""",
-        scope.counties, scope.village_patterns, limit, scope.person_ids,
+        scope.counties, scope.village_patterns, limit, scope.person_ids, one_county(scope.counties),
     )
 
 
