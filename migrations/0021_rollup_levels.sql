@@ -29,6 +29,14 @@
 -- ON CONFLICT); the new tables are tenant tables, distributed by distribute_tenant_table() of 0020 (a
 -- no-op without the citus extension).
 
+-- On Citus: DDL and multi-shard writes in one transaction, one connection per worker (as 0020).
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    END IF;
+END $$;
+
 ALTER TABLE enrolment_rollup DROP CONSTRAINT enrolment_rollup_pkey;
 ALTER TABLE enrolment_rollup ADD CONSTRAINT enrolment_rollup_pkey
     PRIMARY KEY (county_code, year, month, session_id, village_code, lianghousheng, school_id, trade_code, ends_on);
@@ -298,22 +306,17 @@ BEGIN
     RETURN n;
 END $$;
 
--- Built from the buckets (which hold every change, folded or not); the log starts empty.
+-- Built from the buckets (which hold every change, folded or not): the log is replaced by one row per
+-- bucket and folded.
 DELETE FROM enrolment_rollup_log;
 
-INSERT INTO enrolment_counts
-SELECT r.county_code, r.year, p.period, k.what, k.key,
-       sum(r.enrolled_now), sum(r.waitlisted_now), sum(r.dropped), sum(r.completed), sum(r.passed),
-       sum(r.certified), sum(r.employed),
-       coalesce(sum(r.enrolled_now) FILTER (WHERE r.lianghousheng), 0),
-       coalesce(sum(r.completed) FILTER (WHERE r.lianghousheng), 0)
-FROM enrolment_rollup r
-CROSS JOIN LATERAL unnest(progress_periods(r.month)) AS p(period)
-CROSS JOIN LATERAL enrolment_count_keys(r.county_code, r.village_code, r.trade_code, r.school_id) k
-GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO enrolment_rollup_log (county_code, year, month, session_id, village_code, lianghousheng, school_id,
+                                  trade_code, ends_on, enrolled_now, waitlisted_now, dropped, completed, passed,
+                                  certified, employed)
+SELECT county_code, year, month, session_id, village_code, lianghousheng, school_id, trade_code, ends_on,
+       enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed
+FROM enrolment_rollup;
 
-INSERT INTO enrolment_counts_by_end
-SELECT county_code, extract(year FROM ends_on)::smallint, sum(enrolled_now), sum(completed), sum(dropped)
-FROM enrolment_rollup GROUP BY 1, 2;
+SELECT enrolment_rollup_fold();
 
 DROP TABLE enrolment_rollup_coarse;
