@@ -52,6 +52,7 @@ from training.core.crypto import Vault  # noqa: E402
 from training.enrolment import repository as enrolment_repo  # noqa: E402
 from training.enrolment import service as enrolment  # noqa: E402
 from training.progress import service as progress  # noqa: E402
+from training.registry import repository as registry_repo  # noqa: E402
 from training.registry import service as registry  # noqa: E402
 from training.simulate import service as simulation  # noqa: E402
 
@@ -146,11 +147,14 @@ INSERT INTO enrolment_rollup
 SELECT $2, year, month, session_id, $2 || substr(village_code, 7), lianghousheng, school_id, trade_code, ends_on,
        enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed
 FROM enrolment_rollup WHERE county_code = $1;
-INSERT INTO enrolment_rollup_coarse
-SELECT $2, year, month, dimension, CASE WHEN dimension = 'village' THEN $2 || substr(key, 7) ELSE key END,
+INSERT INTO enrolment_counts
+SELECT $2, year, period, what, CASE WHEN what = 'county' THEN $2 WHEN what IN ('township', 'village')
+                                    THEN $2 || substr(key, 7) ELSE key END,
        enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed, lianghousheng_enrolled,
        lianghousheng_completed
-FROM enrolment_rollup_coarse WHERE county_code = $1;
+FROM enrolment_counts WHERE county_code = $1;
+INSERT INTO enrolment_counts_by_end SELECT $2, ends_year, enrolled_now, completed, dropped
+FROM enrolment_counts_by_end WHERE county_code = $1;
 INSERT INTO distinct_counts
 SELECT $2, year, period, what, CASE WHEN what = 'persons:county' THEN $2
                                     WHEN what IN ('persons:trade', 'persons:school') THEN key
@@ -173,13 +177,17 @@ async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> dict[str, floa
 
 
 async def raw_rollups(conn: Any, counties: list[str] | None, year: int) -> None:
-    """The raw queries on the rollups: enrolment counts by every dimension, distinct people by period and
-    group, covered and two-skill households by village."""
-    await enrolment_repo.rollup_by(conn, counties, year, (1, 12), "", None)
+    """The raw queries on the rollups that the service makes: enrolment counts of the year by every group
+    and of each month for the counties, distinct people by period and group, covered and two-skill
+    households by village, target households by village, places by the year sessions end."""
+    months = [f"M{m}" for m in range(1, 13)]
+    await enrolment_repo.counts_by(conn, counties, year, ["Y"], months)
     await enrolment_repo.distinct_counts(conn, counties, year, ["Y"], list(enrolment.PERSONS.values()), "",
                                          [f"M{m}" for m in range(1, 13)])
     await enrolment_repo.distinct_counts(conn, counties, year, ["Y"], ["covered"], "")
     await enrolment_repo.distinct_counts(conn, counties, 0, ["ever"], ["two_skills"], "")
+    await registry_repo.target_household_counts(conn, counties, "")
+    await enrolment_repo.by_end(conn, counties, year)
 
 
 async def measure(conn: Any, counties: list[str] | None, name: str, runs: int) -> dict[str, Any]:
@@ -205,6 +213,15 @@ async def measure(conn: Any, counties: list[str] | None, name: str, runs: int) -
         "households_covered": figures.households_covered,
         "households_covered_two_skills": figures.households_covered_two_skills,
         "villages": len(figures.by.village),
+        # what one request reads of the rollups: enrolment counts, distinct counts, households by village
+        "rows_read": sum([len(await enrolment_repo.counts_by(conn, counties, year, ["Y"],
+                                                             [f"M{m}" for m in range(1, 13)])),
+                          len(await enrolment_repo.distinct_counts(conn, counties, year, ["Y"],
+                                                                   list(enrolment.PERSONS.values()), "",
+                                                                   [f"M{m}" for m in range(1, 13)])),
+                          len(await enrolment_repo.distinct_counts(conn, counties, year, ["Y"], ["covered"], "")),
+                          len(await enrolment_repo.distinct_counts(conn, counties, 0, ["ever"], ["two_skills"], "")),
+                          len(await registry_repo.target_household_counts(conn, counties, ""))]),
         "rollup_rows": await conn.fetchval("SELECT count(*) FROM enrolment_rollup WHERE $1::text[] IS NULL "
                                            "OR county_code = ANY($1)", counties),
         "distinct_count_rows": await conn.fetchval("SELECT count(*) FROM distinct_counts WHERE $1::text[] IS NULL "

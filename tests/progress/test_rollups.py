@@ -16,6 +16,7 @@ from tests.conftest import Api
 from tests.enrolment.test_enrolment import enrol
 from tests.enrolment.test_transitions import newcomers
 from tests.helpers import published_session, today
+from tests.progress.county import build
 from tests.registry.test_households import create, id_number, member, years_ago
 from tests.seed import COUNTY_A, KEY_VILLAGE_2, OTHER_TOWNSHIP_VILLAGE
 from training.enrolment import service as enrolment
@@ -155,3 +156,26 @@ async def test_a_rolled_back_change_moves_no_count(api: Api, conn: asyncpg.Conne
     assert refused.status_code == 409, refused.text
     assert await conn.fetch("SELECT * FROM enrolment_rollup ORDER BY 1, 2, 3, 4, 5, 6") == before
     await assert_reconciled(conn)
+
+
+async def test_one_statement_changing_several_enrolments_of_a_session(api: Api, conn: asyncpg.Connection) -> None:
+    """A clerk's correction in SQL moves a session's last day for everyone signed up, and drops everyone
+    still in a session whose sign-ups ended on different days: each statement changes several rows that
+    are counted under one session (it used to fail with "ON CONFLICT DO UPDATE command cannot affect row
+    a second time"), and the counts still equal a recount."""
+    county = await build(api, conn)
+    s1, s3 = uuid.UUID(county.sessions["S1"]["id"]), uuid.UUID(county.sessions["S3"]["id"])
+    moved = await conn.execute("UPDATE enrolments SET ends_on = ends_on + 1 WHERE session_id = $1", s1)
+    assert moved == "UPDATE 3"
+    await assert_reconciled(conn, "after moving S1's last day")
+    await conn.execute("UPDATE enrolments SET ends_on = ends_on + 2 WHERE id = $1",
+                       uuid.UUID(county.enrolments["p5@S3"]))
+    dropped = await conn.execute(
+        "UPDATE enrolments SET status = 'dropped', waitlist_seq = NULL, reason = '停班' "
+        "WHERE session_id = $1 AND status IN ('enrolled', 'waitlisted')", s3)
+    assert dropped == "UPDATE 2"
+    await assert_reconciled(conn, "after dropping S3's sign-ups")
+    await enrolment.fold_rollups(conn)
+    await assert_reconciled(conn, "after a fold")
+    p = (await api.get("/api/progress", "official_a", params={"region_code": COUNTY_A, "year": today().year})).json()
+    assert (p["enrolled_now"], p["waitlisted_now"]) == (1, 0)  # p4 in S1; S3's two dropped

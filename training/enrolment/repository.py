@@ -342,50 +342,51 @@ ROLLUP_BY = """
     GROUP BY GROUPING SETS ((), (r.month), (left(r.village_code, 9)), (r.village_code), (r.trade_code), (r.school_id))"""
 
 
-# Whole counties (or a province): the coarse rollups plus the changes not yet folded into them.
-COARSE_BY = """
-    WITH r AS MATERIALIZED (
-        SELECT c.dimension, c.key, c.month, c.enrolled_now, c.waitlisted_now, c.completed, c.passed, c.certified,
+# Whole counties (or a province): the counts by period and group (migration 0021) plus the changes not yet
+# folded into them. `periods` of every group, and the county totals of `months` (the months of the
+# span, by month). A county's year is ~110 rows, whatever its people.
+COUNTS_BY = """
+    SELECT r.what, CASE WHEN r.what = 'county' THEN '' ELSE r.key END AS key, r.period,
+           sum(r.enrolled_now)::integer AS enrolled_now, sum(r.waitlisted_now)::integer AS waitlisted_now,
+           sum(r.completed)::integer AS completed, sum(r.passed)::integer AS passed,
+           sum(r.certified)::integer AS certified, sum(r.employed)::integer AS employed,
+           sum(r.dropped)::integer AS dropped, sum(r.lianghousheng_enrolled)::integer AS lianghousheng_enrolled,
+           sum(r.lianghousheng_completed)::integer AS lianghousheng_completed
+    FROM (
+        SELECT c.what, c.key, c.period, c.enrolled_now, c.waitlisted_now, c.completed, c.passed, c.certified,
                c.employed, c.dropped, c.lianghousheng_enrolled, c.lianghousheng_completed
-        FROM enrolment_rollup_coarse c
-        WHERE ($1::text[] IS NULL OR c.county_code = ANY($1)) AND c.year = $2 AND c.month BETWEEN $3 AND $4
+        FROM enrolment_counts c
+        WHERE ($1::text[] IS NULL OR c.county_code = ANY($1)) AND c.year = $2
+          AND (c.period = ANY($3::text[]) OR (c.what = 'county' AND c.period = ANY($4::text[])))
         UNION ALL
-        SELECT x.dimension, x.key, l.month, l.enrolled_now, l.waitlisted_now, l.completed, l.passed, l.certified,
+        SELECT k.what, k.key, p.period, l.enrolled_now, l.waitlisted_now, l.completed, l.passed, l.certified,
                l.employed, l.dropped, CASE WHEN l.lianghousheng THEN l.enrolled_now ELSE 0 END,
                CASE WHEN l.lianghousheng THEN l.completed ELSE 0 END
         FROM enrolment_rollup_log l
-        CROSS JOIN LATERAL (VALUES ('village', l.village_code), ('trade', l.trade_code),
-                                   ('school', l.school_id::text)) AS x(dimension, key)
-        WHERE ($1::text[] IS NULL OR l.county_code = ANY($1)) AND l.year = $2 AND l.month BETWEEN $3 AND $4),
-    g AS (
-        SELECT CASE WHEN r.dimension <> 'village' THEN r.dimension
-                    WHEN grouping(r.month) = 0 THEN 'month' WHEN grouping(left(r.key, 9)) = 0 THEN 'township'
-                    WHEN grouping(r.key) = 0 THEN 'village' ELSE 'total' END AS dimension,
-               CASE WHEN r.dimension <> 'village' THEN r.key
-                    ELSE coalesce(r.month::text, left(r.key, 9) || '000', r.key) END AS key,
-               sum(r.enrolled_now)::integer AS enrolled_now, sum(r.waitlisted_now)::integer AS waitlisted_now,
-               sum(r.completed)::integer AS completed, sum(r.passed)::integer AS passed,
-               sum(r.certified)::integer AS certified, sum(r.employed)::integer AS employed,
-               sum(r.dropped)::integer AS dropped, sum(r.lianghousheng_enrolled)::integer AS lianghousheng_enrolled,
-               sum(r.lianghousheng_completed)::integer AS lianghousheng_completed
-        FROM r
-        GROUP BY GROUPING SETS ((r.dimension), (r.dimension, r.month), (r.dimension, left(r.key, 9)),
-                                (r.dimension, r.key)))
-    SELECT * FROM g
-    WHERE NOT (dimension IN ('trade', 'school') AND key IS NULL)  -- only their by-key set is wanted"""
+        CROSS JOIN LATERAL unnest(progress_periods(l.month)) AS p(period)
+        CROSS JOIN LATERAL enrolment_count_keys(l.county_code, l.village_code, l.trade_code, l.school_id) k
+        WHERE ($1::text[] IS NULL OR l.county_code = ANY($1)) AND l.year = $2
+          AND (p.period = ANY($3::text[]) OR (k.what = 'county' AND p.period = ANY($4::text[])))) r
+    GROUP BY 1, 2, 3"""
 
 
 async def fold_rollups(conn: Conn) -> int:
-    """Fold the logged changes into the coarse rollups (-1 when another session is folding)."""
+    """Fold the logged changes into enrolment_counts (-1 when another session is folding)."""
     folded: int = await conn.fetchval("SELECT enrolment_rollup_fold()")
     return folded
 
 
 async def rollup_by(conn: Conn, counties: list[str] | None, year: int, months: tuple[int, int], region: str,
                     school_id: UUID | None) -> list[asyncpg.Record]:
-    if region == "" and school_id is None:
-        return await conn.fetch(COARSE_BY, counties, year, months[0], months[1])
+    """Within a region or of one school: every group summed from the buckets (a county's at most)."""
     return await conn.fetch(ROLLUP_BY, counties, year, months[0], months[1], region, school_id)
+
+
+async def counts_by(conn: Conn, counties: list[str] | None, year: int, periods: list[str],
+                    months: list[str]) -> list[asyncpg.Record]:
+    """Whole counties: (what, key, period) rows of `periods` for every group and of `months` for the
+    county totals; key '' for the county (a province's counties add up in the query)."""
+    return await conn.fetch(COUNTS_BY, counties, year, periods, months)
 
 
 PEOPLE_BY = """
@@ -467,7 +468,7 @@ RAW_COUNTS = """
                AS year,
            extract(month FROM CASE WHEN en.status = 'completed' THEN en.completed_on ELSE en.starts_on END)::smallint
                AS month,
-           en.session_id, en.village_code, en.lianghousheng,
+           en.session_id, en.village_code, en.lianghousheng, en.school_id, en.trade_code, en.ends_on,
            count(*) FILTER (WHERE en.status = 'enrolled')::integer AS enrolled_now,
            count(*) FILTER (WHERE en.status = 'waitlisted')::integer AS waitlisted_now,
            count(*) FILTER (WHERE en.status = 'dropped')::integer AS dropped,
@@ -479,7 +480,7 @@ RAW_COUNTS = """
            ))::integer AS employed
     FROM enrolments en
     WHERE en.county_code = $1 AND en.status IN ('enrolled', 'waitlisted', 'dropped', 'completed')
-    GROUP BY 1, 2, 3, 4, 5, 6"""
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
 
 
 async def raw_counts(conn: Conn, county_code: str) -> list[asyncpg.Record]:
@@ -488,8 +489,8 @@ async def raw_counts(conn: Conn, county_code: str) -> list[asyncpg.Record]:
 
 async def rollup_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT county_code, year, month, session_id, village_code, lianghousheng, enrolled_now, waitlisted_now,
-                  dropped, completed, passed, certified, employed
+        """SELECT county_code, year, month, session_id, village_code, lianghousheng, school_id, trade_code, ends_on,
+                  enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed
            FROM enrolment_rollup WHERE county_code = $1
              AND (enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed)
                  <> (0, 0, 0, 0, 0, 0, 0)""",
@@ -516,47 +517,75 @@ async def completion_people_rows(conn: Conn, county_code: str) -> list[asyncpg.R
     )
 
 
-async def coarse_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
-    """The coarse rollups with the unfolded log added, by year, month, dimension and key (non-zero rows)."""
+COUNT_COLUMNS = ("enrolled_now, waitlisted_now, dropped, completed, passed, certified, employed, "
+                 "lianghousheng_enrolled, lianghousheng_completed")
+
+
+async def counts_rows(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """enrolment_counts with the unfolded log added, by year, period, what and key (non-zero rows)."""
     return await conn.fetch(
-        """SELECT year, month, dimension, key, sum(enrolled_now)::integer, sum(waitlisted_now)::integer,
-                  sum(dropped)::integer, sum(completed)::integer, sum(passed)::integer, sum(certified)::integer,
-                  sum(employed)::integer, sum(lh_enrolled)::integer, sum(lh_completed)::integer
-           FROM (SELECT year, month, dimension, key, enrolled_now, waitlisted_now, dropped, completed, passed,
-                        certified, employed, lianghousheng_enrolled AS lh_enrolled,
-                        lianghousheng_completed AS lh_completed
-                 FROM enrolment_rollup_coarse WHERE county_code = $1
-                 UNION ALL
-                 SELECT l.year, l.month, x.dimension, x.key, l.enrolled_now, l.waitlisted_now, l.dropped, l.completed,
-                        l.passed, l.certified, l.employed, CASE WHEN l.lianghousheng THEN l.enrolled_now ELSE 0 END,
-                        CASE WHEN l.lianghousheng THEN l.completed ELSE 0 END
-                 FROM enrolment_rollup_log l
-                 CROSS JOIN LATERAL (VALUES ('village', l.village_code), ('trade', l.trade_code),
-                                            ('school', l.school_id::text)) AS x(dimension, key)
-                 WHERE l.county_code = $1) r
-           GROUP BY 1, 2, 3, 4
-           HAVING (sum(enrolled_now), sum(waitlisted_now), sum(dropped), sum(completed), sum(passed),
-                   sum(certified), sum(employed)) <> (0, 0, 0, 0, 0, 0, 0)""",
+        f"""SELECT year, period, what, key, {", ".join(f"sum({c})::integer" for c in COUNT_COLUMNS.split(", "))}
+            FROM (SELECT year, period, what, key, {COUNT_COLUMNS} FROM enrolment_counts WHERE county_code = $1
+                  UNION ALL
+                  SELECT l.year, p.period, k.what, k.key, l.enrolled_now, l.waitlisted_now, l.dropped, l.completed,
+                         l.passed, l.certified, l.employed, CASE WHEN l.lianghousheng THEN l.enrolled_now ELSE 0 END,
+                         CASE WHEN l.lianghousheng THEN l.completed ELSE 0 END
+                  FROM enrolment_rollup_log l
+                  CROSS JOIN LATERAL unnest(progress_periods(l.month)) AS p(period)
+                  CROSS JOIN LATERAL enrolment_count_keys(l.county_code, l.village_code, l.trade_code, l.school_id) k
+                  WHERE l.county_code = $1) r
+            GROUP BY 1, 2, 3, 4
+            HAVING (sum(enrolled_now), sum(waitlisted_now), sum(dropped), sum(completed), sum(passed),
+                    sum(certified), sum(employed)) <> (0, 0, 0, 0, 0, 0, 0)""",
         county_code,
     )
 
 
-async def raw_coarse(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+async def raw_enrolment_counts(conn: Conn, county_code: str) -> list[asyncpg.Record]:
     """The same, counted from the enrolment and employment rows."""
     return await conn.fetch(
-        f"""SELECT f.year, f.month, x.dimension, x.key, sum(f.enrolled_now)::integer, sum(f.waitlisted_now)::integer,
+        f"""SELECT f.year, p.period, k.what, k.key, sum(f.enrolled_now)::integer, sum(f.waitlisted_now)::integer,
                    sum(f.dropped)::integer, sum(f.completed)::integer, sum(f.passed)::integer,
                    sum(f.certified)::integer, sum(f.employed)::integer,
                    sum(CASE WHEN f.lianghousheng THEN f.enrolled_now ELSE 0 END)::integer,
                    sum(CASE WHEN f.lianghousheng THEN f.completed ELSE 0 END)::integer
-            FROM ({RAW_COUNTS.replace("en.session_id, en.village_code, en.lianghousheng,",
-                                      "en.session_id, en.village_code, en.lianghousheng, en.trade_code, en.school_id,")
-                   .replace("GROUP BY 1, 2, 3, 4, 5, 6", "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8")}) f
-            CROSS JOIN LATERAL (VALUES ('village', f.village_code), ('trade', f.trade_code),
-                                       ('school', f.school_id::text)) AS x(dimension, key)
+            FROM ({RAW_COUNTS}) f
+            CROSS JOIN LATERAL unnest(progress_periods(f.month)) AS p(period)
+            CROSS JOIN LATERAL enrolment_count_keys(f.county_code, f.village_code, f.trade_code, f.school_id) k
             GROUP BY 1, 2, 3, 4
             HAVING (sum(f.enrolled_now), sum(f.waitlisted_now), sum(f.dropped), sum(f.completed), sum(f.passed),
                     sum(f.certified), sum(f.employed)) <> (0, 0, 0, 0, 0, 0, 0)""",
+        county_code,
+    )
+
+
+BY_END = """
+    SELECT county_code, ends_year, sum(enrolled_now)::integer AS enrolled_now, sum(completed)::integer AS completed,
+           sum(dropped)::integer AS dropped
+    FROM (SELECT county_code, ends_year, enrolled_now, completed, dropped FROM enrolment_counts_by_end
+          WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND ends_year <= $2
+          UNION ALL
+          SELECT county_code, extract(year FROM ends_on)::smallint, enrolled_now, completed, dropped
+          FROM enrolment_rollup_log
+          WHERE ($1::text[] IS NULL OR county_code = ANY($1)) AND ends_on < make_date($2 + 1, 1, 1)) r
+    GROUP BY 1, 2
+    HAVING (sum(enrolled_now), sum(completed), sum(dropped)) <> (0, 0, 0)"""
+
+
+async def by_end(conn: Conn, counties: list[str] | None, up_to_year: int) -> list[asyncpg.Record]:
+    """Whole counties: places by county and the year their session ends, up to a year (folded + unfolded)."""
+    return await conn.fetch(BY_END, counties, up_to_year)
+
+
+async def raw_by_end(conn: Conn, county_code: str) -> list[asyncpg.Record]:
+    """enrolment_counts_by_end of a county counted from the enrolment rows."""
+    return await conn.fetch(
+        """SELECT county_code, extract(year FROM ends_on)::smallint AS ends_year,
+                  count(*) FILTER (WHERE status = 'enrolled')::integer AS enrolled_now,
+                  count(*) FILTER (WHERE status = 'completed')::integer AS completed,
+                  count(*) FILTER (WHERE status = 'dropped')::integer AS dropped
+           FROM enrolments WHERE county_code = $1 AND status IN ('enrolled', 'completed', 'dropped')
+           GROUP BY 1, 2""",
         county_code,
     )
 

@@ -419,14 +419,32 @@ async def training_counts(conn: Conn, counties: list[str] | None, year: int, mon
             return out.total
         return out.by[dimension].setdefault(str(key), TrainingCounts())
 
-    for row in await repo.rollup_by(conn, counties, year, months, region, school_id):
-        counts = slot(row["dimension"], row["key"])
-        for field in ("enrolled_now", "waitlisted_now", "completed", "passed", "certified", "employed", "dropped",
-                      "lianghousheng_enrolled", "lianghousheng_completed"):
-            setattr(counts, field, row[field] or 0)
+    fields = ("enrolled_now", "waitlisted_now", "completed", "passed", "certified", "employed", "dropped",
+              "lianghousheng_enrolled", "lianghousheng_completed")
+    period = period_of(months)
+    if whole:
+        # Read, not summed from villages: the year's (quarter's, month's) row of every group, and the
+        # county totals of each month; a span that is no such period adds up its months.
+        month_periods = {f"M{m}": str(m) for m in range(months[0], months[1] + 1)}
+        periods = [period] if period is not None else list(month_periods)
+        dimension_of = {"county": "total", "township": "township", "village": "village", "trade": "trade",
+                        "school": "school"}
+        for row in await repo.counts_by(conn, counties, year, periods, list(month_periods)):
+            targets = []
+            if row["period"] in periods:
+                targets.append(slot(dimension_of[row["what"]], row["key"]))
+            if row["what"] == "county" and row["period"] in month_periods:
+                targets.append(slot("month", month_periods[row["period"]]))
+            for counts in targets:
+                for field in fields:
+                    setattr(counts, field, getattr(counts, field) + row[field])
+    else:
+        for row in await repo.rollup_by(conn, counties, year, months, region, school_id):
+            counts = slot(row["dimension"], row["key"])
+            for field in fields:
+                setattr(counts, field, row[field] or 0)
     if not persons:
         return out
-    period = period_of(months)
     if whole and period is not None:
         months_of = {f"M{m}": str(m) for m in range(months[0], months[1] + 1)}
         dimension_of = {what: d for d, what in PERSONS.items()}
@@ -477,9 +495,23 @@ async def open_places(conn: Conn, counties: list[str] | None, region: str, schoo
                       ends_from: date, ends_by: date) -> list[OpenPlaces]:
     """Per county: places still in progress in sessions ending in [ends_from, ends_by], and the county's
     past completed and dropped places (sessions ended before ends_from), for a year-end forecast."""
-    history = {r["county_code"]: r for r in await repo.completion_history(conn, counties, ends_from)}
-    places = {r["county_code"]: r["enrolled"]
-              for r in await repo.open_places(conn, counties, region, school_id, ends_from, ends_by)}
+    whole_years = (region == "" and school_id is None and (ends_from.month, ends_from.day) == (1, 1)
+                   and ends_by == date(ends_from.year, 12, 31))
+    if whole_years:
+        # whole counties and a calendar year: the counts by the year sessions end (a few rows a county)
+        history: dict[str, Any] = {}
+        places: dict[str, int] = {}
+        for r in await repo.by_end(conn, counties, ends_from.year):
+            if r["ends_year"] < ends_from.year:
+                h = history.setdefault(r["county_code"], {"completed": 0, "dropped": 0})
+                h["completed"] += r["completed"]
+                h["dropped"] += r["dropped"]
+            elif r["enrolled_now"]:
+                places[r["county_code"]] = r["enrolled_now"]
+    else:
+        history = {r["county_code"]: r for r in await repo.completion_history(conn, counties, ends_from)}
+        places = {r["county_code"]: r["enrolled"]
+                  for r in await repo.open_places(conn, counties, region, school_id, ends_from, ends_by)}
     return [OpenPlaces(county_code=c, enrolled=places.get(c, 0),
                        history_completed=history[c]["completed"] if c in history else 0,
                        history_dropped=history[c]["dropped"] if c in history else 0)
@@ -493,8 +525,10 @@ async def rollup_differences(conn: Conn, county_code: str) -> list[str]:
             ("enrolment_rollup", await repo.rollup_rows(conn, county_code), await repo.raw_counts(conn, county_code)),
             ("completion_people", await repo.completion_people_rows(conn, county_code),
              await repo.raw_completion_people(conn, county_code)),
-            ("enrolment_rollup_coarse", await repo.coarse_rows(conn, county_code),
-             await repo.raw_coarse(conn, county_code)),
+            ("enrolment_counts", await repo.counts_rows(conn, county_code),
+             await repo.raw_enrolment_counts(conn, county_code)),
+            ("enrolment_counts_by_end", await repo.by_end(conn, [county_code], 32767),
+             await repo.raw_by_end(conn, county_code)),
             ("distinct_counts", await repo.distinct_count_rows(conn, county_code),
              await repo.raw_distinct_counts(conn, county_code))):
         kept_set = {tuple(r.values()) for r in kept}
@@ -507,7 +541,7 @@ async def rollup_differences(conn: Conn, county_code: str) -> list[str]:
 
 
 async def fold_rollups(conn: Conn) -> int:
-    """Fold logged changes into the coarse rollups and the distinct counts now, each in a transaction of
+    """Fold logged changes into the enrolment counts and the distinct counts now, each in a transaction of
     its own: progress calls it before its snapshot (a fold inside a repeatable-read snapshot would fail
     on rows another fold moved meanwhile). Readers add whatever is not folded, so this only keeps the
     log short."""

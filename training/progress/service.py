@@ -272,11 +272,13 @@ async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tu
               for r in await repo.quotas(conn, reach.counties, year)}
     target_total = quotas.get(str(reach.school_id)) if reach.school_id else quotas.get(reach.region_code)
 
-    def summed(keys: list[str] | None = None) -> tuple[int, int, int] | None:
-        if households is None:
-            return None
-        rows = [households[k] for k in households if keys is None or k in keys]
-        return (sum(r[0] for r in rows), sum(r[1] for r in rows), sum(r[2] for r in rows))
+    # households by township and in all, added up once (a province has thousands of villages)
+    by_township: dict[str, tuple[int, int, int]] = {}
+    for village, h in (households or {}).items():
+        t = by_township.get(_township(village), (0, 0, 0))
+        by_township[_township(village)] = (t[0] + h[0], t[1] + h[1], t[2] + h[2])
+    all_households = None if households is None else tuple(
+        sum(h[i] for h in by_township.values()) for i in range(3))
 
     villages = sorted(set(counts.by["village"]) | set(households or {}))
     townships = sorted({_township(v) for v in villages} | {k for k in quotas if k.startswith(reach.region)
@@ -288,7 +290,10 @@ async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tu
     empty = TrainingCounts()
 
     def village_households(township: str) -> tuple[int, int, int] | None:
-        return summed([v for v in (households or {}) if _township(v) == township])
+        return None if households is None else by_township.get(township, (0, 0, 0))
+
+    def of_village(village: str) -> tuple[int, int, int] | None:
+        return None if households is None else households.get(village, (0, 0, 0))
 
     by = By(
         month=[_figures(str(m), f"{m}月", counts.by["month"].get(str(m), empty))
@@ -296,12 +301,13 @@ async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tu
         township=[_figures(t, place_names.get(t, t), counts.by["township"].get(t, empty), quotas.get(t),
                            village_households(t)) for t in townships],
         village=[_figures(v, place_names.get(v, v), counts.by["village"].get(v, empty), None,
-                          summed([v])) for v in villages],
+                          of_village(v)) for v in villages],
         trade=[_figures(t, trade_names.get(t, t), c) for t, c in sorted(counts.by["trade"].items())],
         school=[_figures(s, school_names.get(UUID(s), s), c, quotas.get(s))
                 for s, c in sorted(counts.by["school"].items(), key=lambda kv: school_names.get(UUID(kv[0]), kv[0]))],
     )
-    top = _figures(reach.region_code, reach.name, counts.total, target_total, summed())
+    top = _figures(reach.region_code, reach.name, counts.total, target_total,
+                   None if all_households is None else (all_households[0], all_households[1], all_households[2]))
     line_day = min(today, period_end(year, months))
     done = to_date.total.completed
     forecast_total = await forecast(conn, reach, year, whole_year.total.completed)
