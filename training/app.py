@@ -30,6 +30,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from training import __version__
 from training.audit import service as audit
 from training.audit.controllers import AuditController
+from training.auth.cache import AccountCache
 from training.auth.controllers import AuthController, UserController
 from training.auth.jwt import make_jwt_auth
 from training.auth.policy import Scope as ReadScope
@@ -181,13 +182,20 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
             async with app.state.pool.acquire() as conn:
                 await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
                 await prune(conn, settings.idempotency_ttl_hours)  # stored answers past their TTL (they hold names)
-            chain = asyncio.create_task(keep_audit_chain(app.state.pool, settings))
+            listening = asyncio.Event()
+            tasks = [asyncio.create_task(keep_audit_chain(app.state.pool, settings)),
+                     asyncio.create_task(app.state.accounts.listen(target, listening))]
+            # Serve once the account cache listens (or after a few seconds uncached: it keeps trying).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listening.wait(), timeout=5)
             try:
                 yield
             finally:
-                chain.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await chain
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
         finally:
             try:
                 await asyncio.wait_for(app.state.pool.close(), timeout=10)
@@ -239,7 +247,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,
-                     "vault": vault}),
+                     "vault": vault, "accounts": AccountCache()}),
         # JSON bodies: refused past this before they are read (uploads set their own, larger, limit).
         request_max_body_size=8 * 1024 * 1024,
         plugins=[StrictStructSchemaPlugin()],

@@ -1,5 +1,6 @@
-"""Bearer tokens: Litestar's JWTAuth, with the caller re-read from the database on each request so a
-disabled account or a changed scope takes effect at once. A token carries its account's token version
+"""Bearer tokens: Litestar's JWTAuth, with the caller's account checked on each request (from the
+process's account cache, `training.auth.cache`, which every account change empties at once) so a
+disabled account takes effect at once. A token carries its account's token version
 (`ver`); a password change, a reset or a disable raises the version, so every token issued before it
 stops working. Only `Authorization: Bearer <token>` is accepted (any other scheme is a 401)."""
 
@@ -14,7 +15,8 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
-from training.auth.service import account_for_token, principal_from
+from training.auth.cache import AccountCache
+from training.auth.service import principal_from
 from training.core.config import Settings
 from training.core.security import Principal
 
@@ -36,9 +38,16 @@ async def retrieve_principal(token: Token, connection: ASGIConnection[Any, Any, 
         user_id = UUID(token.sub)
     except ValueError:
         return None
-    row = await account_for_token(connection.app.state.pool, user_id)
+    accounts: AccountCache = connection.app.state.accounts
+    pool = connection.app.state.pool
     # A token without the claim predates versions: it is as old as version 0.
-    if row is None or not row["active"] or token.extras.get(VERSION_CLAIM, 0) != row["token_version"]:
+    version = token.extras.get(VERSION_CLAIM, 0)
+    row = await accounts.account(pool, user_id)
+    if row is not None and (not row["active"] or version != row["token_version"]):
+        # Refused only on the database's word: a cached row may predate a token just issued (a new
+        # version after a password reset).
+        row = await accounts.account(pool, user_id, fresh=True)
+    if row is None or not row["active"] or version != row["token_version"]:
         return None
     return principal_from(row)
 
