@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -38,7 +38,7 @@ from training.catalogue.controllers import CONTROLLERS as CATALOGUE
 from training.core import db
 from training.core.config import Settings, load_settings
 from training.core.crypto import Vault
-from training.core.deps import DEPENDENCIES, Caller, Conn
+from training.core.deps import DEPENDENCIES, Caller, Conn, resolve_dependencies_in_order
 from training.core.errors import EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS, status_for
 from training.core.idempotency import idempotency_middleware, prune
 from training.core.openapi import StrictStructSchemaPlugin, document
@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                pool_size: tuple[int, int] = (2, 10)) -> Litestar:
     """Build the app. The database is `dsn`, else DATABASE_URL, else an embedded server started here."""
     settings = settings or load_settings()
+    resolve_dependencies_in_order()
     jwt_auth = make_jwt_auth(settings)
     proxies = networks(settings.trusted_proxies)
     vault = Vault.from_data_dir(settings.data_dir)
@@ -223,7 +224,13 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
     )
     app = Litestar(
         route_handlers=[
-            health, AuthController, UserController, RegionController, *CATALOGUE, *REGISTRY, *ENROLMENT, *MATCHING, *RECOMMENDATIONS,
+            health,
+            # Login attempts per client address, counted only on the login routes' router (a layer the
+            # other requests do not pass); X-Forwarded-For counts only from TRAINING_TRUSTED_PROXIES.
+            Router(path="/", route_handlers=[AuthController], middleware=[RateLimitConfig(
+                rate_limit=("minute", settings.login_rate_per_minute), check_throttle_handler=is_login,
+                identifier_for_request=lambda request: client_address(request.scope, proxies)).middleware]),
+            UserController, RegionController, *CATALOGUE, *REGISTRY, *ENROLMENT, *MATCHING, *RECOMMENDATIONS,
             LedgerController,
             AuditController, *PROGRESS,
             DashboardController,
@@ -238,11 +245,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init, log_every_request],
-        # Login attempts per client address; X-Forwarded-For counts only from TRAINING_TRUSTED_PROXIES.
-        middleware=[RateLimitConfig(rate_limit=("minute", settings.login_rate_per_minute),
-                                    check_throttle_handler=is_login,
-                                    identifier_for_request=lambda request: client_address(request.scope, proxies),
-                                    ).middleware, idempotency_middleware],
+        middleware=[idempotency_middleware],
         before_send=[add_security_headers],
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
