@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import asyncpg
 
@@ -101,3 +102,12 @@ async def test_passwords_are_stored_as_argon2_hashes(conn: asyncpg.Connection) -
     stored = await conn.fetchval("SELECT password_hash FROM users WHERE username = 'school_a'")
     assert stored.startswith("$argon2")
     assert PASSWORD not in stored
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(api: Api) -> None:
+    token = api.app.state.jwt_auth.create_token(identifier=str(SEED.users["official_a"]),
+                                                token_expiration=timedelta(seconds=2))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await api.http.get("/api/schools", headers=headers)).status_code == 200  # verified, and remembered
+    await asyncio.sleep(2.1)
+    assert_problem(await api.http.get("/api/schools", headers=headers), 401)
