@@ -93,7 +93,7 @@ class AccountCache:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(lost.wait(), timeout=self.stale_seconds)
                 if not lost.is_set():
-                    await conn.fetchval("SELECT 1", timeout=self.stale_seconds)
+                    await repository.ping(conn, self.stale_seconds)
         finally:
             self.listening = False
             self.forget()

@@ -46,6 +46,10 @@ async def set_active(conn: Conn, user_id: UUID, active: bool) -> asyncpg.Record 
            WHERE id = $1 AND active = NOT $2 RETURNING id""", user_id, active)
 
 
+async def ping(conn: asyncpg.Connection, within: float) -> None:
+    await conn.fetchval("SELECT 1", timeout=within)
+
+
 async def notify(conn: Conn, channel: str, payload: str) -> None:
     await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
 
