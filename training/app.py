@@ -194,9 +194,8 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
             finally:
                 for task in tasks:
                     task.cancel()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                # Bounded: a background task stuck in a driver call must not hold the shutdown.
+                await asyncio.wait(tasks, timeout=10)
         finally:
             try:
                 await asyncio.wait_for(app.state.pool.close(), timeout=10)

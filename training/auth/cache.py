@@ -90,8 +90,11 @@ class AccountCache:
             while not lost.is_set():
                 # A connection cut without a FIN would never end on its own: ask it something now
                 # and then (a dead one raises, and the loop reconnects).
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation that meets
+                # its own completion, and a listener that outlives its app's shutdown holds it forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), timeout=self.stale_seconds)
+                    async with asyncio.timeout(self.stale_seconds):
+                        await lost.wait()
                 if not lost.is_set():
                     await repository.ping(conn, self.stale_seconds)
         finally:
