@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -30,6 +30,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from training import __version__
 from training.audit import service as audit
 from training.audit.controllers import AuditController
+from training.auth.cache import AccountCache
 from training.auth.controllers import AuthController, UserController
 from training.auth.jwt import make_jwt_auth
 from training.auth.policy import Scope as ReadScope
@@ -37,7 +38,7 @@ from training.catalogue.controllers import CONTROLLERS as CATALOGUE
 from training.core import db
 from training.core.config import Settings, load_settings
 from training.core.crypto import Vault
-from training.core.deps import DEPENDENCIES, Caller, Conn
+from training.core.deps import DEPENDENCIES, Caller, Conn, resolve_dependencies_in_order
 from training.core.errors import EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS, status_for
 from training.core.idempotency import idempotency_middleware, prune
 from training.core.openapi import StrictStructSchemaPlugin, document
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                pool_size: tuple[int, int] = (2, 10)) -> Litestar:
     """Build the app. The database is `dsn`, else DATABASE_URL, else an embedded server started here."""
     settings = settings or load_settings()
+    resolve_dependencies_in_order()
     jwt_auth = make_jwt_auth(settings)
     proxies = networks(settings.trusted_proxies)
     vault = Vault.from_data_dir(settings.data_dir)
@@ -181,13 +183,19 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
             async with app.state.pool.acquire() as conn:
                 await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
                 await prune(conn, settings.idempotency_ttl_hours)  # stored answers past their TTL (they hold names)
-            chain = asyncio.create_task(keep_audit_chain(app.state.pool, settings))
+            listening = asyncio.Event()
+            tasks = [asyncio.create_task(keep_audit_chain(app.state.pool, settings)),
+                     asyncio.create_task(app.state.accounts.listen(target, listening))]
+            # Serve once the account cache listens (or after a few seconds uncached: it keeps trying).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listening.wait(), timeout=5)
             try:
                 yield
             finally:
-                chain.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await chain
+                for task in tasks:
+                    task.cancel()
+                # Bounded: a background task stuck in a driver call must not hold the shutdown.
+                await asyncio.wait(tasks, timeout=10)
         finally:
             try:
                 await asyncio.wait_for(app.state.pool.close(), timeout=10)
@@ -215,7 +223,13 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
     )
     app = Litestar(
         route_handlers=[
-            health, AuthController, UserController, RegionController, *CATALOGUE, *REGISTRY, *ENROLMENT, *MATCHING, *RECOMMENDATIONS,
+            health,
+            # Login attempts per client address, counted only on the login routes' router (a layer the
+            # other requests do not pass); X-Forwarded-For counts only from TRAINING_TRUSTED_PROXIES.
+            Router(path="/", route_handlers=[AuthController], middleware=[RateLimitConfig(
+                rate_limit=("minute", settings.login_rate_per_minute), check_throttle_handler=is_login,
+                identifier_for_request=lambda request: client_address(request.scope, proxies)).middleware]),
+            UserController, RegionController, *CATALOGUE, *REGISTRY, *ENROLMENT, *MATCHING, *RECOMMENDATIONS,
             LedgerController,
             AuditController, *PROGRESS,
             DashboardController,
@@ -230,16 +244,12 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init, log_every_request],
-        # Login attempts per client address; X-Forwarded-For counts only from TRAINING_TRUSTED_PROXIES.
-        middleware=[RateLimitConfig(rate_limit=("minute", settings.login_rate_per_minute),
-                                    check_throttle_handler=is_login,
-                                    identifier_for_request=lambda request: client_address(request.scope, proxies),
-                                    ).middleware, idempotency_middleware],
+        middleware=[idempotency_middleware],
         before_send=[add_security_headers],
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,
-                     "vault": vault}),
+                     "vault": vault, "accounts": AccountCache()}),
         # JSON bodies: refused past this before they are read (uploads set their own, larger, limit).
         request_max_body_size=8 * 1024 * 1024,
         plugins=[StrictStructSchemaPlugin()],

@@ -303,3 +303,17 @@ async def test_the_menu_leaves_out_sessions_that_have_started(api: Api, conn: as
 async def test_the_menu_needs_a_village(api: Api) -> None:
     assert_problem(await api.get("/api/menu", "official_a"), 400)
     assert_problem(await api.get("/api/menu", "official_a", params={"village_code": JIMI}), 404)
+
+
+async def test_the_menu_comes_in_pages_in_menu_order(api: Api) -> None:
+    sessions = [await published_session(api, village=KEY_VILLAGE, start=10 + i) for i in range(3)]
+    whole = (await api.get("/api/menu", "official_a", params={"village_code": KEY_VILLAGE})).json()
+    assert [i["session_id"] for i in whole["items"]] == [s["id"] for s in sessions]
+    assert (whole["total"], whole["limit"], whole["offset"]) == (3, 50, 0)
+    page = (await api.get("/api/menu", "official_a",
+                          params={"village_code": KEY_VILLAGE, "limit": 2, "offset": 1})).json()
+    assert [i["session_id"] for i in page["items"]] == [sessions[1]["id"], sessions[2]["id"]]
+    assert (page["total"], page["limit"], page["offset"]) == (3, 2, 1)
+    past = (await api.get("/api/menu", "official_a", params={"village_code": KEY_VILLAGE, "offset": 9})).json()
+    assert (past["items"], past["total"]) == ([], 3)
+    assert_problem(await api.get("/api/menu", "official_a", params={"village_code": KEY_VILLAGE, "limit": 501}), 400)

@@ -117,6 +117,8 @@ def example(schema: dict[str, Any]) -> str:
         return "2026-1"
     if schema.get("type") == "integer":
         return str(int(schema.get("minimum", 2026)))
+    if schema.get("pattern") == r"^\d{12}$":  # a village (the menu's, beside its paging parameters)
+        return "513435000000"
     if "pattern" in schema:
         return "513435"
     return "x"

@@ -99,7 +99,7 @@ async def test_the_menu_finds_a_sessions_packages_by_index(api: Api, no_seq_scan
     await conn.execute("INSERT INTO package_villages (county_code, package_id, village_code) "
                        "SELECT county_code, id, $1 FROM packages", KEY_VILLAGE)
     await conn.execute("ANALYZE")
-    plan = await plan_of(conn, lambda c: catalogue_repo.menu(c, KEY_VILLAGE, COUNTY_A, today()))
+    plan = await plan_of(conn, lambda c: catalogue_repo.menu(c, KEY_VILLAGE, COUNTY_A, today(), 50, 0))
     assert "package_sessions_session" in plan, plan
 
 

@@ -51,16 +51,22 @@ class UserController(Controller):
         return await service.list_accounts(conn, principal)
 
     @post("/{user_id:uuid}/disable", status_code=200, summary="停用账号（其令牌立即失效；不能停用自己）")
-    async def disable(self, conn: Conn, principal: Caller, user_id: FromPath[UUID]) -> Account:
-        return await service.set_active(conn, principal, await service.find_account(conn, principal, user_id), False)
+    async def disable(self, conn: Conn, principal: Caller, user_id: FromPath[UUID], state: State) -> Account:
+        account = await service.set_active(conn, principal, await service.find_account(conn, principal, user_id), False)
+        state.accounts.forget(user_id)  # this process at once; the others on the change's NOTIFY
+        return account
 
     @post("/{user_id:uuid}/enable", status_code=200, summary="启用账号")
-    async def enable(self, conn: Conn, principal: Caller, user_id: FromPath[UUID]) -> Account:
-        return await service.set_active(conn, principal, await service.find_account(conn, principal, user_id), True)
+    async def enable(self, conn: Conn, principal: Caller, user_id: FromPath[UUID], state: State) -> Account:
+        account = await service.set_active(conn, principal, await service.find_account(conn, principal, user_id), True)
+        state.accounts.forget(user_id)
+        return account
 
     # The answer holds the new password: never kept for an Idempotency-Key replay, nor by any cache.
     @post("/{user_id:uuid}/reset-password", status_code=200,
           summary="重置密码：生成新密码（只显示这一次），旧令牌立即失效，解除锁定",
           opt=SENSITIVE, cache_control=CacheControlHeader(no_store=True))
-    async def reset_password(self, conn: Conn, principal: Caller, user_id: FromPath[UUID]) -> PasswordReset:
-        return await service.reset_password(conn, principal, await service.find_account(conn, principal, user_id))
+    async def reset_password(self, conn: Conn, principal: Caller, user_id: FromPath[UUID], state: State) -> PasswordReset:
+        reset = await service.reset_password(conn, principal, await service.find_account(conn, principal, user_id))
+        state.accounts.forget(user_id)
+        return reset

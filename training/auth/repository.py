@@ -46,6 +46,14 @@ async def set_active(conn: Conn, user_id: UUID, active: bool) -> asyncpg.Record 
            WHERE id = $1 AND active = NOT $2 RETURNING id""", user_id, active)
 
 
+async def ping(conn: asyncpg.Connection, within: float) -> None:
+    await conn.fetchval("SELECT 1", timeout=within)
+
+
+async def notify(conn: Conn, channel: str, payload: str) -> None:
+    await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
+
+
 async def accounts(conn: Conn, counties: list[str] | None, username: str | None = None) -> list[asyncpg.Record]:
     """Accounts of these counties (None: every account, county-less ones too), with their lockout."""
     return await conn.fetch(

@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from training.auth import repository
+from training.auth.cache import announce_change
 from training.auth.schemas import Account, PasswordReset
 from training.core import audit
 from training.core.config import Settings
@@ -33,12 +34,6 @@ def principal_from(row: asyncpg.Record) -> Principal:
 class LockedOut(Problem):
     status = 429
     title = "账号已临时锁定"
-
-
-async def account_for_token(pool: asyncpg.Pool | Conn, user_id: UUID) -> asyncpg.Record | None:
-    """The account behind a token (active flag, token version, scope): the one look-up every request
-    makes, kept to one indexed row so it stays cheap (and is the place to cache it)."""
-    return await repository.by_id(pool, user_id)
 
 
 def _locked_out(until: datetime, settings: Settings) -> LockedOut:
@@ -154,6 +149,7 @@ async def set_active(conn: Conn, actor: Principal | None, account: Account, acti
     async with conn.transaction():
         if await repository.set_active(conn, account.id, active) is None:
             raise Conflict(f"账号 {account.username} 已经是{'启用' if active else '停用'}状态")
+        await announce_change(conn, account.id)
         await audit.record(conn, actor, "enable" if active else "disable", "user", account.id,
                            account.county_code or SYSTEM_COUNTY, {"username": account.username})
     return await find_account(conn, actor, account.id)
@@ -174,6 +170,7 @@ async def reset_password(conn: Conn, actor: Principal | None, account: Account,
         if await repository.set_password(conn, account.id, hash_password(password)) is None:
             raise NotFound("账号不存在或不在您的管理范围内")
         await repository.clear_failures(conn, account.username)
+        await announce_change(conn, account.id)
         await audit.record(conn, actor, "reset_password", "user", account.id, account.county_code or SYSTEM_COUNTY,
                            {"username": account.username})
     return PasswordReset(id=account.id, username=account.username, password=password)

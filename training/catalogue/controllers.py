@@ -209,8 +209,9 @@ class MenuController(Controller):
 
     @get("/", summary="某村的培训菜单：未开班的已发布培训班，重点村的资源包优先，由近及远")
     async def menu(self, conn: Conn, principal: Caller, seat_counts: Seats, today: Today,
-                   village_code: Annotated[RegionCode, QueryParameter(pattern=r"^\d{12}$")]) -> Menu:
-        return await service.menu(conn, principal, village_code, today, seats=seat_counts)
+                   village_code: Annotated[RegionCode, QueryParameter(pattern=r"^\d{12}$")],
+                   limit: PageLimit = 50, offset: PageOffset = 0) -> Menu:
+        return await service.menu(conn, principal, village_code, today, seats=seat_counts, limit=limit, offset=offset)
 
 
 CONTROLLERS = [TradeController, EducationLevelController, SchoolController, CourseController, SessionController, PackageController,

@@ -406,9 +406,11 @@ async def list_packages(conn: Conn, counties: list[str] | None, village_code: st
     )
 
 
-async def menu(conn: Conn, village_code: str, county_code: str, today: date) -> list[asyncpg.Record]:
-    """Published sessions of the village's county (`county_code`, a parameter so that Citus sends the
-    statement to that county's shard) that have not started, in menu order."""
+async def menu(conn: Conn, village_code: str, county_code: str, today: date, limit: int, offset: int
+               ) -> list[asyncpg.Record]:
+    """One page of the published sessions of the village's county (`county_code`, a parameter so that
+    Citus sends the statement to that county's shard) that have not started, in menu order, each row
+    with the `total` of all pages."""
     return await conn.fetch(
         # The village's packages are gathered once per request (they are few), not once per session:
         # a sub-query per session scanned package_sessions and cost 20 ms of a 21 ms menu at county scale.
@@ -421,7 +423,7 @@ async def menu(conn: Conn, village_code: str, county_code: str, today: date) -> 
                         JOIN package_sessions ps ON ps.county_code = pv.county_code AND ps.package_id = pv.package_id
                         JOIN packages p ON p.county_code = ps.county_code AND p.id = ps.package_id
                         GROUP BY ps.session_id)
-           SELECT se.id AS session_id, se.course_id, c.title AS course_title, c.kind AS course_kind, c.hours,
+           SELECT count(*) OVER () AS total, se.id AS session_id, se.course_id, c.title AS course_title, c.kind AS course_kind, c.hours,
                   c.certificate, c.skill_level, se.school_id, sc.name AS school_name, c.trade_code,
                   t.name AS trade_name, se.starts_on, se.ends_on, se.village_code, v.name AS village_name,
                   tw.name AS township_name, COALESCE(se.venue, sc.name) AS venue, se.capacity, se.county_code,
@@ -443,8 +445,9 @@ async def menu(conn: Conn, village_code: str, county_code: str, today: date) -> 
                          WHEN v.parent_code = target.parent_code THEN 1 ELSE 2 END,
                     -- within a tier, the nearer venue first when both places have coordinates
                     (v.lat - target.lat) ^ 2 + ((v.lon - target.lon) * cos(radians(target.lat))) ^ 2 NULLS LAST,
-                    se.starts_on, c.title, se.id""",
-        village_code, today, county_code,
+                    se.starts_on, c.title, se.id
+           LIMIT $4 OFFSET $5""",
+        village_code, today, county_code, limit, offset,
     )
 
 

@@ -312,3 +312,7 @@ class Menu(msgspec.Struct):
     village_name: str
     key_poverty: bool
     items: list[MenuItem]
+    # One page of the menu, as every list: `total` sessions in all, this page from `offset`, at most `limit`.
+    total: int
+    limit: int
+    offset: int

@@ -489,11 +489,18 @@ async def list_packages(conn: Conn, principal: Principal, village_code: str | No
                        _package, limit, offset)
 
 
-async def menu(conn: Conn, principal: Principal, village_code: str, today: date, *, seats: SeatCounts) -> Menu:
+async def menu(conn: Conn, principal: Principal, village_code: str, today: date, *, seats: SeatCounts,
+               limit: int = 50, offset: int = 0) -> Menu:
+    """One page of a village's menu (paged like every list: 500 sessions were 350 KB in one answer)."""
     village = await repo.region(conn, village_code)
     if village is None or village["level"] != "village" or not principal.sees_region(village_code):
         raise NotFound("村不存在或不在您的权限范围内")
-    rows = await repo.menu(conn, village_code, village["county_code"], today)
+    rows = await repo.menu(conn, village_code, village["county_code"], today, limit, offset)
+    if rows:
+        total = int(rows[0]["total"])
+    else:  # past the last page (or nothing at all): the real total still, so a client can step back
+        probe = await repo.menu(conn, village_code, village["county_code"], today, 1, 0) if offset else []
+        total = int(probe[0]["total"]) if probe else 0
     figures = await _figures(conn, seats, rows, "session_id")
     items = [MenuItem(course_kind_label=COURSE_KIND_LABELS[r["course_kind"]], in_package=bool(r["package_names"]),
                       package_names=list(r["package_names"]),
@@ -503,7 +510,7 @@ async def menu(conn: Conn, principal: Principal, village_code: str, today: date,
                                       *SeatFigures.__struct_fields__)})
              for r in rows]
     return Menu(village_code=village_code, village_name=village["name"], key_poverty=village["key_poverty"],
-                items=items)
+                items=items, total=total, limit=limit, offset=offset)
 
 
 async def session_facts(conn: Conn, county_code: str, session_ids: list[UUID] | None) -> list[asyncpg.Record]:

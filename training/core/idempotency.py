@@ -135,10 +135,13 @@ def _no_store(headers: list[tuple[bytes, bytes]]) -> bool:
 def idempotency_middleware(app: ASGIApp) -> ASGIApp:
     # ASGI messages are plain dicts here: the middleware only copies them through.
     async def middleware(scope: Scope, receive: Any, send: Any) -> None:
+        if scope.get("method") != "POST":  # the cheap test first: reads pass straight through
+            await app(scope, receive, send)
+            return
         headers = dict(scope.get("headers", [])) if scope["type"] == ScopeType.HTTP else {}
         key_header = headers.get(HEADER)
         user = scope.get("user")
-        if key_header is None or scope.get("method") != "POST" or user is None or _sensitive(scope):
+        if key_header is None or user is None or _sensitive(scope):
             await app(scope, receive, send)
             return
         key = key_header.decode("latin-1").strip()

@@ -2,7 +2,7 @@ import { api, localProblem } from "./api.js";
 import { COURSE_KINDS, NEARNESS_LABELS, SKILL_LEVELS } from "./labels.js";
 import { regionPicker } from "./regions.js";
 import { TABS } from "./tabs.js";
-import { $, badge, code, ctl, dateRange, days, el, hideMsg, loadInto, problemText, seatsCell, showProblem, small, table, td, withBusy } from "./ui.js";
+import { $, badge, code, ctl, dateRange, days, el, hideMsg, loadInto, pagerBar, problemText, seatsCell, showProblem, small, table, td, withBusy } from "./ui.js";
 
 /** 文化程度 (GET /api/education-levels), in the code table's order; fetched once. */
 let educationPromise = null;
@@ -146,20 +146,28 @@ TABS.menu = {
     $("#menu-result").replaceChildren();
     hideMsg($("#menu-msg"));
   },
-  async load(villageCode, button) {
+  // The menu comes a page at a time (MENU_PAGE sessions); the pager steps through it in menu order.
+  async load(villageCode, button, offset = 0) {
     const msg = $("#menu-msg");
     const out = $("#menu-result");
-    await withBusy(button, () => loadInto(out, msg, $("#menu-toolbar"), async () =>
-      renderMenu(await api("GET", "/api/menu", { query: { village_code: villageCode } }))));
+    const go = (next) => this.load(villageCode, button, next);
+    await withBusy(button, () => loadInto(out, msg, $("#menu-toolbar"), async () => renderMenu(
+      await api("GET", "/api/menu", { query: { village_code: villageCode, limit: MENU_PAGE, offset } }), go)));
   },
 };
 
-export function renderMenu(menu) {
+const MENU_PAGE = 50;
+
+export function renderMenu(menu, go) {
   const items = menu.items || [];
+  const total = menu.total ?? items.length;
   const head = el("div", { class: "result-head" },
     el("h3", {}, menu.village_name, " ", menu.key_poverty ? badge("重点村", "badge-red") : null),
-    small(`村代码 ${menu.village_code} · 共 ${items.length} 个可报名培训班`));
-  if (!items.length) return el("div", {}, head, el("p", { class: "empty", text: "该村目前没有可报名的培训班。" }));
+    small(`村代码 ${menu.village_code} · 共 ${total} 个可报名培训班`));
+  const pager = go && total > items.length ? pagerBar(menu, "个培训班", go) : null;
+  if (!items.length) {
+    return el("div", {}, head, pager, el("p", { class: "empty", text: "该村目前没有可报名的培训班。" }));
+  }
   const rows = items.map((it) => {
     return el("tr", { class: it.in_package ? "row-package" : "" },
       td("培训班",
@@ -180,8 +188,9 @@ export function renderMenu(menu) {
       td("剩余名额", seatsCell(it)),
       td("距离", badge(NEARNESS_LABELS[it.nearness] || it.nearness, `near-${it.nearness}`)));
   });
-  return el("div", {}, head,
-    table(["培训班", "学校", "工种", "类型", "日期", "地点", "剩余名额", "距离"], rows, { cls: "cards-on-phone" }));
+  return el("div", {}, head, pager,
+    table(["培训班", "学校", "工种", "类型", "日期", "地点", "剩余名额", "距离"], rows, { cls: "cards-on-phone" }),
+    pager && items.length > 10 ? pagerBar(menu, "个培训班", go) : null);
 }
 
 // ================================================================ 工种
