@@ -74,12 +74,13 @@ def test_any_input_is_a_period_or_its_own_clear_error(month: str | None, quarter
 
 
 async def test_the_routes_refuse_a_contradiction_with_the_fields_named(api: Api) -> None:
-    for path, params, named in [
+    cases: list[tuple[str, dict[str, str | int], set[str]]] = [
         ("/api/progress", {"year": 2025, "month": "2026-03"}, {"year", "month"}),
         ("/api/progress", {"month": "2026-03", "quarter": "2026-1"}, {"month", "quarter"}),
         ("/api/reports/monthly", {"month": "２０２６-０３"}, {"month"}),
         ("/api/reports/quarterly", {"quarter": "2026-５"}, {"quarter"}),
-    ]:
+    ]
+    for path, params, named in cases:
         body = assert_problem(await api.get(path, "official_a", params={"region_code": "513435000000", **params}),
                               422)
         assert {e["field"] for e in body["errors"]} == named, body
