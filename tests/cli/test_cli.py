@@ -454,6 +454,25 @@ async def test_demo_loads_the_demo_county_once(database: str, tmp_path: Path, co
         assert login.status_code == 200, f"{name}: {login.text}"
         assert login.json()["role"] == role
 
+    # This year's quotas are set, so the official's pace card has a target: the county's, believable
+    # against last year's completions, and its townships' adding up to no more than the county's.
+    quotas = {r["region_code"]: r["target_person_times"] for r in await conn.fetch(
+        "SELECT region_code, target_person_times FROM quotas WHERE county_code = '513435' AND year = $1", today.year)}
+    county_quota = quotas.pop("513435000000")
+    last_year = await conn.fetchval(
+        """SELECT count(*) FROM enrolments e JOIN sessions s ON s.id = e.session_id
+           WHERE e.status = 'completed' AND extract(year FROM s.ends_on) = $1""", today.year - 1)
+    assert 0.8 * last_year <= county_quota <= 1.5 * last_year, (county_quota, last_year)
+    assert len(quotas) >= 3 and all(code.endswith("000") for code in quotas)
+    assert sum(quotas.values()) <= county_quota and all(n > 0 for n in quotas.values())
+    token = (await api.post("/api/auth/token", None, json={
+        "username": "demo_official", "password": accounts["demo_official"][1]})).json()["access_token"]
+    pace = (await api.http.get("/api/progress", params={"region_code": "513435000000", "year": today.year},
+                               headers={"Authorization": f"Bearer {token}"})).json()
+    assert pace["target_person_times"] == county_quota and pace["pace"] is not None
+    assert (await api.http.get("/api/quotas", params={"year": today.year},
+                               headers={"Authorization": f"Bearer {token}"})).json()["warning"] is None
+
     second = await training(database, tmp_path, "demo")
 
     assert second.exit_code == 0, second.output

@@ -25,7 +25,7 @@ from training.core.text import clean, parse_bool, printable, quoted
 from training.enrolment import signin
 from training.ledger import columns as col
 from training.ledger.service import Parsed, parse_rows
-from training.progress.controllers import _months
+from training.progress.service import parse_period
 from training.regions.service import parse_csv
 from training.registry.rules import Reference, household_errors, person_errors, survey_errors
 from training.registry.service import household_number
@@ -111,10 +111,11 @@ def test_text_helpers_are_total(text: str) -> None:
 def test_a_period_is_a_year_and_months_or_a_chinese_problem_naming_the_parameter(
         month: str | None, quarter: str | None, year: int | None) -> None:
     try:
-        got_year, (first, last) = _months(month, quarter, year)
+        got_year, first, last = parse_period(month, quarter, year)
     except InvalidInput as exc:
         assert_own_error(exc, InvalidInput)
-        assert [e.field for e in exc.errors] in (["month"], ["quarter"], ["year"])
+        assert [e.field for e in exc.errors] in (["month"], ["quarter"], ["year"], ["month", "quarter"],
+                                                 ["year", "month"], ["year", "quarter"])
         return
     assert 2000 <= got_year <= 2100 and 1 <= first <= last <= 12
 
@@ -206,4 +207,4 @@ def test_the_strategies_reach_the_deep_branches() -> None:
     """The fuzzing is not only bouncing off the first check: valid numbers, dates and periods occur."""
     assert parse_id_number("513435199001011234").sex == "male"
     assert cells.a_date("2026年3月5日") == date(2026, 3, 5) and cells.months("3、4,10") == [3, 4, 10]
-    assert _months("2026-03", None, None) == (2026, (3, 3))
+    assert parse_period("2026-03", None, None) == (2026, 3, 3)

@@ -5,6 +5,7 @@ published only if it is coherent, a sign-up only if the person is eligible)."""
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -19,8 +20,11 @@ from training.auth import service as accounts
 from training.catalogue import service as catalogue
 from training.catalogue.schemas import PackageCreate, SessionCreate
 from training.core.config import Settings
+from training.core.security import Principal
 from training.demo import repository
 from training.enrolment import service as enrolment
+from training.progress import service as quotas
+from training.progress.schemas import QuotaPut
 from training.regions import service as regions
 from training.simulate.service import simulate, simulator
 
@@ -84,6 +88,8 @@ async def load_demo(conn: asyncpg.Connection, settings: Settings, today: date,
                              progress=progress)
     admin = simulator(COUNTY)
     accounts_made: list[DemoAccount] = []
+    progress("今年的指标：全县与各乡镇")
+    await _set_quotas(conn, admin, today)  # before the transaction below: progress reads in its own snapshot
     async with conn.transaction():
         progress("草稿培训班与培训资源包")
         courses = (await catalogue.list_courses(conn, admin, school_id=None, trade_code=None, kind="short",
@@ -119,6 +125,32 @@ async def load_demo(conn: asyncpg.Connection, settings: Settings, today: date,
             await accounts.create_user(conn, username=username, password=password, role=role, region_codes=codes)
             accounts_made.append(DemoAccount(username, role, password, scope))
     return _in_order(accounts_made)
+
+
+# This year's quota: last year's completions and a tenth more, to the ten above (at least QUOTA_MIN); the
+# townships share QUOTA_TOWNSHIP_SHARE of it by their target households, so their sum stays under the county's.
+QUOTA_GROWTH = 1.1
+QUOTA_MIN = 50
+QUOTA_TOWNSHIP_SHARE = 0.95
+QUOTA_PERSONS_SHARE = 0.85  # some people complete two trainings in a year
+
+
+async def _set_quotas(conn: asyncpg.Connection, admin: Principal, today: date) -> None:
+    """The county's and its townships' quotas for this year, through the same service as PUT /api/quotas,
+    so the official's pace card has a target from the first login."""
+    reach = await quotas.reach_for(conn, admin, f"{COUNTY}000000")
+    last = await quotas.progress(conn, reach, today, today.year - 1)
+    county = max(QUOTA_MIN, math.ceil(last.person_times_completed * QUOTA_GROWTH / 10) * 10)
+    await quotas.put_quota(conn, admin, QuotaPut(year=today.year, region_code=f"{COUNTY}000000",
+                                                 target_person_times=county,
+                                                 target_persons=math.floor(county * QUOTA_PERSONS_SHARE)))
+    weights = {t.key: t.households_target or 0 for t in last.by.township}
+    total = sum(weights.values())
+    for township, weight in sorted(weights.items()):
+        share = math.floor(county * QUOTA_TOWNSHIP_SHARE * weight / total) if total else 0
+        if share > 0:
+            await quotas.put_quota(conn, admin, QuotaPut(year=today.year, region_code=township,
+                                                         target_person_times=share))
 
 
 def _in_order(made: list[DemoAccount]) -> list[DemoAccount]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from training.catalogue.schemas import COURSE_KIND_LABELS as TRAINING_KIND_LABELS
 from training.core.cells import (
     a_date,
     any_date,
@@ -21,6 +22,13 @@ from training.core.cells import (
     yes_no,
 )
 from training.core.text import clean, quoted
+from training.registry.schemas import (
+    LABOUR_LABELS,
+    MONITOR_TYPE_LABELS,
+    POVERTY_STATUS_LABELS,
+    SEX_LABELS,
+    WORK_LABELS,
+)
 
 __all__ = ["a_date", "any_date", "code_text", "header_key", "months", "phone", "text_value", "year", "yes_no"]
 
@@ -73,32 +81,37 @@ CANONICAL.update({header_key(a): h for h, names in ALIASES.items() for a in name
 # ------------------------------------------------------------------ words
 
 
-def _words(mapping: dict[str, str]) -> dict[str, str]:
-    folded = {clean(k).lower(): v for k, v in mapping.items()}
-    folded.update({v: v for v in mapping.values()})
+def _words(synonyms: dict[str, str], labels: dict[str, str]) -> dict[str, str]:
+    """Words (and codes) to a code: the registry's word for each code, which every export writes, and the
+    other words clerks type."""
+    folded = {clean(k).lower(): v for k, v in synonyms.items()}
+    folded.update({label: code for code, label in labels.items()})
+    folded.update({v: v for v in folded.values()})
     return folded
 
 
 POVERTY = _words({"建档立卡贫困户": "registered_poor", "贫困户": "registered_poor", "建档立卡户": "registered_poor",
                   "一般贫困户": "registered_poor", "低保贫困户": "registered_poor", "特困供养贫困户": "registered_poor",
                   "脱贫户": "lifted", "已脱贫户": "lifted", "监测户": "monitored", "监测对象": "monitored",
-                  "防返贫监测对象": "monitored", "一般农户": "ordinary", "非贫困户": "ordinary"})
+                  "防返贫监测对象": "monitored", "一般农户": "ordinary", "非贫困户": "ordinary"}, POVERTY_STATUS_LABELS)
 LABOUR = _words({"劳动力": "full", "普通劳动力": "full", "技能劳动力": "full", "弱劳动力": "weak", "半劳动力": "weak",
-                 "丧失劳动力": "lost", "无劳动力": "none"})
+                 "丧失劳动力": "lost", "无劳动力": "none"}, LABOUR_LABELS)
 WORK = _words({"务农": "farming", "本地务工": "local_work", "县内务工": "local_work", "外出务工": "migrant",
-               "县外务工": "migrant", "无业": "unemployed", "待业": "unemployed", "在校学生": "student", "学生": "student"})
+               "县外务工": "migrant", "无业": "unemployed", "待业": "unemployed", "在校学生": "student",
+               "学生": "student"}, WORK_LABELS)
 # A 监测户 written as its kind (as the 防返贫监测 system lists them) says both status and type.
 MONITOR = _words({"脱贫不稳定户": "unstable", "不稳定户": "unstable", "边缘易致贫户": "marginal", "边缘户": "marginal",
-                  "突发严重困难户": "sudden_hardship", "严重困难户": "sudden_hardship"})
+                  "突发严重困难户": "sudden_hardship", "严重困难户": "sudden_hardship"}, MONITOR_TYPE_LABELS)
 POVERTY.update({k: "monitored" for k in MONITOR if not k.isascii()})
-SEX = _words({"男": "male", "男性": "male", "女": "female", "女性": "female"})
+SEX = _words({"男": "male", "男性": "male", "女": "female", "女性": "female"}, SEX_LABELS)
 KIND = _words({"长期培训": "long", "学历教育": "long", "短期技能培训": "short", "短期培训": "short",
-               "创业培训": "entrepreneurship", "农业实用技术": "practical", "实用技术培训": "practical"})
+               "创业培训": "entrepreneurship", "农业实用技术": "practical", "实用技术培训": "practical"},
+              TRAINING_KIND_LABELS)
 EDUCATION = _words({"小学毕业": "81", "小学": "81", "小学肄业": "83", "初中毕业": "71", "初中": "71", "初中肄业": "73",
                     "普通高中毕业": "61", "高中毕业": "61", "高中": "61", "高中肄业": "63", "普通高中肄业": "63",
                     "中专毕业": "41", "中专": "41", "职高毕业": "44", "职高": "44", "技工学校毕业": "47",
                     "技校": "47", "大学专科毕业": "31", "大专": "31", "大学本科毕业": "21", "本科": "21",
-                    "未上过学": "90", "文盲": "90", "文盲或半文盲": "90"})
+                    "未上过学": "90", "文盲": "90", "文盲或半文盲": "90"}, {})
 
 
 def word(mapping: dict[str, str], what: str) -> Callable[[object], str | None]:

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from training.auth.policy import scope_for
+from training.catalogue.schemas import COURSE_KIND_LABELS as TRAINING_KIND_LABELS
 from training.core import audit
 from training.core.crypto import Vault, lookup_candidates, mask
 from training.core.errors import FieldError, Forbidden, NotFound, Problem
@@ -36,6 +37,13 @@ from training.core.text import clean, quoted, sheet_row
 from training.ledger import columns as col
 from training.ledger import repository as repo
 from training.registry import service as registry
+from training.registry.schemas import (
+    LABOUR_LABELS,
+    MONITOR_TYPE_LABELS,
+    POVERTY_STATUS_LABELS,
+    SEX_LABELS,
+    WORK_LABELS,
+)
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 Mode = Literal["valid_only", "all_or_nothing"]
@@ -504,10 +512,10 @@ def _each_once(rows: list[LedgerRow]) -> list[RejectedRow]:
 # instructions sheet, so an exported ledger is a filled-in template that can be edited and imported back.
 
 _CHOICES = {
-    "家庭属性": "建档立卡贫困户,脱贫户,监测户,一般农户", "是否在校": "是,否", "是否愿意住校": "是,否",
-    "劳动能力": "劳动力,弱劳动力,丧失劳动力,无劳动力", "务工状况": "务农,本地务工,外出务工,无业,在校学生",
-    "培训类型": "长期培训,短期技能培训,创业培训,农业实用技术", "监测类型": "脱贫不稳定户,边缘易致贫户,突发严重困难户",
-    "风险是否消除": "是,否", "性别": "男,女",
+    "家庭属性": ",".join(POVERTY_STATUS_LABELS.values()), "是否在校": "是,否", "是否愿意住校": "是,否",
+    "劳动能力": ",".join(LABOUR_LABELS.values()), "务工状况": ",".join(WORK_LABELS.values()),
+    "培训类型": ",".join(TRAINING_KIND_LABELS.values()), "监测类型": ",".join(MONITOR_TYPE_LABELS.values()),
+    "风险是否消除": "是,否", "性别": ",".join(SEX_LABELS.values()),
 }
 _TEXT_COLUMNS = {"户编号", "村代码", "身份证号", "联系电话", "意向工种1", "意向工种2", "意向工种3", "可参训月份",
                  col.HOUSEHOLD_ID, col.PERSON_ID}
@@ -593,13 +601,8 @@ def template() -> bytes:
     return _workbook(col.HEADERS, [], 1000)
 
 
-_LABELS = {
-    "poverty": {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"},
-    "monitor": {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden_hardship": "突发严重困难户"},
-    "labour": {"full": "劳动力", "weak": "弱劳动力", "lost": "丧失劳动力", "none": "无劳动力"},
-    "work": {"farming": "务农", "local_work": "本地务工", "migrant": "外出务工", "unemployed": "无业", "student": "在校学生"},
-    "kind": {"long": "长期培训", "short": "短期技能培训", "entrepreneurship": "创业培训", "practical": "农业实用技术"},
-}
+_LABELS = {"poverty": POVERTY_STATUS_LABELS, "monitor": MONITOR_TYPE_LABELS, "labour": LABOUR_LABELS,
+           "work": WORK_LABELS, "kind": TRAINING_KIND_LABELS}
 
 
 def _yes_no(value: bool | None) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -10,7 +9,6 @@ from litestar import Controller, Response, get, put
 from litestar.params import JSONBody, QueryParameter
 
 from training.core.deps import Caller, Conn, PageLimit, PageOffset, Rules, Today
-from training.core.errors import FieldError, InvalidInput
 from training.progress import reports, service
 from training.progress.schemas import Progress, QuotaList, QuotaPut, QuotaResult, UncoveredPage, UnmetDemand
 
@@ -25,21 +23,6 @@ Format = Annotated[Literal["json", "xlsx"], QueryParameter(description="json 或
 def _attachment(content: bytes, filename: str) -> Response[bytes]:
     return Response(content, media_type=XLSX, headers={
         "Content-Disposition": f"attachment; filename=\"report.xlsx\"; filename*=UTF-8''{quote(filename)}"})
-
-
-def _months(month: str | None, quarter: str | None, year: int | None) -> tuple[int, tuple[int, int]]:
-    """A period as (year, (first month, last month)): a month YYYY-MM, a quarter YYYY-Q, or a whole year."""
-    if month is not None:
-        if not (m := re.fullmatch(r"(\d{4})-(\d{2})", month)) or not 1 <= int(m[2]) <= 12 or not 2000 <= int(m[1]) <= 2100:
-            raise InvalidInput([FieldError("month", "月份应写作 YYYY-MM，如 2026-03", "query")])
-        return int(m[1]), (int(m[2]), int(m[2]))
-    if quarter is not None:
-        if not (q := re.fullmatch(r"(\d{4})-Q?([1-4])", quarter)) or not 2000 <= int(q[1]) <= 2100:
-            raise InvalidInput([FieldError("quarter", "季度应写作 YYYY-Q，如 2026-1", "query")])
-        return int(q[1]), (3 * int(q[2]) - 2, 3 * int(q[2]))
-    if year is None:
-        raise InvalidInput([FieldError("year", "请给出年份 year（或 month、quarter）", "query")])
-    return year, (1, 12)
 
 
 class QuotaController(Controller):
@@ -65,8 +48,8 @@ class ProgressController(Controller):
                        month: Annotated[str | None, QueryParameter(description="只看一个月：YYYY-MM")] = None,
                        quarter: Annotated[str | None, QueryParameter(description="只看一个季度：YYYY-Q")] = None,
                        ) -> Progress:
-        y, months = _months(month, quarter, year)
-        return await service.progress_for(conn, principal, today, region_code, y, months)
+        period = service.parse_period(month, quarter, year)
+        return await service.progress_for(conn, principal, today, region_code, period.year, period.months)
 
     @get("/uncovered-households", summary="今年尚无人参训的目标户（有劳动年龄劳动力）：调查员工作清单，分页，也可导出 .xlsx")
     async def uncovered(self, conn: Conn, principal: Caller, rule: Rules, today: Today, region_code: Region,
@@ -88,26 +71,23 @@ class ReportController(Controller):
     @get("/monthly", summary="月报 .xlsx：总表对照指标，分乡镇、工种、学校、月份；数字与 /api/progress?month= 相同")
     async def monthly(self, conn: Conn, principal: Caller, today: Today, region_code: Region,
                       month: Annotated[str, QueryParameter(description="YYYY-MM")]) -> Response[bytes]:
-        year, months = _months(month, None, None)
-        return await self._report(conn, principal, today, region_code, year, months, "月报",
-                                  f"{year}年{months[0]}月")
+        period = service.parse_period(month, None, None)
+        return await self._report(conn, principal, today, region_code, period, "月报",
+                                  f"{period.year}年{period.first}月")
 
     @get("/quarterly", summary="季报 .xlsx：总表对照指标，分乡镇、工种、学校、月份；数字与 /api/progress?quarter= 相同")
     async def quarterly(self, conn: Conn, principal: Caller, today: Today, region_code: Region,
                         quarter: Annotated[str, QueryParameter(description="YYYY-Q")]) -> Response[bytes]:
-        year, months = _months(None, quarter, None)
-        return await self._report(conn, principal, today, region_code, year, months, "季报",
-                                  f"{year}年第{(months[0] + 2) // 3}季度")
+        period = service.parse_period(None, quarter, None)
+        return await self._report(conn, principal, today, region_code, period, "季报",
+                                  f"{period.year}年第{(period.first + 2) // 3}季度")
 
     @staticmethod
-    async def _report(conn: Conn, principal: Caller, today: Today, region_code: str, year: int,
-                      months: tuple[int, int], kind: str, period: str) -> Response[bytes]:
-        reach = await service.reach_for(conn, principal, region_code)
-        figures = await service.progress(conn, reach, today, year, months)
-        quota = await service.quota_for(conn, reach, year)
-        unit = reach.name + ("（本校）" if reach.school_id else "")
-        return _attachment(reports.report_workbook(figures, unit, period, kind, today, quota),
-                           f"{unit}{kind}_{period}.xlsx")
+    async def _report(conn: Conn, principal: Caller, today: Today, region_code: str, period: service.Period,
+                      kind: str, period_name: str) -> Response[bytes]:
+        report = await service.report_for(conn, principal, today, region_code, period)
+        return _attachment(reports.report_workbook(report.figures, report.unit, period_name, kind, today, report.quota),
+                           f"{report.unit}{kind}_{period_name}.xlsx")
 
 
 CONTROLLERS = [QuotaController, ProgressController, ReportController]

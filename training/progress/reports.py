@@ -15,11 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from training.core.text import sheet_row
 from training.progress.schemas import Figures, Progress, Quota, UncoveredHousehold
-
-STATUS_WORDS = {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
-SEX_WORDS = {"male": "男", "female": "女"}
-CAPACITY_WORDS = {"full": "劳动力", "weak": "弱劳动力", "lost": "丧失劳动力", "none": "无劳动力"}
-WORK_WORDS = {"farming": "务农", "local_work": "本地务工", "migrant": "外出务工", "unemployed": "无业", "student": "在校学生"}
+from training.registry.schemas import LABOUR_LABELS, POVERTY_STATUS_LABELS, SEX_LABELS, WORK_LABELS
 
 # The columns of every figures sheet: header, and how to read it from a row of figures.
 COLUMNS: list[tuple[str, str]] = [
@@ -159,10 +155,10 @@ class WorklistWriter:
             for person in h.labourers:
                 self._ws.append(sheet_row(self._ws, [
                     h.township_name, h.village_name, h.household_no, h.head_name,
-                    STATUS_WORDS.get(h.poverty_status, h.poverty_status), person.name,
-                    SEX_WORDS.get(person.sex, person.sex), person.age, person.education,
-                    CAPACITY_WORDS.get(person.labour_capacity, person.labour_capacity),
-                    WORK_WORDS.get(person.work_status, person.work_status), "、".join(person.desired_trades),
+                    POVERTY_STATUS_LABELS.get(h.poverty_status, h.poverty_status), person.name,
+                    SEX_LABELS.get(person.sex, person.sex), person.age, person.education_name,
+                    LABOUR_LABELS.get(person.labour_capacity, person.labour_capacity),
+                    WORK_LABELS.get(person.work_status, person.work_status), "、".join(person.desired_trade_names),
                     "；".join(f"{s.title}（{s.school_name}，{s.starts_on.isoformat()} 开班）"
                              for s in person.recommended_sessions)]))
 

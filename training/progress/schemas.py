@@ -24,6 +24,9 @@ class QuotaPut(Body):
     target_persons: Count | None = None
     target_households: Count | None = None
     target_lianghousheng: Count | None = None
+    # The quota's version the official last saw (0: none set yet): given, a change made meanwhile by
+    # someone else is refused (409) instead of silently overwritten. Left out: the last write wins.
+    version: Annotated[int, msgspec.Meta(ge=0, le=2_147_483_647)] | None = None
 
 
 class Quota(msgspec.Struct, kw_only=True):
@@ -36,6 +39,7 @@ class Quota(msgspec.Struct, kw_only=True):
     target_persons: int | None
     target_households: int | None
     target_lianghousheng: int | None
+    version: int  # send it back with the next PUT
 
 
 class QuotaResult(msgspec.Struct, kw_only=True):
@@ -119,9 +123,11 @@ class WorklistPerson(msgspec.Struct, kw_only=True):
     sex: str
     age: int
     education: str
+    education_name: str  # the GB/T 4658 table's name of the code
     labour_capacity: str
     work_status: str
     desired_trades: list[str]
+    desired_trade_names: list[str]  # the occupation table's names, in the order of desired_trades
     recommended_sessions: list[RecommendedSession]
 
 

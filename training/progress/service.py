@@ -8,16 +8,17 @@ from __future__ import annotations
 import asyncio
 import calendar
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import msgspec
 
 from training.catalogue import service as catalogue
 from training.core import audit, db
-from training.core.errors import FieldError, Forbidden, InvalidInput, NotFound
+from training.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from training.core.rules import Rule
 from training.core.security import Principal, region_prefix
 from training.enrolment import service as enrolment
@@ -59,6 +60,7 @@ class Reach:
     name: str
     level: str
     school_id: UUID | None = None
+    viewer: Principal | None = None  # whose quotas may be shown (may_see_quota); None: an internal caller
 
 
 def _twelve(code: str) -> str:
@@ -81,7 +83,63 @@ async def reach_for(conn: Conn, principal: Principal, region_code: str) -> Reach
     if place is None or not _may_read(principal, code):
         raise NotFound(NOT_IN_SCOPE)
     return Reach(counties=[code[:6]], region=region_prefix(code), region_code=code, name=place.name,
-                 level=place.level, school_id=principal.school_id if principal.role == "school" else None)
+                 level=place.level, school_id=principal.school_id if principal.role == "school" else None,
+                 viewer=principal)
+
+
+# ------------------------------------------------------------------ periods
+
+
+class Period(NamedTuple):
+    """A reporting period: the months first..last of a year."""
+
+    year: int
+    first: int
+    last: int
+
+    @property
+    def months(self) -> tuple[int, int]:
+        return (self.first, self.last)
+
+
+# ASCII digits only: \d would take full-width (２０２６) and Arabic-Indic digits for a month.
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_QUARTER = re.compile(r"([0-9]{4})-Q?([1-4])")
+_YEARS = range(2000, 2101)
+MONTH_FORMAT = "月份应写作 YYYY-MM（半角数字），如 2026-03"
+QUARTER_FORMAT = "季度应写作 YYYY-Q（半角数字），如 2026-1"
+
+
+def parse_period(month: str | None, quarter: str | None, year: int | None) -> Period:
+    """The one reader of a period (progress, the reports): a month YYYY-MM, a quarter YYYY-Q, or a whole
+    year. A period that contradicts itself (a month and a quarter; a year and a month or quarter of
+    another year) is refused naming the fields, never answered as one of them."""
+    def query(field: str, message: str) -> FieldError:
+        return FieldError(field, message, "query")
+
+    if month is not None and quarter is not None:
+        raise InvalidInput([query("month", "月份和季度只能给一个，请只保留 month 或 quarter"),
+                            query("quarter", "月份和季度只能给一个，请只保留 month 或 quarter")])
+    if month is not None:
+        m = _MONTH.fullmatch(month)
+        if m is None or int(m[1]) not in _YEARS or not 1 <= int(m[2]) <= 12:
+            raise InvalidInput([query("month", MONTH_FORMAT)])
+        found, field, first, last = int(m[1]), "month", int(m[2]), int(m[2])
+    elif quarter is not None:
+        q = _QUARTER.fullmatch(quarter)
+        if q is None or int(q[1]) not in _YEARS:
+            raise InvalidInput([query("quarter", QUARTER_FORMAT)])
+        found, field, first, last = int(q[1]), "quarter", 3 * int(q[2]) - 2, 3 * int(q[2])
+    elif year is None:
+        raise InvalidInput([query("year", "请给出年份 year（或 month、quarter）")])
+    else:
+        if year not in _YEARS:
+            raise InvalidInput([query("year", "年份应在 2000 至 2100 之间")])
+        return Period(year, 1, 12)
+    if year is not None and year != found:
+        said = f"{field} 是 {found} 年的，与 year={year} 不符：请只给一个，或让两者一致"
+        raise InvalidInput([query("year", said), query(field, said)])
+    return Period(found, first, last)
 
 
 # ------------------------------------------------------------------ quotas
@@ -99,20 +157,57 @@ async def _quota_names(conn: Conn, rows: list[dict[str, Any]]) -> dict[str, str]
     return await regions.names(conn, codes) | {str(k): v for k, v in school_names.items()}
 
 
-def _over_warning(rows: list[dict[str, Any]]) -> str | None:
-    """The townships' quotas adding up to more than their county's, said in words (allowed, but flagged)."""
+def may_see_quota(viewer: Principal | None, county_code: str, region_code: str | None,
+                  school_id: UUID | None) -> bool:
+    """THE rule of who may read a quota, for every path that shows one (the quota list, its warning,
+    /api/progress and so the reports): admins of the county; an official the quotas of the regions it
+    covers (a township official its township's, not the county's), and a school's only when it covers
+    the whole county; a school its own; surveyors none (quotas are the officials' business). No viewer:
+    an internal caller (the benchmark) reading every quota of the reach."""
+    if viewer is None:
+        return True
+    if viewer.role == "admin":
+        return viewer.sees_county(county_code)
+    if viewer.role == "official":
+        return viewer.sees_region(region_code or county_code + "000000")
+    if viewer.role == "school":
+        return school_id is not None and school_id == viewer.school_id and viewer.county_code == county_code
+    return False
+
+
+def _visible(viewer: Principal | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if may_see_quota(viewer, str(r["county_code"]), r["region_code"], r["school_id"])]
+
+
+def _is_township(code: str | None) -> bool:
+    return code is not None and code.endswith("000") and not code.endswith("000000")
+
+
+OVER_WITHOUT_FIGURES = "各乡镇指标合计已超过全县指标，请与县里核对"
+
+
+def _over_warning(viewer: Principal, rows: list[dict[str, Any]]) -> str | None:
+    """The townships' quotas adding up to more than their county's (allowed, but flagged), in figures only
+    to a caller who may read every quota it names; to an official whose township's quota is part of the
+    excess, without anyone's figures; to anyone else, nothing."""
     warnings = []
     for county in sorted({str(r["county_code"]) for r in rows}):
         county_row = next((r for r in rows if r["region_code"] == county + "000000"), None)
-        townships = [r for r in rows if r["county_code"] == county and r["region_code"]
-                     and str(r["region_code"]).endswith("000") and not str(r["region_code"]).endswith("000000")]
-        total = sum(int(str(r["target_person_times"])) for r in townships)
-        if county_row is not None and total > int(str(county_row["target_person_times"])):
+        townships = [r for r in rows if r["county_code"] == county and _is_township(r["region_code"])]
+        total = sum(int(r["target_person_times"]) for r in townships)
+        if county_row is None or total <= int(county_row["target_person_times"]):
+            continue
+        seen = _visible(viewer, [county_row, *townships])
+        if len(seen) == len(townships) + 1:
             warnings.append(f"各乡镇指标合计 {total} 人次，超过全县指标 {county_row['target_person_times']} 人次")
-    return "；".join(warnings) or None
+        elif seen:
+            warnings.append(OVER_WITHOUT_FIGURES)
+    return "；".join(dict.fromkeys(warnings)) or None
 
 
 async def put_quota(conn: Conn, principal: Principal, data: QuotaPut) -> QuotaResult:
+    """Set a quota; with `version` (the one the caller last saw, 0 for none yet) only if it is still the
+    current one: two officials setting the same quota at once never silently overwrite each other."""
     if (data.region_code is None) == (data.school_id is None):
         raise InvalidInput([FieldError("region_code", "请填写县或乡镇的区划代码，或学校编号（二者选一）")])
     if principal.role not in ("admin", "official"):
@@ -120,7 +215,7 @@ async def put_quota(conn: Conn, principal: Principal, data: QuotaPut) -> QuotaRe
     if data.region_code is not None:
         code = _twelve(data.region_code)
         place = await regions.find(conn, code)
-        if place is None or not _may_read(principal, code):
+        if place is None or not may_see_quota(principal, code[:6], code, None):
             raise NotFound(NOT_IN_SCOPE)
         if place.level == "village":
             raise InvalidInput([FieldError("region_code", "指标按县、乡镇或学校下达，不按村")])
@@ -129,48 +224,53 @@ async def put_quota(conn: Conn, principal: Principal, data: QuotaPut) -> QuotaRe
         assert data.school_id is not None
         found = await catalogue.school_county(conn, data.school_id)
         # A school's quota is the county's business: county officials and admins.
-        if found is None or not _may_read(principal, found + "000000") or (
-                principal.role == "official" and not principal.sees_region(found + "000000")):
+        if found is None or not may_see_quota(principal, found, None, data.school_id):
             raise NotFound("学校不存在或不在您的权限范围内")
         county, unit, region_code, school_id = found, str(data.school_id), None, data.school_id
     values = msgspec.structs.asdict(data) | {"region_code": region_code, "school_id": school_id}
     async with conn.transaction():
         row = await repo.upsert_quota(conn, county, unit, values, principal.id)
+        if row is None:
+            current = await repo.quota_version(conn, county, data.year, unit)
+            raise Conflict(f"该指标已被他人修改（当前版本 {current}），请刷新后再改", current_version=current)
         await audit.record(conn, principal, "set_quota", "quota", unit, county,
                            {"year": data.year, "target_person_times": data.target_person_times,
                             "target_persons": data.target_persons, "target_households": data.target_households,
                             "target_lianghousheng": data.target_lianghousheng})
     rows = [dict(r) for r in await repo.quotas(conn, [county], data.year)]
     names = await _quota_names(conn, [dict(row)])
-    return QuotaResult(quota=_quota(dict(row), names), warning=_over_warning(rows))
+    return QuotaResult(quota=_quota(dict(row), names), warning=_over_warning(principal, rows))
 
 
 async def list_quotas(conn: Conn, principal: Principal, year: int, region_code: str | None) -> QuotaList:
-    """The quotas of the year within the region (default: every county the caller sees) and the caller's scope."""
+    """The quotas of the year within the region (default: every county the caller sees) that the caller
+    may read (`may_see_quota`)."""
     if region_code is not None:
         reach = await reach_for(conn, principal, region_code)
         counties, prefix = reach.counties, reach.region
     else:
         counties, prefix = principal.counties, ""
     rows = [dict(r) for r in await repo.quotas(conn, counties, year)]
-    if principal.role == "school":
-        rows = [r for r in rows if r["school_id"] == principal.school_id]
-    visible = [r for r in rows
-               if (r["region_code"] is not None and str(r["region_code"]).startswith(prefix)
-                   and _may_read(principal, str(r["region_code"])))
-               or (r["school_id"] is not None and len(prefix) <= 6
-                   and (principal.role != "official" or principal.sees_region(str(r["county_code"]) + "000000")))]
+    in_region = [r for r in rows if (str(r["region_code"]).startswith(prefix) if r["region_code"] is not None
+                                     else len(prefix) <= 6)]
+    visible = _visible(principal, in_region)
     names = await _quota_names(conn, visible)
-    return QuotaList(items=[_quota(r, names) for r in visible], warning=_over_warning(rows))
+    return QuotaList(items=[_quota(r, names) for r in visible], warning=_over_warning(principal, rows))
+
+
+async def visible_quotas(conn: Conn, reach: Reach, year: int) -> dict[str, dict[str, Any]]:
+    """The quotas of the reach's counties in the year that its viewer may read, by unit (a region code
+    or a school's id)."""
+    rows = _visible(reach.viewer, [dict(r) for r in await repo.quotas(conn, reach.counties, year)])
+    return {str(r["region_code"] or r["school_id"]): r for r in rows}
 
 
 async def quota_for(conn: Conn, reach: Reach, year: int) -> Quota | None:
-    """The quota of the reach's own unit in the year (its school's for a school), if one is set."""
+    """The quota of the reach's own unit in the year (its school's for a school), if one is set and the
+    viewer may read it."""
     unit = str(reach.school_id) if reach.school_id else reach.region_code
-    for r in await repo.quotas(conn, reach.counties, year):
-        if str(r["region_code"] or r["school_id"]) == unit:
-            return _quota(dict(r), {unit: reach.name})
-    return None
+    row = (await visible_quotas(conn, reach, year)).get(unit)
+    return None if row is None else _quota(row, {unit: reach.name})
 
 
 # ------------------------------------------------------------------ progress
@@ -268,8 +368,7 @@ async def _progress(conn: Conn, reach: Reach, today: date, year: int, months: tu
         households = {v: (target.get(v, 0), covered.get(v, 0), two.get(v, 0))
                       for v in set(target) | set(covered) | set(two)}
 
-    quotas = {str(r["region_code"] or r["school_id"]): int(r["target_person_times"])
-              for r in await repo.quotas(conn, reach.counties, year)}
+    quotas = {unit: int(r["target_person_times"]) for unit, r in (await visible_quotas(conn, reach, year)).items()}
     target_total = quotas.get(str(reach.school_id)) if reach.school_id else quotas.get(reach.region_code)
 
     # households by township and in all, added up once (a province has thousands of villages)
@@ -328,6 +427,27 @@ async def progress_for(conn: Conn, principal: Principal, today: date, region_cod
     return await progress(conn, await reach_for(conn, principal, region_code), today, year, months)
 
 
+class Report(NamedTuple):
+    """What a monthly or quarterly report needs: the figures, the reporting unit's quota, and its name."""
+
+    figures: Progress
+    quota: Quota | None
+    unit: str
+
+
+async def report_for(conn: Conn, principal: Principal, today: date, region_code: str, period: Period) -> Report:
+    """A report's figures for a period: a school reports as itself (its own sessions, its own quota, its own
+    name as 填报单位), anyone else as the region asked for."""
+    reach = await reach_for(conn, principal, region_code)
+    figures = await progress(conn, reach, today, period.year, period.months)
+    quota = await quota_for(conn, reach, period.year)
+    unit = reach.name
+    if reach.school_id is not None:
+        school_names, _ = await catalogue.names(conn, [reach.school_id], [])
+        unit = school_names.get(reach.school_id, unit)
+    return Report(figures, quota, unit)
+
+
 # ------------------------------------------------------------------ the worklist and unmet demand
 
 
@@ -349,6 +469,8 @@ async def _with_sessions(conn: Conn, rule: Rule, today: date, rows: list[registr
     """Households of the worklist with each labourer's top sessions, scored together for the whole page
     (per county: one read of the people, one of their enrolments, one scoring pass)."""
     names = await regions.names(conn, sorted({r.village_code for r in rows} | {_township(r.village_code) for r in rows}))
+    education = {e.code: e.name for e in await catalogue.education_levels(conn)}
+    _, trades = await catalogue.names(conn, [], sorted({t for r in rows for p in r.labourers for t in p.desired_trades}))
     top: dict[UUID, list[RecommendedSession]] = {}
     notes = []
     for county in sorted({r.county_code for r in rows}):
@@ -367,7 +489,9 @@ async def _with_sessions(conn: Conn, rule: Rule, today: date, rows: list[registr
         household_id=r.household_id, village_code=r.village_code, village_name=names.get(r.village_code, ""),
         township_name=names.get(_township(r.village_code), ""), household_no=r.household_no,
         head_name=r.head_name, poverty_status=r.poverty_status,
-        labourers=[WorklistPerson(**msgspec.structs.asdict(p), recommended_sessions=top.get(p.person_id, []))
+        labourers=[WorklistPerson(**msgspec.structs.asdict(p), education_name=education.get(p.education, p.education),
+                                  desired_trade_names=[trades.get(t, t) for t in p.desired_trades],
+                                  recommended_sessions=top.get(p.person_id, []))
                    for p in r.labourers])
         for r in rows]
     return items, "；".join(dict.fromkeys(notes)) or None

@@ -24,8 +24,8 @@ from training.core.errors import FieldError
 from training.core.idcard import IdCard, IdCardError, parse_id_number
 from training.core.text import printable, quoted
 from training.core.types import date_out_of_range
+from training.registry.schemas import SEX_LABELS
 
-SEX_LABELS = {"male": "男", "female": "女"}
 POVERTY_STATUSES = ("registered_poor", "lifted", "monitored", "ordinary")
 MONITOR_TYPES = ("unstable", "marginal", "sudden_hardship")
 LABOUR_CAPACITIES = ("full", "weak", "lost", "none")

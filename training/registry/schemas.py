@@ -15,6 +15,8 @@ import msgspec
 from training.core.schemas import Body
 from training.core.types import EducationCode, Name, Phone, RegionCode, Text, TradeCode
 
+# The words for every code list the registry owns: the one table of each, which every export, import
+# and page uses (tests/architecture/test_code_labels.py fails on a second copy).
 PovertyStatus = Literal["registered_poor", "lifted", "monitored", "ordinary"]
 POVERTY_STATUS_LABELS = {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户",
                          "ordinary": "一般农户"}
@@ -27,6 +29,7 @@ WORK_LABELS = {"farming": "务农", "local_work": "本地务工", "migrant": "�
                "student": "在校学生"}
 TrainingKind = Literal["long", "short", "entrepreneurship", "practical"]
 Sex = Literal["male", "female"]
+SEX_LABELS = {"male": "男", "female": "女"}
 IdNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=40, description="18 位居民身份证号码")]
 Year = Annotated[int, msgspec.Meta(ge=1940, le=2100)]
 Month = Annotated[int, msgspec.Meta(ge=1, le=12)]

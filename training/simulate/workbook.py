@@ -14,18 +14,17 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
+from training.catalogue.schemas import COURSE_KIND_LABELS as KIND_WORDS
+from training.registry.schemas import LABOUR_LABELS as LABOUR_WORDS
+from training.registry.schemas import MONITOR_TYPE_LABELS as MONITOR_WORDS
+from training.registry.schemas import POVERTY_STATUS_LABELS as POVERTY_WORDS
+from training.registry.schemas import WORK_LABELS as WORK_WORDS
 from training.simulate.world import HouseholdPlan, PersonPlan, SurveyPlan, World
 
 # The template's columns (GET /api/ledger/template) and the words clerks type in them.
 HEADERS = ["户编号", "村代码", "户主姓名", "家庭属性", "姓名", "身份证号", "与户主关系", "民族", "文化程度", "是否在校",
            "离校年份", "劳动能力", "务工状况", "联系电话", "意向工种1", "意向工种2", "意向工种3", "培训类型", "可参训月份",
            "是否愿意住校", "调查日期", "脱贫年度", "监测类型", "风险是否消除"]
-MONITOR_WORDS = {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden_hardship": "突发严重困难户"}
-POVERTY_WORDS = {"registered_poor": "建档立卡贫困户", "lifted": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
-LABOUR_WORDS = {"full": "劳动力", "weak": "弱劳动力", "lost": "丧失劳动力", "none": "无劳动力"}
-WORK_WORDS = {"farming": "务农", "local_work": "本地务工", "migrant": "外出务工", "unemployed": "无业",
-              "student": "在校学生"}
-KIND_WORDS = {"long": "长期培训", "short": "短期技能培训", "entrepreneurship": "创业培训", "practical": "农业实用技术"}
 
 
 @dataclass

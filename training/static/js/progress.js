@@ -216,12 +216,17 @@ function unmetView(state) {
   return el("div", {}, msg, out);
 }
 
-/** 年度指标: view, and set for the region on the page or one of its townships (PUT /api/quotas). */
+/** 年度指标: view, and set for the region on the page or one of its townships (PUT /api/quotas). Each PUT
+ *  carries the version of the quota as last listed (0: none set yet), so an official never silently
+ *  overwrites what another set meanwhile: the API answers 409 and the list is reloaded. */
 function quotaView(state) {
   const out = el("div", {});
   const msg = el("div", { class: "msg", hidden: true, role: "alert" });
+  const versions = new Map();
   const show = () => loadInto(out, msg, null, async () => {
     const list = await api("GET", "/api/quotas", { query: { year: state.year, region_code: state.region } });
+    versions.clear();
+    for (const q of list.items) if (q.region_code) versions.set(q.region_code, q.version);
     const warn = list.warning ? el("div", { class: "msg msg-warn", role: "status", text: list.warning }) : null;
     if (!list.items.length) return [warn, el("p", { class: "empty", text: `${state.year} 年尚未设定指标。` })];
     return [warn, table(["单位", "人次", "人数", "户数", "两后生"], list.items.map((q) => el("tr", {},
@@ -240,9 +245,19 @@ function quotaView(state) {
     field("户数指标", el("input", { type: "number", name: "target_households", min: 0, inputmode: "numeric" }), { name: "target_households" }),
     field("两后生指标", el("input", { type: "number", name: "target_lianghousheng", min: 0, inputmode: "numeric" }), { name: "target_lianghousheng" }),
   ], async (f, box) => {
-    const body = { year: Number(state.year), region_code: f.querySelector("[data-field=region_code] select").value };
+    const regionCode = f.querySelector("[data-field=region_code] select").value;
+    const body = { year: Number(state.year), region_code: regionCode, version: versions.get(regionCode) ?? 0 };
     for (const key of ["target_person_times", "target_persons", "target_households", "target_lianghousheng"]) put(body, key, ctl(f, key).value, "int");
-    const result = await api("PUT", "/api/quotas", { body });
+    let result;
+    try {
+      result = await api("PUT", "/api/quotas", { body });
+    } catch (err) {
+      if (err.status === 409) {
+        err.problem = { ...err.problem, title: "已被他人修改", detail: `${err.problem.detail || ""}（已重新载入最新指标）` };
+        await show();
+      }
+      throw err;
+    }
     await show();
     showOk(box, `已设定${result.quota.name} ${state.year} 年指标：${result.quota.target_person_times} 人次。`);
     if (result.warning) box.append(el("p", { class: "warn-text", text: result.warning }));
