@@ -161,7 +161,7 @@ async def test_a_county_admin_lists_and_manages_only_its_countys_accounts(api: A
     assert_problem(await api.post(f"/api/users/{SEED.users['school_c']}/reset-password", "admin_a"), 404)
     assert_problem(await api.post(f"/api/users/{SEED.users['sysadmin']}/disable", "admin_a"), 404)
     mine = assert_problem(await api.post(f"/api/users/{SEED.users['admin_a']}/disable", "admin_a"), 403)
-    assert mine["detail"] == "不能停用自己的账号"
+    assert mine["detail"].startswith("不能通过接口修改自己的账号")
     done = await api.post(f"/api/users/{SEED.users['school_b']}/disable", "admin_a")
     assert (done.status_code, done.json()["active"]) == (200, False)
     assert_problem(await api.post(f"/api/users/{SEED.users['school_b']}/disable", "admin_a"), 409)
@@ -215,3 +215,33 @@ async def test_the_docs_page_loads_only_our_own_script_and_keeps_script_inline_f
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
     assert scripts and all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
     assert "https://" not in page.text and "http://" not in page.text.replace("http://www.w3.org", "")
+
+
+async def test_no_admin_resets_disables_or_enables_an_admin_account_through_the_api(
+        api: Api, conn: asyncpg.Connection) -> None:
+    """Taking over an admin account (another's or one's own, with a stolen token) is for the server's
+    `training users` commands, never the API: a county admin and the system admin alike are refused, and
+    nothing is changed or audited; other accounts of the county stay theirs to manage."""
+    second = await conn.fetchval(
+        """INSERT INTO users (username, password_hash, role, county_code, region_codes)
+           VALUES ('admin_a2', 'x', 'admin', '513435', $1) RETURNING id""", ["513435000000"])
+    for actor, target in [("admin_a", second), ("admin_a", SEED.users["admin_a"]), ("sysadmin", SEED.users["admin_a"]),
+                          ("sysadmin", SEED.users["sysadmin"])]:
+        for action in ("reset-password", "disable", "enable"):
+            refused = assert_problem(await api.post(f"/api/users/{target}/{action}", actor), 403)
+            assert "training users" in refused["detail"], refused["detail"]
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE object_type = 'user'") == 0
+    assert await conn.fetchval("SELECT sum(token_version) FROM users WHERE role = 'admin'") == 0
+    assert (await api.post(f"/api/users/{SEED.users['official_a']}/reset-password", "admin_a")).status_code == 200
+
+
+def test_the_account_rule_is_one_policy_function() -> None:
+    from training.auth.policy import account_change_refusal
+    from training.core.security import Principal
+
+    admin = Principal(id=uuid.uuid4(), username="a", role="admin", county_code="513435", school_id=None,
+                      region_codes=("513435000000",), token_version=0)
+    assert account_change_refusal(admin, uuid.uuid4(), "admin") is not None
+    assert account_change_refusal(admin, admin.id, "admin") is not None
+    assert account_change_refusal(admin, uuid.uuid4(), "surveyor") is None
+    assert account_change_refusal(None, admin.id, "admin") is None  # the server's own command line

@@ -50,7 +50,7 @@ class UserController(Controller):
     async def list_(self, conn: Conn, principal: Caller) -> list[Account]:
         return await service.list_accounts(conn, principal)
 
-    @post("/{user_id:uuid}/disable", status_code=200, summary="停用账号（其令牌立即失效；不能停用自己）")
+    @post("/{user_id:uuid}/disable", status_code=200, summary="停用账号（其令牌立即失效；管理员账号与自己的账号只能在服务器上用 training users 处理）")
     async def disable(self, conn: Conn, principal: Caller, user_id: FromPath[UUID]) -> Account:
         return await service.set_active(conn, principal, await service.find_account(conn, principal, user_id), False)
 

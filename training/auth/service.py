@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from training.auth import repository
+from training.auth.policy import account_change_refusal
 from training.auth.schemas import Account, PasswordReset
 from training.core import audit
 from training.core.config import Settings
@@ -149,14 +150,18 @@ async def find_account(conn: Conn, actor: Principal | None, user_id: UUID | None
 async def set_active(conn: Conn, actor: Principal | None, account: Account, active: bool) -> Account:
     """Enable or disable an account (audited). A disable ends its tokens at once; an admin cannot
     disable itself (it would lock the county out of its own administration)."""
-    if not active and actor is not None and actor.id == account.id:
-        raise Forbidden("不能停用自己的账号")
+    _may_change(actor, account)
     async with conn.transaction():
         if await repository.set_active(conn, account.id, active) is None:
             raise Conflict(f"账号 {account.username} 已经是{'启用' if active else '停用'}状态")
         await audit.record(conn, actor, "enable" if active else "disable", "user", account.id,
                            account.county_code or SYSTEM_COUNTY, {"username": account.username})
     return await find_account(conn, actor, account.id)
+
+
+def _may_change(actor: Principal | None, account: Account) -> None:
+    if (refusal := account_change_refusal(actor, account.id, account.role)) is not None:
+        raise Forbidden(refusal)
 
 
 def new_password() -> str:
@@ -167,6 +172,7 @@ async def reset_password(conn: Conn, actor: Principal | None, account: Account,
                          password: str | None = None) -> PasswordReset:
     """Set a new password (generated unless given; shown once, never stored in clear or audited): every
     token issued before it stops working and any lockout of the name ends."""
+    _may_change(actor, account)
     password = password if password is not None else new_password()
     if len(password) < 8:
         raise InvalidInput([FieldError("password", "密码至少 8 个字符")])
