@@ -233,7 +233,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,
-                     "vault": vault}),
+                     "vault": vault, "proxies": proxies}),
         # JSON bodies: refused past this before they are read (uploads set their own, larger, limit).
         request_max_body_size=8 * 1024 * 1024,
         plugins=[StrictStructSchemaPlugin()],

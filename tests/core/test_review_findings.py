@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 from tests.conftest import Api
 from tests.seed import SEED
 

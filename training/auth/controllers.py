@@ -14,6 +14,7 @@ from training.auth.schemas import Account, Me, PasswordReset, TokenRequest, Toke
 from training.core.deps import Caller, Conn
 from training.core.errors import Unauthenticated
 from training.core.idempotency import SENSITIVE
+from training.core.web import client_address
 
 
 class AuthController(Controller):
@@ -23,7 +24,8 @@ class AuthController(Controller):
     @post("/token", opt={"exclude_from_auth": True, "problems": (401, 429)}, status_code=200, summary="登录，获取访问令牌")
     async def token(self, data: JSONBody[TokenRequest], state: State, request: Request[Any, Any, Any]) -> TokenResponse:
         async with state.pool.acquire() as conn:
-            principal = await service.authenticate(conn, data.username, data.password, state.settings)
+            principal = await service.authenticate(conn, data.username, data.password, state.settings,
+                                                   client_address(request.scope, state.proxies))
         if principal is None:
             raise Unauthenticated("用户名或密码错误")
         ttl = state.settings.token_ttl_seconds
