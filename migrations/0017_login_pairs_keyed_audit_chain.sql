@@ -17,3 +17,13 @@ CREATE TABLE login_slowdowns (
 );
 ALTER TABLE login_slowdowns ADD CONSTRAINT login_slowdowns_pkey PRIMARY KEY (username);
 ALTER TABLE login_slowdowns ADD CONSTRAINT login_slowdowns_failures_nonnegative CHECK (failures >= 0);
+
+-- The audit chain is keyed (issue 10): link n = HMAC-SHA256(chain key, link n-1 || row n), the chain
+-- key derived from the data key, which the database does not hold; the head names the data key (its
+-- 4-byte id) the county's chain is keyed with. The plain sha256 links of 0016 prove nothing against
+-- someone who can write the database (they can be recomputed), so they are dropped here and the
+-- service seals every row still kept into a keyed chain on its first pass (`training audit verify`
+-- before upgrading checks the old chain one last time).
+DELETE FROM audit_chain;
+DELETE FROM audit_chain_heads;
+ALTER TABLE audit_chain_heads ADD COLUMN key_id bytea NOT NULL;
