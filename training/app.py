@@ -123,7 +123,7 @@ AUDIT_SEAL_SECONDS = 5.0
 AUDIT_PRUNE_SECONDS = 86400.0
 
 
-async def keep_audit_chain(pool: Any, settings: Settings) -> None:
+async def keep_audit_chain(pool: Any, settings: Settings, keeper: audit.Keeper) -> None:
     """Seal committed audit rows into their county's hash chain every few seconds; once a day, delete
     rows past the retention (each county's chain verified first)."""
     pruned_at = time.monotonic() - AUDIT_PRUNE_SECONDS + 60  # the first retention pass a minute after start
@@ -131,10 +131,10 @@ async def keep_audit_chain(pool: Any, settings: Settings) -> None:
         await asyncio.sleep(AUDIT_SEAL_SECONDS)
         try:
             async with pool.acquire() as conn:
-                await audit.seal_all(conn)
+                await audit.seal_all(conn, keeper)
                 if time.monotonic() - pruned_at >= AUDIT_PRUNE_SECONDS:
                     pruned_at = time.monotonic()
-                    if deleted := await audit.prune_all(conn, settings.audit_retention_days):
+                    if deleted := await audit.prune_all(conn, keeper, settings.audit_retention_days):
                         log.info("audit retention: deleted %d rows older than %d days", deleted,
                                  settings.audit_retention_days)
         except Exception as exc:
@@ -184,7 +184,8 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                 await check_keyring(conn, vault)  # a wrong or lost data key stops the start, with the fix
                 await prune(conn, settings.idempotency_ttl_hours)  # stored answers past their TTL (they hold names)
             listening = asyncio.Event()
-            tasks = [asyncio.create_task(keep_audit_chain(app.state.pool, settings)),
+            tasks = [asyncio.create_task(keep_audit_chain(app.state.pool, settings,
+                                                     audit.Keeper.of(vault, settings.data_dir))),
                      asyncio.create_task(app.state.accounts.listen(target, listening))]
             # Serve once the account cache listens (or after a few seconds uncached: it keeps trying).
             with contextlib.suppress(TimeoutError):
@@ -249,7 +250,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
         openapi_config=openapi,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "jwt_auth": jwt_auth,
-                     "vault": vault, "accounts": AccountCache()}),
+                     "vault": vault, "accounts": AccountCache(), "proxies": proxies}),
         # JSON bodies: refused past this before they are read (uploads set their own, larger, limit).
         request_max_body_size=8 * 1024 * 1024,
         plugins=[StrictStructSchemaPlugin()],

@@ -554,13 +554,22 @@ def keys_rotate(batch_size: int) -> None:
     def progress(step: str) -> None:
         click.echo(f"  {step}", err=True)
 
-    async def job(conn: asyncpg.Connection) -> tuple[RotationReport, KeyStatus]:
+    from training.audit import service as audit
+
+    keeper = audit.Keeper.of(vault, settings.data_dir)
+
+    async def job(conn: asyncpg.Connection) -> tuple[RotationReport, KeyStatus, dict[str, str]]:
         report = await registry_keys.rotate(conn, vault, batch_size=batch_size, progress=progress)
-        return report, await registry_keys.status(conn, vault)
+        return report, await registry_keys.status(conn, vault), await audit.rekey_all(conn, keeper)
 
     with database(settings) as dsn:
-        report, found = run_with_connection(settings, dsn, job)
+        report, found, chains = run_with_connection(settings, dsn, job)
     click.echo(f"已轮换到密钥 {report.current}：人员 {report.people}，农户 {report.households}（{report.passes} 遍）")
+    if rekeyed := [c for c, done in chains.items() if done == "rekeyed"]:
+        click.echo(f"审计链已换用新密钥：{'、'.join(rekeyed)}")
+    if broken := [c for c, done in chains.items() if done == "broken"]:
+        click.secho(f"  审计链核对有问题，保留原样作为证据（仍使用旧密钥）：{'、'.join(broken)}；"
+                    "请运行 training audit verify 查看", fg="yellow")
     for person in report.duplicates:
         click.secho(f"  人员 {person} 与另一人员身份证号相同（重复登记），未轮换：请合并后再运行", fg="yellow")
     if report.unreadable:
@@ -581,9 +590,15 @@ def keys_retire(key_id: str) -> None:
     """Delete an old data key from data_keys/ once no stored value uses it (see `keys status`)."""
     settings = settings_or_exit()
     vault = open_vault(settings)
+    from training.audit import service as audit
+
+    async def job(conn: asyncpg.Connection) -> tuple[KeyStatus, set[str]]:
+        return await registry_keys.status(conn, vault), await audit.keys_in_use(conn)
+
     with database(settings) as dsn:
-        found = run_with_connection(settings, dsn, lambda conn: registry_keys.status(conn, vault))
+        found, chained = run_with_connection(settings, dsn, job)
     refusal = ("这是当前密钥，不能退役" if key_id == found.current else
+               "审计链仍使用它（其链核对有问题，未换用新密钥）：先运行 training audit verify" if key_id in chained else
                f"密钥环中没有密钥 {key_id}" if key_id not in found.known else
                f"仍有 {sum(found.counts[key_id].values())} 个值使用它：先运行 training keys rotate"
                if key_id in found.in_use() else
@@ -689,7 +704,8 @@ def backup(file: Path) -> None:
     settings = settings_or_exit()
     vault = open_vault(settings)
     with database(settings) as dsn:
-        sealed = run_with_connection(settings, dsn, audit.seal_all)  # the chain in the file covers every row
+        keeper = audit.Keeper.of(vault, settings.data_dir)
+        sealed = run_with_connection(settings, dsn, lambda conn: audit.seal_all(conn, keeper))  # the file's chain covers every row
         click.echo(f"  审计日志：封存了 {sealed} 条新记录", err=True)
         began = time.monotonic()
         tables = run_pg_tool(backups.dump, settings, dsn, file, "备份失败")
@@ -718,7 +734,11 @@ def restore(file: Path) -> None:
         click.echo(f"已恢复 {tables} 张表（{time.monotonic() - began:.1f} 秒）", err=True)
         run_with_connection(settings, dsn, lambda conn: registry_keys.check_keyring(conn, vault))
         click.echo("数据密钥检查通过：加密的身份证号和电话可以读取", err=True)
-        results = run_with_connection(settings, dsn, lambda conn: audit.verify_all(conn, _progress))
+        keeper = audit.Keeper.of(vault, settings.data_dir)
+        # The restored chains are the truth from now on: the anchor (which may remember a later state of
+        # this data dir's old database) is set to their heads before they are verified.
+        run_with_connection(settings, dsn, lambda conn: audit.anchor_restored(conn, keeper))
+        results = run_with_connection(settings, dsn, lambda conn: audit.verify_all(conn, keeper, _progress))
     print_verification(results)
     if any(result.problems for result in results):
         sys.exit(1)
@@ -747,8 +767,9 @@ def audit_verify() -> None:
     from training.audit import service as audit
 
     settings = settings_or_exit()
+    keeper = audit.Keeper.of(open_vault(settings), settings.data_dir)
     with database(settings) as dsn:
-        results = run_with_connection(settings, dsn, lambda conn: audit.verify_all(conn, _progress))
+        results = run_with_connection(settings, dsn, lambda conn: audit.verify_all(conn, keeper, _progress))
     print_verification(results)
     if any(result.problems for result in results):
         sys.exit(1)

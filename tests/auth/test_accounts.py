@@ -1,6 +1,7 @@
 """Logins and accounts: only the Bearer scheme, tokens that end with a password change or a disable, a
-per-account lockout that never tells which names exist, a login rate per real client (forwarded
-headers believed only from the configured proxies), and admins managing accounts over the API."""
+lockout per (name, client address) and a slowdown per name that neither tell which names exist nor lock
+an owner out, a login rate per real client (forwarded headers believed only from the configured
+proxies), and admins managing accounts over the API (never an admin account)."""
 
 from __future__ import annotations
 
@@ -120,6 +121,65 @@ async def test_an_admin_reset_ends_a_lockout(database: str, tmp_path: Path) -> N
         assert (await login(api, "surveyor_a", reset.json()["password"])).status_code == 200
 
 
+async def test_guessing_from_one_address_locks_that_address_out_not_the_owner(database: str, tmp_path: Path) -> None:
+    """The lockout is not a tool to shut a known account out: it locks the (name, client address) pair,
+    so the owner signing in from another address is not refused."""
+    async with service(database, tmp_path, login_lockout_failures=3, login_lockout_minutes=10,
+                       trusted_proxies=("127.0.0.1/32",)) as api:
+        attacker = {"X-Forwarded-For": "203.0.113.66"}
+        for _ in range(3):
+            assert_problem(await login(api, "school_a", "wrong-password", **attacker), 401)
+        assert_problem(await login(api, "school_a", **attacker), 429)  # even the right password, from there
+        assert (await login(api, "school_a", **{"X-Forwarded-For": "198.51.100.7"})).status_code == 200
+        assert_problem(await login(api, "school_a", **attacker), 429)  # the owner's success unlocks nobody else
+
+
+async def test_guesses_from_many_addresses_only_slow_the_account_down(database: str, tmp_path: Path,
+                                                                      conn: asyncpg.Connection) -> None:
+    """Guesses spread over many addresses (each under its own lockout) make the account wait between
+    attempts, a delay that doubles with each further failure up to TRAINING_LOGIN_SLOWDOWN_MAX_SECONDS:
+    a 429 saying how many seconds, never the lockout; once it has passed, the right password works."""
+    async with service(database, tmp_path, login_lockout_failures=5, login_slowdown_failures=4,
+                       login_slowdown_max_seconds=20, trusted_proxies=("127.0.0.1/32",)) as api:
+        for i in range(4):
+            assert_problem(await login(api, "school_a", "wrong-password", **{"X-Forwarded-For": f"203.0.113.{i}"}),
+                           401)
+        owner = {"X-Forwarded-For": "198.51.100.7"}
+        # Four more failures (as if from elsewhere): the next attempt is checked, then the one after it
+        # waits 2^(8-4) = 16 seconds.
+        await conn.execute("UPDATE login_slowdowns SET failures = 8")
+        assert_problem(await login(api, "school_a", "wrong-password", **{"X-Forwarded-For": "203.0.113.9"}), 401)
+        slowed = await login(api, "school_a", **owner)
+        body = assert_problem(slowed, 429)
+        assert re.search(r"请 \d+ 秒后再试", body["detail"]) and "锁定" not in body["detail"], body["detail"]
+        assert 10 <= int(slowed.headers["retry-after"]) <= 16
+        await conn.execute("UPDATE login_slowdowns SET not_before = now() - interval '1 second'")
+        assert (await login(api, "school_a", **owner)).status_code == 200
+        # The delay never grows past the cap, however many failures pile up.
+        await conn.execute("UPDATE login_slowdowns SET failures = 1000, not_before = now() - interval '1 second'")
+        assert_problem(await login(api, "school_a", "wrong-password", **{"X-Forwarded-For": "203.0.113.50"}), 401)
+        capped = await login(api, "school_a", **owner)
+        assert_problem(capped, 429)
+        assert 19 <= int(capped.headers["retry-after"]) <= 20
+
+
+async def test_parallel_guesses_from_many_addresses_get_one_attempt_per_delay(database: str, tmp_path: Path,
+                                                                              conn: asyncpg.Connection) -> None:
+    """Once the account is slowed, concurrent attempts race for the next slot: exactly one is checked,
+    the others are told to wait (the slot is claimed before the password is checked)."""
+    async with service(database, tmp_path, login_lockout_failures=5, login_slowdown_failures=2,
+                       login_slowdown_max_seconds=60, trusted_proxies=("127.0.0.1/32",)) as api:
+        for i in range(2):
+            assert_problem(await login(api, "official_a", "wrong", **{"X-Forwarded-For": f"203.0.113.{i}"}), 401)
+        await conn.execute("UPDATE login_slowdowns SET failures = 10")  # the next slot holds the account 60 s
+        replies = await asyncio.gather(*(login(api, "official_a", f"guess-{i}-wrong",
+                                               **{"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(12)))
+        assert sorted(r.status_code for r in replies) == [401] + [429] * 11
+        assert await conn.fetchval("SELECT failures FROM login_slowdowns WHERE username = 'official_a'") == 11
+        # A refused attempt is not held against its address: none of them is any nearer its own lockout.
+        assert await conn.fetchval("SELECT max(failures) FROM login_failures WHERE username = 'official_a'") == 1
+
+
 # ---------------------------------------------------------------- the rate limit's client
 
 
@@ -161,7 +221,7 @@ async def test_a_county_admin_lists_and_manages_only_its_countys_accounts(api: A
     assert_problem(await api.post(f"/api/users/{SEED.users['school_c']}/reset-password", "admin_a"), 404)
     assert_problem(await api.post(f"/api/users/{SEED.users['sysadmin']}/disable", "admin_a"), 404)
     mine = assert_problem(await api.post(f"/api/users/{SEED.users['admin_a']}/disable", "admin_a"), 403)
-    assert mine["detail"] == "不能停用自己的账号"
+    assert mine["detail"].startswith("不能通过接口修改自己的账号")
     done = await api.post(f"/api/users/{SEED.users['school_b']}/disable", "admin_a")
     assert (done.status_code, done.json()["active"]) == (200, False)
     assert_problem(await api.post(f"/api/users/{SEED.users['school_b']}/disable", "admin_a"), 409)
@@ -215,3 +275,33 @@ async def test_the_docs_page_loads_only_our_own_script_and_keeps_script_inline_f
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
     assert scripts and all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
     assert "https://" not in page.text and "http://" not in page.text.replace("http://www.w3.org", "")
+
+
+async def test_no_admin_resets_disables_or_enables_an_admin_account_through_the_api(
+        api: Api, conn: asyncpg.Connection) -> None:
+    """Taking over an admin account (another's or one's own, with a stolen token) is for the server's
+    `training users` commands, never the API: a county admin and the system admin alike are refused, and
+    nothing is changed or audited; other accounts of the county stay theirs to manage."""
+    second = await conn.fetchval(
+        """INSERT INTO users (username, password_hash, role, county_code, region_codes)
+           VALUES ('admin_a2', 'x', 'admin', '513435', $1) RETURNING id""", ["513435000000"])
+    for actor, target in [("admin_a", second), ("admin_a", SEED.users["admin_a"]), ("sysadmin", SEED.users["admin_a"]),
+                          ("sysadmin", SEED.users["sysadmin"])]:
+        for action in ("reset-password", "disable", "enable"):
+            refused = assert_problem(await api.post(f"/api/users/{target}/{action}", actor), 403)
+            assert "training users" in refused["detail"], refused["detail"]
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE object_type = 'user'") == 0
+    assert await conn.fetchval("SELECT sum(token_version) FROM users WHERE role = 'admin'") == 0
+    assert (await api.post(f"/api/users/{SEED.users['official_a']}/reset-password", "admin_a")).status_code == 200
+
+
+def test_the_account_rule_is_one_policy_function() -> None:
+    from training.auth.policy import account_change_refusal
+    from training.core.security import Principal
+
+    admin = Principal(id=uuid.uuid4(), username="a", role="admin", county_code="513435", school_id=None,
+                      region_codes=("513435000000",), token_version=0)
+    assert account_change_refusal(admin, uuid.uuid4(), "admin") is not None
+    assert account_change_refusal(admin, admin.id, "admin") is not None
+    assert account_change_refusal(admin, uuid.uuid4(), "surveyor") is None
+    assert account_change_refusal(None, admin.id, "admin") is None  # the server's own command line

@@ -1,21 +1,29 @@
-"""An outside review's findings on the authorization matrix (issue 10), pinned as tests that fail on main."""
+"""An outside review's findings on the authorization matrix (issue 10): rows that could not fail."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
+import httpx
 import pytest
 
-from tests.auth.test_matrix import POLICY, World, body_for, routes
+from tests.auth.test_matrix import (
+    ALLOW,
+    ANON,
+    BAD_REQUEST,
+    DENY,
+    HIDE,
+    POLICY,
+    World,
+    answer,
+    body_for,
+    routes,
+)
 from tests.conftest import Api
 
 SCOPED_BY_QUERY = ("/api/quotas", "/api/progress", "/api/reports")
 
 
-@pytest.mark.xfail(strict=True, reason="the matrix lists the quota, progress, worklist, unmet-demand and report "
-                                       "routes as `public` and calls them without region_code (and PUT /api/quotas "
-                                       "with {}): every role gets 400/422, which answer() counts as 'allowed', so "
-                                       "these rows never reach a scope check and cannot fail")
 async def test_the_matrix_reaches_the_scope_check_of_every_progress_route(api: Api) -> None:
     unchecked = []
     for method, path in routes(api.app):
@@ -24,7 +32,20 @@ async def test_the_matrix_reaches_the_scope_check_of_every_progress_route(api: A
         assert f"{method} {path}" in POLICY
         # Exactly the request the matrix sends for a route without a path object, as the county's admin.
         request: dict[str, Any] = body_for(method, path, "own", cast(World, None), 1)
+        assert "region_code" in request.get("params", {}) or "region_code" in request.get("json", {})
         response = await api.http.request(method, path, headers=api.token("admin_a"), **request)
         if response.status_code in (400, 422):
             unchecked.append(f"{method} {path}: {response.status_code}")
     assert unchecked == []
+
+
+def test_a_400_or_422_is_never_taken_for_allowed() -> None:
+    for status in (400, 422):
+        got = answer(httpx.Response(status, json={"type": "about:blank", "status": status, "detail": "x"}))
+        assert got == BAD_REQUEST and got not in (ALLOW, DENY, HIDE, ANON)
+    assert answer(httpx.Response(409, json={})) == ALLOW
+
+
+def test_a_route_the_matrix_cannot_build_a_request_for_fails() -> None:
+    with pytest.raises(AssertionError, match="no valid request for POST /api/new-thing"):
+        body_for("POST", "/api/new-thing", "none", World(), 1)

@@ -31,7 +31,7 @@ from training.core.db import split_statements
 pytestmark = pytest.mark.skipif(not cluster.ENABLED, reason="runs on a Citus cluster (tests/citus.sh)")
 
 # Tables every county shares (docs/scaling.md); every other table is a tenant table.
-REFERENCE = {"regions", "trades", "education_levels", "users", "login_failures", "models", "active_models",
+REFERENCE = {"regions", "trades", "education_levels", "users", "login_failures", "login_slowdowns", "models", "active_models",
              "schema_migrations"}
 STATEMENTS = ("select", "with", "insert", "update", "delete")
 

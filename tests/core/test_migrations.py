@@ -35,9 +35,10 @@ MIGRATIONS = PROJECT_ROOT / "migrations"
 FOUNDATION = MIGRATIONS / "0001_foundation.sql"
 # models: trained recommender artifacts, shared by every county (migration 0010); active_models: each
 # county's choice and the system-wide fallback every county reads (a reference table on Citus, 0020).
-# login_failures: the lockout's count per typed user name, before any county is known (migration 0014).
+# login_failures, login_slowdowns: the lockout's counts per typed user name (and client address), before
+# any county is known (migrations 0014, 0017).
 REFERENCE_TABLES = {"regions", "trades", "education_levels", "users", "schema_migrations", "models",
-                    "active_models", "login_failures"}
+                    "active_models", "login_failures", "login_slowdowns"}
 # Tests add their own migrations after whatever the project ships by now.
 NEXT = max(m.version for m in discover_migrations(MIGRATIONS)) + 1
 

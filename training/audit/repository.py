@@ -46,14 +46,32 @@ async def chained_counties(conn: Conn) -> list[str]:
     return [r["county_code"] for r in await conn.fetch("SELECT county_code FROM audit_chain_heads ORDER BY 1")]
 
 
-async def lock_head(conn: Conn, county_code: str, genesis: bytes) -> asyncpg.Record:
-    """The county's chain head, locked for this transaction (made first if the county has none)."""
+async def lock_head(conn: Conn, county_code: str, genesis: bytes, key_id: bytes) -> asyncpg.Record:
+    """The county's chain head, locked for this transaction (made first, keyed with `key_id`, if the
+    county has none)."""
     await conn.execute(
-        """INSERT INTO audit_chain_heads (county_code, seq, hash, sealed_to, first_seq, first_prev)
-           VALUES ($1, 0, $2, '-infinity', 1, $2) ON CONFLICT (county_code) DO NOTHING""", county_code, genesis)
+        """INSERT INTO audit_chain_heads (county_code, seq, hash, sealed_to, first_seq, first_prev, key_id)
+           VALUES ($1, 0, $2, '-infinity', 1, $2, $3) ON CONFLICT (county_code) DO NOTHING""",
+        county_code, genesis, key_id)
     row = await conn.fetchrow("SELECT * FROM audit_chain_heads WHERE county_code = $1 FOR UPDATE", county_code)
     assert row is not None
     return row
+
+
+async def heads(conn: Conn) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM audit_chain_heads ORDER BY county_code")
+
+
+async def replace_links(conn: Conn, county_code: str, links: list[tuple[int, bytes]], key_id: bytes,
+                        last: bytes) -> None:
+    """Re-keying: every link's new hash, and the head's key and last hash."""
+    await conn.execute(
+        """UPDATE audit_chain c SET hash = l.hash
+           FROM unnest($2::bigint[], $3::bytea[]) AS l(seq, hash)
+           WHERE c.county_code = $1 AND c.seq = l.seq""",
+        county_code, [seq for seq, _ in links], [h for _, h in links])
+    await conn.execute("UPDATE audit_chain_heads SET key_id = $2, hash = $3 WHERE county_code = $1",
+                       county_code, key_id, last)
 
 
 async def head(conn: Conn, county_code: str) -> asyncpg.Record | None:

@@ -14,6 +14,7 @@ from training.auth.schemas import Account, Me, PasswordReset, TokenRequest, Toke
 from training.core.deps import Caller, Conn
 from training.core.errors import Unauthenticated
 from training.core.idempotency import SENSITIVE
+from training.core.web import client_address
 
 
 class AuthController(Controller):
@@ -23,7 +24,8 @@ class AuthController(Controller):
     @post("/token", opt={"exclude_from_auth": True, "problems": (401, 429)}, status_code=200, summary="登录，获取访问令牌")
     async def token(self, data: JSONBody[TokenRequest], state: State, request: Request[Any, Any, Any]) -> TokenResponse:
         async with state.pool.acquire() as conn:
-            principal = await service.authenticate(conn, data.username, data.password, state.settings)
+            principal = await service.authenticate(conn, data.username, data.password, state.settings,
+                                                   client_address(request.scope, state.proxies))
         if principal is None:
             raise Unauthenticated("用户名或密码错误")
         ttl = state.settings.token_ttl_seconds
@@ -50,7 +52,7 @@ class UserController(Controller):
     async def list_(self, conn: Conn, principal: Caller) -> list[Account]:
         return await service.list_accounts(conn, principal)
 
-    @post("/{user_id:uuid}/disable", status_code=200, summary="停用账号（其令牌立即失效；不能停用自己）")
+    @post("/{user_id:uuid}/disable", status_code=200, summary="停用账号（其令牌立即失效；管理员账号与自己的账号只能在服务器上用 training users 处理）")
     async def disable(self, conn: Conn, principal: Caller, user_id: FromPath[UUID], state: State) -> Account:
         account = await service.set_active(conn, principal, await service.find_account(conn, principal, user_id), False)
         state.accounts.forget(user_id)  # this process at once; the others on the change's NOTIFY

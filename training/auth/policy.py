@@ -69,3 +69,22 @@ def may_read_enrolment(principal: Principal, county_code: str, school_id: UUID, 
     if principal.role == "official":
         return principal.sees_region(village_code)
     return may_act_on_enrolment(principal, county_code, school_id, village_code)
+
+
+SERVER_ONLY = ("只能在服务器上用 training users 命令（如 training users reset-password）处理；"
+               "不能通过网页或接口修改")
+
+
+def account_change_refusal(actor: Principal | None, account_id: UUID, account_role: str) -> str | None:
+    """Why `actor` may not reset, disable or enable this account through the API (None: it may). No admin
+    account, another's or one's own, is changed over the API: whoever holds an admin's token could
+    otherwise take over every admin of the county (or keep a stolen session alive by resetting the
+    owner's password). The server's command line (actor None) is where that is done. The account is
+    one the actor manages (its county) already: that is `find_account`'s scope."""
+    if actor is None:
+        return None
+    if account_id == actor.id:
+        return "不能通过接口修改自己的账号：" + SERVER_ONLY
+    if account_role == "admin":
+        return "管理员账号" + SERVER_ONLY
+    return None

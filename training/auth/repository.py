@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
@@ -61,7 +61,8 @@ async def accounts(conn: Conn, counties: list[str] | None, username: str | None 
                   u.active, u.created_at, f.locked_until
            FROM users u
            LEFT JOIN schools s ON s.county_code = u.county_code AND s.id = u.school_id
-           LEFT JOIN login_failures f ON f.username = lower(u.username)
+           LEFT JOIN (SELECT username, max(locked_until) AS locked_until FROM login_failures GROUP BY username) f
+             ON f.username = lower(u.username)
            WHERE ($1::text[] IS NULL OR u.county_code = ANY($1))
              AND ($2::text IS NULL OR lower(u.username) = lower($2))
            ORDER BY u.county_code NULLS FIRST, u.role, u.username""", counties, username)
@@ -78,25 +79,66 @@ async def existing_regions(conn: Conn, codes: list[str]) -> set[str]:
 
 
 # ------------------------------------------------------------------ failed logins (keyed by lower(username))
+# login_failures: per (name, client address), the lockout; login_slowdowns: per name, the slowdown.
 
-async def claim_attempt(conn: Conn, username: str, now: datetime) -> asyncpg.Record:
-    """Count a login attempt before the password is checked, so parallel guesses cannot slip past the
-    limit; a lock that has run out starts the count again. Returns the count and any lock in force."""
+async def claim_attempt(conn: Conn, username: str, client: str, now: datetime) -> asyncpg.Record:
+    """Count a login attempt from `client` before the password is checked, so parallel guesses cannot
+    slip past the limit; a lock that has run out starts the count again. Returns the count and any lock
+    in force."""
     row = await conn.fetchrow(
-        """INSERT INTO login_failures AS f (username, failures, locked_until) VALUES (lower($1), 1, NULL)
-           ON CONFLICT (username) DO UPDATE SET
+        """INSERT INTO login_failures AS f (username, client, failures, locked_until) VALUES (lower($1), $3, 1, NULL)
+           ON CONFLICT (username, client) DO UPDATE SET
                failures = CASE WHEN f.locked_until > $2 THEN f.failures
                                WHEN f.locked_until IS NOT NULL THEN 1 ELSE f.failures + 1 END,
                locked_until = CASE WHEN f.locked_until > $2 THEN f.locked_until END
-           RETURNING failures, locked_until""", username, now)
+           RETURNING failures, locked_until""", username, now, client)
     assert row is not None  # an upsert always returns its row
     return row
 
 
-async def lock(conn: Conn, username: str, until: datetime) -> None:
-    await conn.execute("UPDATE login_failures SET locked_until = $2, failures = 0 WHERE username = lower($1)",
-                       username, until)
+async def give_back_attempt(conn: Conn, username: str, client: str) -> None:
+    """An attempt refused before its password was checked does not count against its address."""
+    await conn.execute("""UPDATE login_failures SET failures = greatest(failures - 1, 0)
+                          WHERE username = lower($1) AND client = $2""", username, client)
+
+
+async def lock(conn: Conn, username: str, client: str, until: datetime) -> None:
+    await conn.execute("""UPDATE login_failures SET locked_until = $2, failures = 0
+                          WHERE username = lower($1) AND client = $3""", username, until, client)
+
+
+async def clear_attempts(conn: Conn, username: str, client: str) -> None:
+    await conn.execute("DELETE FROM login_failures WHERE username = lower($1) AND client = $2", username, client)
+
+
+async def claim_slot(conn: Conn, username: str, now: datetime, claim: UUID, quiet: timedelta, after: int,
+                     max_seconds: int) -> asyncpg.Record:
+    """Take the name's next attempt slot, in one statement so concurrent attempts cannot share it. A slot
+    is free when `not_before` has passed; once the name has `after` failures, taking it holds the name
+    for 2^(failures - after) seconds (at most `max_seconds`). Failures are forgotten after `quiet`
+    without one. Returns `claim` (ours if we took the slot) and `not_before`."""
+    row = await conn.fetchrow(
+        """INSERT INTO login_slowdowns AS s (username, failures, last_failed_at, not_before, claim)
+           VALUES (lower($1), 0, NULL, $2, $3)
+           ON CONFLICT (username) DO UPDATE SET
+               failures = CASE WHEN s.not_before > $2 THEN s.failures
+                               WHEN s.last_failed_at < $2 - $4::interval THEN 0 ELSE s.failures END,
+               not_before = CASE WHEN s.not_before > $2 THEN s.not_before
+                                 WHEN s.last_failed_at < $2 - $4::interval OR s.failures < $5 THEN $2
+                                 ELSE $2 + make_interval(secs => least($6, power(2, least(s.failures - $5, 30))))
+                            END,
+               claim = CASE WHEN s.not_before > $2 THEN s.claim ELSE $3 END
+           RETURNING claim, not_before""", username, now, claim, quiet, after, max_seconds)
+    assert row is not None
+    return row
+
+
+async def count_failure(conn: Conn, username: str, now: datetime) -> None:
+    await conn.execute("""UPDATE login_slowdowns SET failures = failures + 1, last_failed_at = $2
+                          WHERE username = lower($1)""", username, now)
 
 
 async def clear_failures(conn: Conn, username: str) -> None:
+    """Every lockout and the slowdown of the name (an admin's reset)."""
     await conn.execute("DELETE FROM login_failures WHERE username = lower($1)", username)
+    await conn.execute("DELETE FROM login_slowdowns WHERE username = lower($1)", username)

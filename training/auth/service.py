@@ -6,12 +6,13 @@ import math
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 
 from training.auth import repository
 from training.auth.cache import announce_change
+from training.auth.policy import account_change_refusal
 from training.auth.schemas import Account, PasswordReset
 from training.core import audit
 from training.core.config import Settings
@@ -36,34 +37,61 @@ class LockedOut(Problem):
     title = "账号已临时锁定"
 
 
+def _wait(until: datetime) -> int:
+    return max(1, math.ceil((until - datetime.now(UTC)).total_seconds()))
+
+
 def _locked_out(until: datetime, settings: Settings) -> LockedOut:
     local = until.astimezone(settings.tz)
-    wait = max(1, math.ceil((until - datetime.now(UTC)).total_seconds()))
     problem = LockedOut(f"密码错误次数过多，账号已临时锁定，请于 {local:%H:%M}（{local:%Y-%m-%d}）后再试，"
                         "或请管理员重置密码", retry_at=until.isoformat())
+    problem.headers["Retry-After"] = str(_wait(until))
+    return problem
+
+
+def _slowed_down(until: datetime) -> LockedOut:
+    wait = _wait(until)
+    problem = LockedOut(f"该账号近期多次密码错误，为防止猜测密码，请 {wait} 秒后再试", retry_at=until.isoformat())
+    problem.title = "请稍后再试"
     problem.headers["Retry-After"] = str(wait)
     return problem
 
 
-async def authenticate(conn: Conn, username: str, password: str, settings: Settings) -> Principal | None:
-    """The account for this name and password, or None. After `login_lockout_failures` wrong passwords in
-    a row the name is locked for `login_lockout_minutes` (LockedOut, saying until when): counted per
-    name, known or not, so the lockout never tells which names exist."""
+async def authenticate(conn: Conn, username: str, password: str, settings: Settings,
+                       client: str = "") -> Principal | None:
+    """The account for this name and password, or None. Wrong passwords are counted per name, known or
+    not (so neither answer tells which names exist), in two ways that cannot be turned into a way to
+    shut the owner out (OWASP's advice against plain per-account lockout):
+
+    - per (name, client address): after `login_lockout_failures` in a row that address is locked out
+      of the name for `login_lockout_minutes` (LockedOut, saying until when); the owner elsewhere is not;
+    - per name, from every address: after `login_slowdown_failures` each attempt takes the name's next
+      slot and holds it 1, 2, 4, ... seconds (at most `login_slowdown_max_seconds`); an attempt before
+      then is told how many seconds to wait, never locked out, and does not count against its address.
+
+    Both are claimed before the password is checked, so concurrent guesses cannot pass either limit."""
     now = datetime.now(UTC)
-    attempt = await repository.claim_attempt(conn, username, now)
+    attempt = await repository.claim_attempt(conn, username, client, now)
     if attempt["locked_until"] is not None:
         raise _locked_out(attempt["locked_until"], settings)
     until = now + timedelta(minutes=settings.login_lockout_minutes)
     if attempt["failures"] > settings.login_lockout_failures:  # parallel guesses past the limit
-        await repository.lock(conn, username, until)
+        await repository.lock(conn, username, client, until)
         raise _locked_out(until, settings)
+    claim = uuid4()
+    slot = await repository.claim_slot(conn, username, now, claim, timedelta(minutes=settings.login_lockout_minutes),
+                                       settings.login_slowdown_failures, settings.login_slowdown_max_seconds)
+    if slot["claim"] != claim:
+        await repository.give_back_attempt(conn, username, client)
+        raise _slowed_down(slot["not_before"])
     row = await repository.by_username(conn, username)
     ok = verify_password(row["password_hash"] if row else None, password)
     if row is None or not ok or not row["active"]:
+        await repository.count_failure(conn, username, now)
         if attempt["failures"] >= settings.login_lockout_failures:
-            await repository.lock(conn, username, until)
+            await repository.lock(conn, username, client, until)
         return None
-    await repository.clear_failures(conn, username)
+    await repository.clear_attempts(conn, username, client)
     return principal_from(row)
 
 
@@ -144,8 +172,7 @@ async def find_account(conn: Conn, actor: Principal | None, user_id: UUID | None
 async def set_active(conn: Conn, actor: Principal | None, account: Account, active: bool) -> Account:
     """Enable or disable an account (audited). A disable ends its tokens at once; an admin cannot
     disable itself (it would lock the county out of its own administration)."""
-    if not active and actor is not None and actor.id == account.id:
-        raise Forbidden("不能停用自己的账号")
+    _may_change(actor, account)
     async with conn.transaction():
         if await repository.set_active(conn, account.id, active) is None:
             raise Conflict(f"账号 {account.username} 已经是{'启用' if active else '停用'}状态")
@@ -153,6 +180,11 @@ async def set_active(conn: Conn, actor: Principal | None, account: Account, acti
         await audit.record(conn, actor, "enable" if active else "disable", "user", account.id,
                            account.county_code or SYSTEM_COUNTY, {"username": account.username})
     return await find_account(conn, actor, account.id)
+
+
+def _may_change(actor: Principal | None, account: Account) -> None:
+    if (refusal := account_change_refusal(actor, account.id, account.role)) is not None:
+        raise Forbidden(refusal)
 
 
 def new_password() -> str:
@@ -163,6 +195,7 @@ async def reset_password(conn: Conn, actor: Principal | None, account: Account,
                          password: str | None = None) -> PasswordReset:
     """Set a new password (generated unless given; shown once, never stored in clear or audited): every
     token issued before it stops working and any lockout of the name ends."""
+    _may_change(actor, account)
     password = password if password is not None else new_password()
     if len(password) < 8:
         raise InvalidInput([FieldError("password", "密码至少 8 个字符")])

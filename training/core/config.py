@@ -69,8 +69,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     audit_retention_days: int = 1096  # never less than AUDIT_RETENTION_MIN_DAYS
     # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; nobody else's is.
     trusted_proxies: tuple[str, ...] = ()
-    login_lockout_failures: int = 5  # wrong passwords in a row that lock an account...
-    login_lockout_minutes: int = 15  # ...for this long
+    # Wrong passwords in a row from one client address that lock that address out of the name...
+    login_lockout_failures: int = 5
+    login_lockout_minutes: int = 15  # ...for this long (also how long the name's slowdown remembers failures)
+    # Failures of a name from all addresses after which each attempt waits 1, 2, 4, ... seconds, up to the cap.
+    login_slowdown_failures: int = 10
+    login_slowdown_max_seconds: int = 60
 
     @property
     def tz(self) -> ZoneInfo:
@@ -272,6 +276,7 @@ VARIABLES = (
     "TRAINING_HEADER_TIMEOUT", "TRAINING_BODY_TIMEOUT", "TRAINING_KEEP_ALIVE", "TRAINING_MAX_CONNECTIONS",
     "TRAINING_DB_STATEMENT_TIMEOUT", "TRAINING_DB_COMMAND_TIMEOUT", "TRAINING_AUDIT_RETENTION_DAYS",
     "TRAINING_TRUSTED_PROXIES", "TRAINING_LOGIN_LOCKOUT_FAILURES", "TRAINING_LOGIN_LOCKOUT_MINUTES",
+    "TRAINING_LOGIN_SLOWDOWN_FAILURES", "TRAINING_LOGIN_SLOWDOWN_MAX_SECONDS",
 )
 
 
@@ -311,6 +316,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     trusted_proxies: tuple[str, ...] = read.get("TRAINING_TRUSTED_PROXIES", _networks, ())
     lockout_failures = read.get("TRAINING_LOGIN_LOCKOUT_FAILURES", _integer(1, 100, " 次"), 5)
     lockout_minutes = read.get("TRAINING_LOGIN_LOCKOUT_MINUTES", _integer(1, 24 * 60, " 分钟"), 15)
+    slowdown_failures = read.get("TRAINING_LOGIN_SLOWDOWN_FAILURES", _integer(1, 10_000, " 次"), 10)
+    slowdown_max = read.get("TRAINING_LOGIN_SLOWDOWN_MAX_SECONDS", _integer(1, 3600, " 秒"), 60)
     if read.problems:
         raise SettingsError(read.problems)
     return Settings(
@@ -323,5 +330,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_connections=max_connections,
         db_statement_timeout=statement_timeout, db_command_timeout=command_timeout, audit_retention_days=retention,
         trusted_proxies=trusted_proxies, login_lockout_failures=lockout_failures,
-        login_lockout_minutes=lockout_minutes,
+        login_lockout_minutes=lockout_minutes, login_slowdown_failures=slowdown_failures,
+        login_slowdown_max_seconds=slowdown_max,
     )

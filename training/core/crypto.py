@@ -8,6 +8,7 @@ Every stored value names the key that made it, so the key can be changed (`train
 
     ciphertext   01 | key id (4) | nonce (12) | AES-GCM(value, aad = the first 5 bytes)
     look-up hash 01 | key id (4) | HMAC-SHA256(look-up key, value)
+    (the audit log's hash chain is an HMAC under a third derived key; its head names the key id)
     legacy       00 | the value as written before key ids (migration 0008 marked them; any key may fit)
 
 The key id is derived from the key itself (HKDF, 4 bytes, shown as 8 hex digits): it identifies a key
@@ -81,11 +82,12 @@ class DataKey:
     aead: AESGCM = field(repr=False)
     lookup_key: bytes = field(repr=False)
     master: bytes = field(repr=False)
+    chain_key: bytes = field(repr=False)  # the audit log's hash chain is an HMAC under this (training.audit)
 
     @classmethod
     def of(cls, master: bytes) -> DataKey:
         return cls(id=_derive(master, b"key-id")[:ID_SIZE], aead=AESGCM(_derive(master, b"encrypt")),
-                   lookup_key=_derive(master, b"lookup"), master=master)
+                   lookup_key=_derive(master, b"lookup"), master=master, chain_key=_derive(master, b"audit-chain"))
 
     @property
     def label(self) -> str:
@@ -305,6 +307,10 @@ class Vault:
             return key
         raise DataKeyMissing(f"服务器缺少数据密钥 {key_id.hex()}，无法读取用它加密的数据；请系统管理员把该密钥放回"
                              f"数据目录的 {OLD_KEYS_DIR}/ 或 {OLD_ENV}")
+
+    def key(self, key_id: bytes | None = None) -> DataKey:
+        """The key with this id (DataKeyMissing if the keyring has none), or the current key."""
+        return self.keyring.current if key_id is None else self._key(key_id)
 
     @property
     def current_label(self) -> str:

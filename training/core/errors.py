@@ -314,11 +314,36 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         detail = exc.detail if _has_cjk(exc.detail) else "您的角色无权进行此操作"
     elif isinstance(exc, LitestarNotFound):
         detail = "没有这个地址"
-    elif status == 400 and ("JSON" in str(detail).upper() or "decode" in str(detail).lower()):
-        detail = "请求内容不是有效的 JSON"
+    elif not _has_cjk(str(detail)):  # a library's English (decoder, multipart parser, router): ours instead
+        detail = malformed_body(str(detail)) if status == 400 else _HTTP_TITLES.get(status, "请求失败")
     body = {"type": "about:blank", "title": _HTTP_TITLES.get(status, "请求失败"), "status": status,
             "detail": detail}
     return problem_response(body, status, exc.headers)
+
+
+# What the JSON decoder and the multipart parser say about a body they cannot read, in a clerk's words.
+_MALFORMED = [
+    (re.compile(r"truncated|unexpected eof|unexpected end", re.I),
+     "请求内容不完整（可能在传输中被截断），请重新提交"),
+    (re.compile(r"number out of range|integer out of range", re.I),
+     "请求内容中的数字太大或太小，超出了允许的范围"),
+    (re.compile(r"surrogate|utf-?8|unicode|escape", re.I),
+     "请求内容含有无效的字符编码（应为 UTF-8 编码的文字），请检查后重新提交"),
+    (re.compile(r"multipart|boundary", re.I),
+     "上传的表单格式不正确：请用 multipart/form-data 上传文件（file 字段）"),
+    (re.compile(r"content-length", re.I), "请求头 Content-Length 不正确"),
+    (re.compile(r"host header", re.I), "请求头 Host 不正确"),
+]
+MALFORMED_BODY = "请求内容不是有效的 JSON（应为 UTF-8 编码的 JSON 对象），请检查后重新提交"
+
+
+def malformed_body(said: str) -> str:
+    """The one Chinese message for a 400 raised below our code (the decoder, the multipart parser, the
+    router): never their English words, which may also quote the request."""
+    for pattern, message in _MALFORMED:
+        if pattern.search(said):
+            return message
+    return MALFORMED_BODY
 
 
 def _has_cjk(text: str) -> bool:
@@ -361,7 +386,7 @@ def handle_database(_: Request[Any, Any, Any], exc: asyncpg.PostgresError) -> Re
 def handle_undecodable(_: Request[Any, Any, Any], __: Exception) -> Response[Any]:
     """A body that is not UTF-8, or JSON nested beyond reason: the caller's mistake, not a crash."""
     return problem_response({"type": "about:blank", "title": "请求有误", "status": 400,
-                             "detail": "请求内容不是有效的 JSON（应为 UTF-8 编码的 JSON 对象）"}, 400)
+                             "detail": MALFORMED_BODY}, 400)
 
 
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -44,9 +44,11 @@ TABS.accounts = {
     const rows = accounts.map((a, i) => {
       const box = el("div", { class: "msg", hidden: true, role: "alert" });
       const self = a.username === auth.user;
+      // An admin account (one's own included) is changed only on the server (training users): the API refuses.
+      const serverOnly = self || a.role === "admin" ? "管理员账号只能在服务器上用 training users 命令处理" : null;
       const toggle = el("button", {
         type: "button", class: a.active ? "btn btn-sm btn-danger" : "btn btn-sm", text: a.active ? "停用" : "启用",
-        disabled: self && a.active, title: self && a.active ? "不能停用自己的账号" : null,
+        disabled: !!serverOnly, title: serverOnly,
       });
       toggle.addEventListener("click", () => withBusy(toggle, async () => {
         hideMsg(box);
@@ -56,7 +58,7 @@ TABS.accounts = {
           await this.load([`账号 ${done.username} 已${done.active ? "启用" : "停用"}。`]);
         } catch (err) { showProblem(box, err); }
       }));
-      const resetButton = el("button", { type: "button", class: "btn btn-sm", text: "重置密码" });
+      const resetButton = el("button", { type: "button", class: "btn btn-sm", text: "重置密码", disabled: !!serverOnly, title: serverOnly });
       resetButton.addEventListener("click", () => withBusy(resetButton, async () => {
         hideMsg(box);
         if (!window.confirm(`为 ${a.username} 生成新密码？旧密码和已登录的会话立即失效。`)) return;
