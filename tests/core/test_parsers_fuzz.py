@@ -14,7 +14,7 @@ import re
 from datetime import date
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from training.core import cells
@@ -132,6 +132,9 @@ region_lines = st.lists(st.tuples(st.one_of(digits, texts), texts, st.one_of(dig
 @FUZZ
 @given(st.one_of(texts, region_lines.map(
     lambda rows: REGION_HEADER + "\n".join(",".join(f'"{v}"' for v in row) for row in rows))))
+@example("\n")  # hypothesis found it: a lone line break made csv raise its own error (a 500)
+@example("a\rb")
+@example(REGION_HEADER + '"1\r')
 def test_a_regions_file_gives_rows_or_problems_by_line_and_column(text: str) -> None:
     rows, errors = parse_csv(text)
     assert all(isinstance(e, FieldError) and _CJK.search(e.message) for e in errors)

@@ -52,7 +52,15 @@ def _coordinate(raw: str, low: float, high: float) -> float | None:
 
 def parse_csv(text: str) -> tuple[list[RegionRow], list[FieldError]]:
     """Check every row; return the rows and every problem found, by line and column."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    # Universal newlines: a lone \r ends a line (old Mac/Excel exports), as csv's docs ask of files.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=None))
+    try:
+        return _check_rows(reader)
+    except csv.Error:  # whatever the csv module still refuses is a clear 4xx, not a 500
+        return [], [FieldError(f"第{reader.line_num}行", "CSV 格式有误（引号或换行不配对），请用 Excel 另存为 CSV UTF-8 后再上传", "file")]
+
+
+def _check_rows(reader: csv.DictReader[str]) -> tuple[list[RegionRow], list[FieldError]]:
     headers = [clean(h).lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:
