@@ -228,8 +228,10 @@ async def test_a_school_reads_only_the_people_who_signed_up_for_its_sessions(api
 async def test_a_sign_in_sheet_records_attendance_and_names_bad_rows(
         api: Api, conn: asyncpg.Connection, in_class: tuple[dict[str, Any], list[str]]) -> None:
     session, entries = in_class
-    rows = await conn.fetch("SELECT en.id, p.name, p.id_enc FROM enrolments en JOIN people p ON p.id = en.person_id "
-                            "WHERE en.id = ANY($1::uuid[]) ORDER BY p.name", [uuid.UUID(e) for e in entries])
+    rows = await conn.fetch("SELECT en.id, p.name, p.id_enc FROM enrolments en "
+                            "JOIN people p ON p.county_code = en.county_code AND p.id = en.person_id "
+                            "WHERE en.county_code = $2 AND en.id = ANY($1::uuid[]) ORDER BY p.name",
+                            [uuid.UUID(e) for e in entries], COUNTY_A)
     first_person = (await api.get(f"/api/enrolments/{rows[0]['id']}", "school_a")).json()["person_id"]
     first_id = (await api.post(f"/api/people/{first_person}/reveal", "admin_a")).json()["id_number"]
     days = [today() - timedelta(days=n) for n in (5, 4, 3)]

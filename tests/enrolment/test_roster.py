@@ -4,6 +4,7 @@ queries need are there and used."""
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -12,6 +13,7 @@ from typing import Any, cast
 import asyncpg
 import pytest
 
+from tests import cluster
 from tests.conftest import Api
 from tests.enrolment.test_enrolment import enrol, people
 from tests.helpers import published_session, today
@@ -79,6 +81,9 @@ async def no_seq_scans(conn: asyncpg.Connection) -> asyncpg.Connection:
     return conn
 
 
+@pytest.mark.skipif(cluster.ENABLED, reason="on Citus the menu is not yet a router plan (tests/core/test_citus.py, "
+                                            "strict xfail) and EXPLAIN shows one shard's plan; the index is checked "
+                                            "on the embedded server")
 async def test_the_menu_finds_a_sessions_packages_by_index(api: Api, no_seq_scans: asyncpg.Connection) -> None:
     """With a county's worth of packages, a session's packages are found by (county_code, session_id), not
     by walking the primary key (county_code, package_id, session_id) package by package."""
@@ -90,11 +95,15 @@ async def test_the_menu_finds_a_sessions_packages_by_index(api: Api, no_seq_scan
            FROM sessions, generate_series(1, 60) g WHERE id = $1""", template)
     await conn.execute("INSERT INTO packages (county_code, name) SELECT $1, '包' || g FROM generate_series(1, 400) g",
                        COUNTY_A)
+    # Three random sessions per package, chosen here (a lateral join across two distributed tables
+    # without county_code is refused on Citus).
+    sessions = [r["id"] for r in await conn.fetch("SELECT id FROM sessions WHERE county_code = $1", COUNTY_A)]
+    packages = [r["id"] for r in await conn.fetch("SELECT id FROM packages WHERE county_code = $1", COUNTY_A)]
+    pairs = [(p, s) for p in packages for s in random.sample(sessions, min(3, len(sessions)))]
     await conn.execute(
         """INSERT INTO package_sessions (county_code, package_id, session_id)
-           SELECT DISTINCT ON (p.id, s.id) p.county_code, p.id, s.id
-           FROM packages p CROSS JOIN LATERAL (SELECT id FROM sessions WHERE p.id IS NOT NULL
-                                               ORDER BY random() LIMIT 3) s""")
+           SELECT $1, p, s FROM unnest($2::uuid[], $3::uuid[]) AS t(p, s)""",
+        COUNTY_A, [p for p, _ in pairs], [s for _, s in pairs])
     # Most of the county's packages serve this key village, as they would.
     await conn.execute("INSERT INTO package_villages (county_code, package_id, village_code) "
                        "SELECT county_code, id, $1 FROM packages", KEY_VILLAGE)
@@ -135,6 +144,23 @@ async def test_a_big_roster_pages_quickly(api: Api, conn: asyncpg.Connection) ->
                           params={"limit": 50, "offset": 800})).json()
     assert (page["total"], len(page["items"]), page["enrolled"]) == (1600, 50, 1600)
     assert {e["recorded_days"] for e in page["items"]} == {5}
-    timing = json.loads(await conn.fetchval(
+    plan = json.loads(await conn.fetchval(
         "EXPLAIN (ANALYZE, FORMAT JSON) " + enrolment_repo.ENROLMENTS, [COUNTY_A], None, sid, None, 50, 800, None, COUNTY_A))
-    assert timing[0]["Execution Time"] < 500, timing[0]["Execution Time"]  # ms; it was 4,000 with sub-queries
+    # The shape, not a time (a time measures the machine): no sub-plan runs once per enrolment of the
+    # session (it ran 1,600 times when the recorded days were a sub-query); on Citus the same holds for
+    # the plan each shard ran.
+    loops = [node.get("Actual Loops", 0) for node in _nodes(plan) if node.get("Parent Relationship") == "SubPlan"]
+    assert all(n <= 50 for n in loops), loops
+
+
+def _nodes(tree: Any) -> list[dict[str, Any]]:
+    """Every plan node of an EXPLAIN (FORMAT JSON), also inside Citus's distributed plan."""
+    found: list[dict[str, Any]] = []
+    if isinstance(tree, dict):
+        found.append(tree)
+        for value in tree.values():
+            found += _nodes(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            found += _nodes(value)
+    return found

@@ -107,7 +107,8 @@ async def test_a_completion_that_read_enrolled_before_a_withdrawal_landed_does_n
     household = (await create(api, household_no="RACE"))["id"]
     session, entries, _ = await running_session(api, conn, household)
     async with conn.transaction():
-        await conn.execute("SELECT 1 FROM enrolments WHERE id = $1 FOR UPDATE", uuid.UUID(entries["A"]))
+        await conn.execute("SELECT 1 FROM enrolments WHERE county_code = $2 AND id = $1 FOR UPDATE",
+                           uuid.UUID(entries["A"]), COUNTY_A)
         withdrawal: asyncio.Future[httpx.Response] = asyncio.ensure_future(OPS["withdraw A"](api, session, entries, ""))
         await wait_for_lock_waiters(conn, 1)
         completion: asyncio.Future[httpx.Response] = asyncio.ensure_future(OPS["complete A"](api, session, entries, ""))
