@@ -53,6 +53,18 @@ async def test_an_official_lands_on_progress_with_the_monthly_chart_drawn_offlin
     assert await page.page.locator("#progress-result .stat").count() >= 4
 
 
+@pytest.mark.parametrize(("username", "landing"), [("admin_a", "progress"), ("official_jimi", "progress"),
+                                                    ("surveyor_a", "registry"), ("school_a", "sessions")])
+async def test_each_role_lands_where_its_work_is(page: BrowserPage, username: str, landing: str) -> None:
+    await page.login(username)
+
+    await page.page.wait_for_selector(f"#panel-{landing}", state="visible")
+    await page.settle()
+    assert page.page.url.endswith(f"#{landing}")
+    if username == "surveyor_a":  # 农户台账 opens on the coverage of the surveyor's own villages
+        await page.page.wait_for_selector("#panel-registry .coverage-card")
+
+
 async def test_the_api_docs_load_nothing_from_the_internet(page: BrowserPage) -> None:
     await page.page.goto(page.base_url + "/schema")
     await page.page.wait_for_selector("rapi-doc")

@@ -3,6 +3,8 @@ import { ROLE_LABELS } from "./labels.js";
 import { activateTab, resetApp, tabAllowed } from "./tabs.js";
 import { $, clearFieldErrors, ctl, hideMsg, showInfo, showProblem, withBusy } from "./ui.js";
 
+const LANDING = { admin: "progress", official: "progress", surveyor: "registry", school: "sessions" };
+
 // ---------------------------------------------------------------- login / logout
 
 export const views = { login: $("#login-view"), app: $("#app-view") };
@@ -39,7 +41,10 @@ export function startApp() {
     button.hidden = !button.dataset.roles.split(" ").includes(auth.role);
   }
   const tab = (location.hash || "").replace("#", "");
-  activateTab(tabAllowed(tab) ? tab : tabAllowed("progress") ? "progress" : "menu");
+  // Each role lands where its work is: officials on progress, surveyors on their villages (农户台账 opens
+  // on 我的村 for them), schools on their own sessions.
+  const landing = LANDING[auth.role];
+  activateTab(tabAllowed(tab) ? tab : tabAllowed(landing) ? landing : "menu");
 }
 
 
