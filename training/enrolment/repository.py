@@ -190,6 +190,13 @@ async def transition(conn: Conn, county_code: str, enrolment_id: UUID, from_stat
     if the row is no longer in one of them (someone else moved it first); the caller turns None into
     a 409. Returns the status it left, with the session and person."""
     done = completion or {}
+    # Two statements in the caller's transaction: lock the row and read its status, then change it under
+    # that lock. (One UPDATE joined to a locking sub-select of the same row can match nothing when the
+    # row was updated meanwhile: READ COMMITTED re-checks the target row but not the sub-select.)
+    before: str | None = await conn.fetchval(
+        "SELECT status FROM enrolments WHERE county_code = $1 AND id = $2 FOR NO KEY UPDATE", county_code, enrolment_id)
+    if before is None or before not in from_statuses:
+        return None
     return await conn.fetchrow(
         """UPDATE enrolments en
            SET status = $4,
@@ -201,10 +208,9 @@ async def transition(conn: Conn, county_code: str, enrolment_id: UUID, from_stat
                certificate_no = CASE WHEN $4 = 'completed' THEN $9 ELSE en.certificate_no END,
                override_reason = CASE WHEN $4 = 'completed' THEN $10 ELSE en.override_reason END,
                updated_at = now()
-           FROM (SELECT id, status FROM enrolments WHERE county_code = $1 AND id = $2 FOR NO KEY UPDATE) old
-           WHERE en.county_code = $1 AND en.id = old.id AND old.status = ANY($3::text[])
-           RETURNING old.status AS from_status, en.session_id, en.person_id""",
-        county_code, enrolment_id, list(from_statuses), to_status, reason, done.get("completed_on"),
+           WHERE en.county_code = $1 AND en.id = $2 AND en.status = $3
+           RETURNING $3::text AS from_status, en.session_id, en.person_id""",
+        county_code, enrolment_id, before, to_status, reason, done.get("completed_on"),
         done.get("passed"), done.get("skill_level"), done.get("certificate_no"), done.get("override_reason"),
     )
 
