@@ -30,6 +30,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from training import __version__
 from training.audit import service as audit
 from training.audit.controllers import AuditController
+from training.auth import service as auth_service
 from training.auth.cache import AccountCache
 from training.auth.controllers import AuthController, UserController
 from training.auth.jwt import make_jwt_auth
@@ -121,17 +122,23 @@ class OfflineRapidoc(RapidocRenderPlugin):
 
 AUDIT_SEAL_SECONDS = 5.0
 AUDIT_PRUNE_SECONDS = 86400.0
+LOGIN_PRUNE_SECONDS = 3600.0
 
 
 async def keep_audit_chain(pool: Any, settings: Settings, keeper: audit.Keeper) -> None:
-    """Seal committed audit rows into their county's hash chain every few seconds; once a day, delete
-    rows past the retention (each county's chain verified first)."""
+    """Seal committed audit rows into their county's hash chain every few seconds; hourly, forget idle
+    failed-login counts; once a day, delete rows past the retention (each county's chain verified first)."""
     pruned_at = time.monotonic() - AUDIT_PRUNE_SECONDS + 60  # the first retention pass a minute after start
+    logins_pruned_at = time.monotonic() - LOGIN_PRUNE_SECONDS + 60
     while True:
         await asyncio.sleep(AUDIT_SEAL_SECONDS)
         try:
             async with pool.acquire() as conn:
                 await audit.seal_all(conn, keeper)
+                if time.monotonic() - logins_pruned_at >= LOGIN_PRUNE_SECONDS:
+                    # Hourly: failed-login counts of names nobody tried for a lockout window (bounded table).
+                    logins_pruned_at = time.monotonic()
+                    await auth_service.prune_login_counts(conn, settings)
                 if time.monotonic() - pruned_at >= AUDIT_PRUNE_SECONDS:
                     pruned_at = time.monotonic()
                     if deleted := await audit.prune_all(conn, keeper, settings.audit_retention_days):

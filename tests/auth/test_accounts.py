@@ -305,3 +305,32 @@ def test_the_account_rule_is_one_policy_function() -> None:
     assert account_change_refusal(admin, admin.id, "admin") is not None
     assert account_change_refusal(admin, uuid.uuid4(), "surveyor") is None
     assert account_change_refusal(None, admin.id, "admin") is None  # the server's own command line
+
+
+async def test_failed_login_counts_of_names_left_alone_are_forgotten_and_the_rest_kept(
+        conn: asyncpg.Connection, tmp_path: Path) -> None:
+    """Guessers typing made-up names from many addresses leave a row per name and address: rows that no
+    longer hold anyone back (an expired lock, no attempt for a lockout window) go, so the tables stay
+    bounded; a running lock, a recent count and a name still slowed down stay."""
+    from datetime import UTC, timedelta
+
+    from training.auth import service
+
+    settings = make_settings(tmp_path)
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(minutes=settings.login_lockout_minutes + 1), now - timedelta(minutes=1)
+    await conn.executemany(
+        "INSERT INTO login_failures (username, client, failures, locked_until, last_attempt_at) "
+        "VALUES ($1, '10.0.0.1', $2, $3, $4)",
+        [("idle", 3, None, old), ("expired-lock", 0, old, old), ("locked", 0, now + timedelta(minutes=5), old),
+         ("recent", 2, None, recent)])
+    await conn.executemany(
+        "INSERT INTO login_slowdowns (username, failures, last_failed_at, not_before, claim) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        [("idle", 12, old, old, uuid.uuid4()), ("held", 12, old, now + timedelta(seconds=30), uuid.uuid4()),
+         ("recent", 12, recent, recent, uuid.uuid4())])
+
+    assert await service.prune_login_counts(conn, settings) == 3
+
+    assert {r["username"] for r in await conn.fetch("SELECT username FROM login_failures")} == {"locked", "recent"}
+    assert {r["username"] for r in await conn.fetch("SELECT username FROM login_slowdowns")} == {"held", "recent"}

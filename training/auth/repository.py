@@ -86,8 +86,10 @@ async def claim_attempt(conn: Conn, username: str, client: str, now: datetime) -
     slip past the limit; a lock that has run out starts the count again. Returns the count and any lock
     in force."""
     row = await conn.fetchrow(
-        """INSERT INTO login_failures AS f (username, client, failures, locked_until) VALUES (lower($1), $3, 1, NULL)
+        """INSERT INTO login_failures AS f (username, client, failures, locked_until, last_attempt_at)
+           VALUES (lower($1), $3, 1, NULL, $2)
            ON CONFLICT (username, client) DO UPDATE SET
+               last_attempt_at = EXCLUDED.last_attempt_at,
                failures = CASE WHEN f.locked_until > $2 THEN f.failures
                                WHEN f.locked_until IS NOT NULL THEN 1 ELSE f.failures + 1 END,
                locked_until = CASE WHEN f.locked_until > $2 THEN f.locked_until END
@@ -142,3 +144,17 @@ async def clear_failures(conn: Conn, username: str) -> None:
     """Every lockout and the slowdown of the name (an admin's reset)."""
     await conn.execute("DELETE FROM login_failures WHERE username = lower($1)", username)
     await conn.execute("DELETE FROM login_slowdowns WHERE username = lower($1)", username)
+
+
+async def prune_login_counts(conn: Conn, now: datetime, quiet_since: datetime) -> int:
+    """Forget what no longer holds anything back: lockouts that have run out with no attempt since
+    `quiet_since`, and slowdowns whose slot has passed with no failure since then (the next attempt would
+    start from zero either way). Returns how many rows went."""
+    failures = await conn.execute(
+        """DELETE FROM login_failures
+           WHERE coalesce(locked_until, '-infinity') < $1 AND coalesce(last_attempt_at, '-infinity') < $2""",
+        now, quiet_since)
+    slowdowns = await conn.execute(
+        """DELETE FROM login_slowdowns
+           WHERE not_before < $1 AND coalesce(last_failed_at, '-infinity') < $2""", now, quiet_since)
+    return int(failures.split()[-1]) + int(slowdowns.split()[-1])

@@ -95,6 +95,13 @@ async def authenticate(conn: Conn, username: str, password: str, settings: Setti
     return principal_from(row)
 
 
+async def prune_login_counts(conn: Conn, settings: Settings) -> int:
+    """Drop the failed-login counts of names left alone for a whole lockout window (an expired lock starts
+    its count again and a quiet name's slowdown starts from zero, so nothing is lost but the row)."""
+    now = datetime.now(UTC)
+    return await repository.prune_login_counts(conn, now, now - timedelta(minutes=settings.login_lockout_minutes))
+
+
 async def create_user(
     conn: Conn, *, username: str, password: str, role: str, school_id: UUID | None = None,
     region_codes: list[str] | None = None, county_code: str | None = None,
