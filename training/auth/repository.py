@@ -119,18 +119,20 @@ async def claim_slot(conn: Conn, username: str, now: datetime, claim: UUID, quie
     is free when `not_before` has passed; once the name has `after` failures, taking it holds the name
     for 2^(failures - after) seconds (at most `max_seconds`). Failures are forgotten after `quiet`
     without one. Returns `claim` (ours if we took the slot) and `not_before`."""
+    # Citus takes only IMMUTABLE functions in DO UPDATE SET, and timestamptz ± interval is only STABLE:
+    # the quiet threshold comes in computed, and the hold is added to the epoch (to_timestamp is IMMUTABLE).
     row = await conn.fetchrow(
         """INSERT INTO login_slowdowns AS s (username, failures, last_failed_at, not_before, claim)
            VALUES (lower($1), 0, NULL, $2, $3)
            ON CONFLICT (username) DO UPDATE SET
                failures = CASE WHEN s.not_before > $2 THEN s.failures
-                               WHEN s.last_failed_at < $2 - $4::interval THEN 0 ELSE s.failures END,
+                               WHEN s.last_failed_at < $4 THEN 0 ELSE s.failures END,
                not_before = CASE WHEN s.not_before > $2 THEN s.not_before
-                                 WHEN s.last_failed_at < $2 - $4::interval OR s.failures < $5 THEN $2
-                                 ELSE $2 + make_interval(secs => least($6, power(2, least(s.failures - $5, 30))))
+                                 WHEN s.last_failed_at < $4 OR s.failures < $5 THEN $2
+                                 ELSE to_timestamp($7 + least($6, power(2, least(s.failures - $5, 30))))
                             END,
                claim = CASE WHEN s.not_before > $2 THEN s.claim ELSE $3 END
-           RETURNING claim, not_before""", username, now, claim, quiet, after, max_seconds)
+           RETURNING claim, not_before""", username, now, claim, now - quiet, after, max_seconds, now.timestamp())
     assert row is not None
     return row
 
