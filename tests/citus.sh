@@ -15,6 +15,9 @@ if [[ -z ${CITUS_SH:-} ]]; then
 fi
 [[ -n ${CITUS_SH:-} ]] || { echo "cluster.sh not found: set CITUS_SH" >&2; exit 2; }
 export PYTHON=${PYTHON:-.venv/bin/python}
+# Four shards per table (production uses 32, docs/scaling.md): each test copies its database on every node,
+# and fewer shard files make that copy cheaper; routing and colocation are the same at any count.
+export SHARD_COUNT=${SHARD_COUNT:-4}
 "$CITUS_SH" start >/dev/null
 [[ ${KEEP_CLUSTER:-0} == 1 ]] || trap '"$CITUS_SH" stop' EXIT
 eval "$("$CITUS_SH" env)"

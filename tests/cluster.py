@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Sequence
 
 import asyncpg
@@ -106,15 +107,72 @@ async def place_counties_apart(conn: asyncpg.Connection, counties: Sequence[str]
 
 
 async def copy_everywhere(template: str, name: str) -> None:
-    """The template copied to `name` on every node (the template's connections are closed first)."""
-    for host, port in nodes():
-        await _retry(
-            host, port,
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}' "
-            "AND pid <> pg_backend_pid()",
-            f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    """The template copied to `name` on every node at once (the template's connections are closed first)."""
+    await asyncio.gather(*(_retry(
+        host, port,
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}' "
+        "AND pid <> pg_backend_pid()",
+        f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY') for host, port in nodes()))
 
 
 async def drop_everywhere(name: str) -> None:
-    for host, port in nodes():
-        await _retry(host, port, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await asyncio.gather(*(_retry(host, port, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                           for host, port in nodes()))
+
+
+class Copies:
+    """Each test's database, made one test ahead and dropped behind it on the test loop, so that copying
+    on three nodes overlaps the tests instead of adding to every one (a test waits only for what is not
+    ready yet). `close` waits for all of it at the end of the run."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.ahead: asyncio.Task[str] | None = None
+        self.dropping: set[asyncio.Task[None]] = set()
+        self.left: list[str] = []
+
+    async def _new(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        try:
+            await copy_everywhere(self.template, name)
+        except BaseException:
+            self.give_back(name)  # made on some nodes only
+            raise
+        return name
+
+    async def take(self) -> str:
+        ahead, self.ahead = self.ahead, None
+        name = None
+        if ahead is not None:
+            # A test that holds the loop for long (a CLI run on its own loop) can time the copy made
+            # ahead out; then this test makes its own.
+            try:
+                name = await ahead
+            except (OSError, TimeoutError, asyncpg.PostgresError):
+                name = None
+        if name is None:
+            name = await self._new()
+        self.ahead = asyncio.create_task(self._new())
+        return name
+
+    def give_back(self, name: str) -> None:
+        task = asyncio.create_task(self._drop(name))
+        self.dropping.add(task)
+        task.add_done_callback(self.dropping.discard)
+
+    async def _drop(self, name: str) -> None:
+        try:
+            await drop_everywhere(name)
+        except (OSError, TimeoutError, asyncpg.PostgresError):
+            self.left.append(name)  # tried again at the end
+
+    async def close(self) -> None:
+        if self.ahead is not None:
+            try:
+                self.give_back(await self.ahead)
+            except (OSError, TimeoutError, asyncpg.PostgresError):
+                pass
+            self.ahead = None
+        await asyncio.gather(*self.dropping)
+        for name in self.left:
+            await drop_everywhere(name)

@@ -40,6 +40,8 @@ TEMPLATE = f"training_template_{os.getpid()}"
 SERVER_LOG: Path | None = None
 # The county's zone the tests' service runs in; "today" in tests is today_in(TIMEZONE), as in the service.
 TIMEZONE = "Asia/Shanghai"
+# On a cluster, the copies of the template made ahead of the tests (tests/cluster.py).
+COPIES: cluster.Copies | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,9 +63,20 @@ def pytest_configure(config: pytest.Config) -> None:
     CliRunner.invoke = watched_invoke  # type: ignore[method-assign]
 
 
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Under pytest-xdist (the cluster run), each worker's leak findings come back to the controller."""
+    WATCH.findings.extend(getattr(node, "workeroutput", {}).get("leak_findings", []))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run on any full ID number or phone outside an audited reveal, anywhere it was seen."""
+    """Fail the run on any full ID number or phone outside an audited reveal, anywhere it was seen. A
+    pytest-xdist worker hands its findings to the controller, which scans every worker's server logs
+    (they live under its base temp) and fails the run."""
     factory = getattr(session.config, "_tmp_path_factory", None)
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output["leak_findings"] = list(WATCH.findings)
+        return
     if factory is not None:
         for log_file in server_logs([factory.getbasetemp()]):
             WATCH.server_log(log_file)
@@ -136,8 +149,14 @@ async def template_dsn(admin_dsn: str, settings: Settings) -> AsyncIterator[str]
         await seed_world(conn)
         if cluster.ENABLED:
             await cluster.place_counties_apart(conn, [COUNTY_A, COUNTY_C])
+    global COPIES
+    if cluster.ENABLED:
+        COPIES = cluster.Copies(TEMPLATE)
     yield dsn
     if cluster.ENABLED:
+        if COPIES is not None:
+            await COPIES.close()
+            COPIES = None
         await cluster.drop_everywhere(TEMPLATE)
     else:
         async with _admin(admin_dsn) as admin:
@@ -157,6 +176,13 @@ async def _admin(admin_dsn: str) -> AsyncIterator[asyncpg.Connection]:
 async def cloned_database(admin_dsn: str, template: str | None = TEMPLATE) -> AsyncIterator[str]:
     """A database of its own, copied from the seeded template (or empty), dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:16]}"
+    if cluster.ENABLED and template == TEMPLATE and COPIES is not None:
+        name = await COPIES.take()
+        try:
+            yield _with_database(admin_dsn, name)
+        finally:
+            COPIES.give_back(name)
+        return
     if cluster.ENABLED and template is not None:
         await cluster.copy_everywhere(template, name)
         try:

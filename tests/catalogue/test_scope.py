@@ -165,7 +165,7 @@ async def world(reader: Api) -> World:
 
 def _protected_routes() -> list[tuple[str, str]]:
     """Every (method, path) under /api that needs a token, read from the app itself so a new route is
-    covered the day it is added. Path parameters get a random UUID."""
+    covered the day it is added. Path parameters get a UUID that names no row."""
     app = create_app(make_settings(Path(tempfile.gettempdir())), dsn="postgresql://unused/unused")
     routes: set[tuple[str, str]] = set()
     for route in app.routes:
@@ -177,7 +177,9 @@ def _protected_routes() -> list[tuple[str, str]]:
             for method in handler.http_methods:
                 if method in ("OPTIONS", "HEAD"):
                     continue
-                path = "/".join(str(uuid.uuid4()) if part.endswith(":uuid}") else part
+                # Derived from the route, not random, so parallel workers (pytest-xdist) collect the same ids.
+                path = "/".join(str(uuid.uuid5(uuid.NAMESPACE_URL, route.path + part))
+                                if part.endswith(":uuid}") else part
                                 for part in route.path.split("/"))
                 routes.add((method, path))
     return sorted(routes)

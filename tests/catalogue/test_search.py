@@ -63,7 +63,9 @@ async def test_percent_underscore_and_backslash_in_a_school_search_are_literal(
 
 
 async def test_a_course_search_is_literal_too(api: Api, conn: asyncpg.Connection) -> None:
-    await conn.execute("UPDATE courses SET title = '电工 100% 实操' WHERE ctid = (SELECT min(ctid) FROM courses)")
+    first = await conn.fetchrow("SELECT county_code, id FROM courses ORDER BY county_code, id LIMIT 1")
+    assert first is not None
+    await conn.execute("UPDATE courses SET title = '电工 100% 实操' WHERE county_code = $1 AND id = $2", *first)
     titles = [c["title"] for c in (await api.get("/api/courses", "admin_a", params={"q": "100%"})).json()["items"]]
     assert titles == ["电工 100% 实操"]
     assert (await api.get("/api/courses", "admin_a", params={"q": "_"})).json()["items"] == []

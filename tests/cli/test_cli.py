@@ -430,16 +430,18 @@ async def test_demo_loads_the_demo_county_once(database: str, tmp_path: Path, co
     # A county with a past: last year's sessions finished with completions, this year's open now.
     assert sum(today < r["starts_on"] for r in published) >= 8, "sessions open on the menu"
     assert await conn.fetchval(
-        """SELECT count(*) FROM enrolments e JOIN sessions s ON s.id = e.session_id
+        """SELECT count(*) FROM enrolments e
+           JOIN sessions s ON s.county_code = e.county_code AND s.id = e.session_id
            WHERE e.status = 'completed' AND e.passed AND extract(year FROM s.ends_on) = $1""", today.year - 1) >= 300
     assert await conn.fetchval(
-        """SELECT count(*) FROM enrolments e JOIN sessions s ON s.id = e.session_id
+        """SELECT count(*) FROM enrolments e
+           JOIN sessions s ON s.county_code = e.county_code AND s.id = e.session_id
            WHERE e.status IN ('enrolled', 'waitlisted') AND s.starts_on > $1""", today) > 0
     assert await conn.fetchval("SELECT count(*) FROM people WHERE county_code = '513435'") >= 3000
     assert await conn.fetchval("SELECT count(*) FROM sessions WHERE status = 'draft' AND school_id = ANY($1::uuid[])",
                                list(demo_schools)) > 0
     assert await conn.fetchval(
-        "SELECT count(*) FROM package_sessions ps JOIN sessions s ON s.id = ps.session_id "
+        "SELECT count(*) FROM package_sessions ps JOIN sessions s ON s.county_code = ps.county_code AND s.id = ps.session_id "
         "WHERE s.status = 'published' AND s.school_id = ANY($1::uuid[])", list(demo_schools)) >= 2
 
     accounts = printed_accounts(first.output)
@@ -460,7 +462,8 @@ async def test_demo_loads_the_demo_county_once(database: str, tmp_path: Path, co
         "SELECT region_code, target_person_times FROM quotas WHERE county_code = '513435' AND year = $1", today.year)}
     county_quota = quotas.pop("513435000000")
     last_year = await conn.fetchval(
-        """SELECT count(*) FROM enrolments e JOIN sessions s ON s.id = e.session_id
+        """SELECT count(*) FROM enrolments e
+           JOIN sessions s ON s.county_code = e.county_code AND s.id = e.session_id
            WHERE e.status = 'completed' AND extract(year FROM s.ends_on) = $1""", today.year - 1)
     assert 0.8 * last_year <= county_quota <= 1.5 * last_year, (county_quota, last_year)
     assert len(quotas) >= 3 and all(code.endswith("000") for code in quotas)
