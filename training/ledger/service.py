@@ -2,8 +2,8 @@
 
 Import reads the first sheet wherever its header row is (title rows, blank rows, merged cells and
 full-width characters are all normal in county ledgers), checks every row, then writes households,
-people and surveys with COPY into staging tables and set-based upserts, so a 100,000-row ledger is a
-few statements, not 100,000 round trips. Re-importing the same file changes nothing.
+people and surveys with COPY into staging tables and set-based upserts, a few statements per 10,000
+rows (not 100,000 round trips), in one transaction. Re-importing the same file changes nothing.
 """
 
 from __future__ import annotations
