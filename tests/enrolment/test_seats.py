@@ -15,7 +15,7 @@ from tests.conftest import Api
 from tests.enrolment.checks import assert_seat_invariant, direct_counts
 from tests.enrolment.test_enrolment import enrol, people
 from tests.helpers import published_session, today
-from tests.seed import KEY_VILLAGE
+from tests.seed import KEY_VILLAGE, VILLAGE_C
 
 FIGURES = ("seats_left", "enrolled", "waitlisted")
 
@@ -101,3 +101,17 @@ async def test_every_screen_shows_the_direct_count_after_any_sequence_of_changes
             await assert_seat_invariant(api, conn, s["id"], f"step {step} {action}")
     statuses = await conn.fetch("SELECT DISTINCT status FROM enrolments")
     assert {r["status"] for r in statuses} >= {"enrolled", "waitlisted", "completed"}  # the run did exercise them
+
+
+async def test_a_list_across_counties_shows_each_sessions_own_figures(api: Api) -> None:
+    """Seat counts are asked county by county (one statement each, a router plan on Citus); a list that
+    spans counties, as the system admin's does, still shows every session its own count."""
+    here = await published_session(api, capacity=1)
+    there = await published_session(api, as_="school_c", course="C", teacher="C", village=VILLAGE_C, capacity=3)
+    first, second = await people(api, 2)
+    assert (await enrol(api, here, first)).json()["status"] == "enrolled"
+    assert (await enrol(api, here, second)).json()["status"] == "waitlisted"
+    listed = (await api.get("/api/sessions", "sysadmin", params={"status": "published", "limit": 500})).json()["items"]
+    figures = {s["id"]: {k: s[k] for k in FIGURES} for s in listed}
+    assert figures[here["id"]] == {"seats_left": 0, "enrolled": 1, "waitlisted": 1}
+    assert figures[there["id"]] == {"seats_left": 3, "enrolled": 0, "waitlisted": 0}

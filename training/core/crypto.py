@@ -98,7 +98,7 @@ class DataKey:
         return bytes([KEYED]) + self.id
 
     def hmac(self, plain: str) -> bytes:
-        return hmac.new(self.lookup_key, plain.encode(), hashlib.sha256).digest()
+        return hmac.digest(self.lookup_key, plain.encode(), hashlib.sha256)  # the one-shot C path
 
 
 @dataclass(frozen=True)

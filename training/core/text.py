@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -51,8 +52,22 @@ def clean(value: object) -> str:
     characters (Excel's _x0000_ comes through as NUL, which PostgreSQL text refuses) go."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    return printable("".join(text.split()))
+    if type(value) is str:
+        if value.isascii() and value.isprintable() and " " not in value:
+            return value  # already clean (NFKC leaves ASCII alone): most codes, numbers and dates
+        if len(value) <= _CACHED_LENGTH:
+            return _clean_short(value)
+    return _clean(str(value))
+
+
+def _clean(text: str) -> str:
+    return printable("".join(unicodedata.normalize("NFKC", text).split()))
+
+
+# A workbook repeats its short words (statuses, relations, villages' names) on every row: each is
+# cleaned once. Only short texts are kept, so the cache stays small (4,096 × 32 characters at most).
+_CACHED_LENGTH = 32
+_clean_short = functools.lru_cache(maxsize=4096)(_clean)
 
 
 def quoted(text: str) -> str:

@@ -212,7 +212,14 @@ async def _counts(conn: Conn, sessions: Sequence[tuple[str, UUID]]
     if not sessions:
         return {}
     out: dict[UUID, tuple[SeatFigures, dict[str, int]]] = {}
-    for row in await repo.status_counts(conn, sessions):
+    by_county: dict[str, list[UUID]] = {}
+    for county, session_id in sessions:
+        by_county.setdefault(county, []).append(session_id)
+    # One statement per county (a page is nearly always one county): each is a router plan on Citus.
+    rows: list[asyncpg.Record] = []
+    for county, ids in by_county.items():
+        rows += await repo.status_counts(conn, county, ids)
+    for row in rows:
         by_status: dict[str, int] = dict(row["by_status"])
         taken = sum(by_status.get(s, 0) for s in repo.SEATED)
         left = max(row["capacity"] - taken, 0) if row["session_status"] != "cancelled" else 0

@@ -153,11 +153,17 @@ _INSERT_SURVEYS = """
     SELECT count(*) FROM ins"""
 
 
+async def create_staging(conn: Conn) -> None:
+    """The staging tables, for the caller's transaction (dropped at its end)."""
+    await conn.execute(_STAGING)
+
+
 async def write(conn: Conn, actor_id: UUID, actor_name: str, households: list[Any], people: list[Any],
                 surveys: list[Any]) -> dict[str, int]:
-    """Stage the checked rows with COPY and upsert them: unchanged rows keep their version and leave no
-    audit row. The caller holds the transaction."""
-    await conn.execute(_STAGING)
+    """Stage one chunk of checked rows with COPY and upsert them: unchanged rows keep their version and
+    leave no audit row. The caller holds the transaction and made the staging tables (`create_staging`);
+    a chunk's people belong to households of this chunk or of one written before it."""
+    await conn.execute("TRUNCATE ledger_households, ledger_people, ledger_surveys")
     await conn.copy_records_to_table("ledger_households", records=households)
     await conn.copy_records_to_table("ledger_people", records=people)
     await conn.copy_records_to_table("ledger_surveys", records=surveys)

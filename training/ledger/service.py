@@ -2,18 +2,19 @@
 
 Import reads the first sheet wherever its header row is (title rows, blank rows, merged cells and
 full-width characters are all normal in county ledgers), checks every row, then writes households,
-people and surveys with COPY into staging tables and set-based upserts, so a 100,000-row ledger is a
-few statements, not 100,000 round trips. Re-importing the same file changes nothing.
+people and surveys with COPY into staging tables and set-based upserts, a few statements per 10,000
+rows (not 100,000 round trips), in one transaction. Re-importing the same file changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 import anyio
@@ -403,30 +404,42 @@ def _hash_with_current_key(vault: Vault, rows: list[LedgerRow]) -> bool:
     return bool(stale)
 
 
-async def _hold_people_on_current_key(conn: Conn, vault: Vault, rows: list[LedgerRow]) -> bool:
+async def _hold_people_on_current_key(conn: Conn, vault: Vault, rows: list[LedgerRow]) -> None:
     """In the writing transaction: the rows' people moved to the current key and locked, so that a rotation
     (which skips locked rows) cannot move them away from the hashes the upsert matches on before it
-    commits. Returns whether the rows had to be hashed again (their staging records are stale)."""
+    commits (the rows are encrypted and staged after this, with the hashes it leaves)."""
     counties = sorted({r.household["village_code"][:6] for r in rows})
-    rehashed = False
     while True:
         prefix = vault.current_prefix
-        rehashed = await anyio.to_thread.run_sync(_hash_with_current_key, vault, rows) or rehashed
+        await anyio.to_thread.run_sync(_hash_with_current_key, vault, rows)
         hashes = [r.id_hash for r in rows]
         await registry.bring_to_current_key(conn, vault, counties, hashes)
         await repo.lock_people_by_hash(conn, counties, hashes)
         if vault.current_prefix == prefix:
-            return rehashed
+            return
 
 
 # ------------------------------------------------------------------ writing
 
 
-def _staging_records(vault: Vault, rows: list[LedgerRow]) -> tuple[list[Any], list[Any], list[Any]]:
-    """The rows for the three staging tables, ID numbers and phones encrypted (CPU work, run in a thread)."""
+class Staged(NamedTuple):
+    """One chunk's records for the three staging tables."""
+
+    households: list[Any]
+    people: list[Any]
+    surveys: list[Any]
+
+
+def _staging_records(vault: Vault, rows: list[LedgerRow], staged: set[tuple[str, str]]) -> Staged:
+    """The rows for the three staging tables, ID numbers and phones encrypted (CPU work, run in a thread).
+    A household goes with the chunk of its first row (`staged` holds those already written), so it is
+    written once, from its first row, whichever chunk its members fall in."""
     households: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
-        households.setdefault((row.household["village_code"], row.household["household_no"]), row.household)
+        key = (row.household["village_code"], row.household["household_no"])
+        if key not in staged:
+            staged.add(key)
+            households[key] = row.household
     people: list[Any] = []
     for r in rows:
         p = r.person
@@ -438,13 +451,48 @@ def _staging_records(vault: Vault, rows: list[LedgerRow]) -> tuple[list[Any], li
         people.append((village[:6], village, r.household["household_no"], p["name"], r.id_hash, id_enc, id_masked,
                        p["birth_date"], p["sex"], p["relation"], p["ethnicity"], p["education"], p["in_school"],
                        p["left_school_year"], p["labour_capacity"], p["work_status"], *phone))
-    return (
+    return Staged(
         [(village[:6], number, village, h["head_name"], h["poverty_status"], h["lifted_year"], h["monitor_type"],
           h["risk_removed"]) for (village, number), h in households.items()],
         people,
         [(r.household["village_code"][:6], r.id_hash, r.survey["surveyed_on"], r.survey["desired_trades"],
           r.survey["training_kind"], r.survey["available_months"], r.survey["can_board"]) for r in rows if r.survey],
     )
+
+
+# Rows encrypted and written per round: while PostgreSQL upserts one chunk, a worker thread encrypts the
+# next (the database's work and Python's overlap on two cores); the staging tables hold one chunk.
+WRITE_CHUNK = 10_000
+
+
+async def _write(conn: Conn, principal: Principal, vault: Vault,
+                 rows: list[LedgerRow]) -> tuple[dict[str, int], tuple[int, int, int]]:
+    """Encrypt and write the checked rows chunk by chunk inside the caller's transaction. Returns the
+    counts of what changed, and how many households, people and surveys were written or found unchanged."""
+    staged: set[tuple[str, str]] = set()
+    chunks = [rows[i:i + WRITE_CHUNK] for i in range(0, len(rows), WRITE_CHUNK)]
+    totals: dict[str, int] = {}
+    sizes = [0, 0, 0]
+    await repo.create_staging(conn)
+    records = await anyio.to_thread.run_sync(_staging_records, vault, chunks[0], staged)
+    following: asyncio.Future[Staged] | None = None
+    try:
+        for index in range(len(chunks)):
+            if index + 1 < len(chunks):  # a plain task, not a task group: the write's own error stays as it is
+                following = asyncio.ensure_future(
+                    anyio.to_thread.run_sync(_staging_records, vault, chunks[index + 1], staged))
+            counts = await repo.write(conn, principal.id, principal.username, *records)
+            for key, value in counts.items():
+                totals[key] = totals.get(key, 0) + value
+            sizes = [n + len(r) for n, r in zip(sizes, records, strict=True)]
+            if following is not None:
+                records, following = await following, None
+    finally:
+        if following is not None:  # the write failed: let the thread finish, its records are not needed
+            await asyncio.wait([following])
+            if not following.cancelled():
+                following.exception()
+    return totals, (sizes[0], sizes[1], sizes[2])
 
 
 async def import_ledger(conn: Conn, principal: Principal, vault: Vault, content: bytes, mode: Mode,
@@ -478,20 +526,18 @@ async def import_ledger(conn: Conn, principal: Principal, vault: Vault, content:
     if not good:
         return empty
     progress(f"写入 {len(good)} 人（{len(parsed.rejected)} 处错误未写入）")
-    households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, good)
     async with conn.transaction():
-        if await _hold_people_on_current_key(conn, vault, good):
-            households, people, surveys = await anyio.to_thread.run_sync(_staging_records, vault, good)
-        counts = await repo.write(conn, principal.id, principal.username, households, people, surveys)
+        await _hold_people_on_current_key(conn, vault, good)
+        counts, (households, people, surveys) = await _write(conn, principal, vault, good)
         await audit.record(conn, principal, "import", "ledger", None, good[0].household["village_code"][:6],
                            {"rows": parsed.total, "rejected_rows": len(rejected_rows), "mode": mode} | counts)
     return ImportResult(
         mode=mode, written=True, rows=parsed.total, households_created=counts["households_created"],
         households_updated=counts["households_updated"],
-        households_unchanged=len(households) - counts["households_created"] - counts["households_updated"],
+        households_unchanged=households - counts["households_created"] - counts["households_updated"],
         people_created=counts["people_created"], people_updated=counts["people_updated"],
-        people_unchanged=len(people) - counts["people_created"] - counts["people_updated"],
-        surveys_created=counts["surveys_created"], surveys_unchanged=len(surveys) - counts["surveys_created"],
+        people_unchanged=people - counts["people_created"] - counts["people_updated"],
+        surveys_created=counts["surveys_created"], surveys_unchanged=surveys - counts["surveys_created"],
         rejected=parsed.rejected)
 
 

@@ -39,6 +39,8 @@ def _in_scope(people_param: int, *, per_person: bool) -> str:
                AND (${people_param + 1}::text IS NULL OR h.county_code = ${people_param + 1})"""
 
 
+# people()'s select. The current need's sub-query names the one county itself ($17, people()'s one_county):
+# Citus prunes a correlated sub-query only by its own condition, and without it the statement went to every shard.
 _PERSON_SELECT = """
     SELECT p.id, p.county_code, p.household_id, h.village_code, p.name, p.id_masked AS id_number, p.sex,
            p.birth_date, extract(year FROM age($3::date, p.birth_date))::integer AS age, p.relation,
@@ -55,6 +57,7 @@ _PERSON_SELECT = """
                 'wants_certificate', s.wants_certificate, 'wants_job', s.wants_job, 'notes', s.notes,
                 'surveyor_id', s.surveyor_id, 'surveyor_name', s.surveyor_name, 'created_at', s.created_at)
             FROM surveys s WHERE s.county_code = p.county_code AND s.person_id = p.id
+              AND ($17::text IS NULL OR s.county_code = $17)
             ORDER BY s.surveyed_on DESC, s.created_at DESC LIMIT 1) AS current_need
     FROM people p
     JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
@@ -445,7 +448,9 @@ async def rewrite_household_keys(conn: Conn, rows: list[tuple[str, UUID, bytes]]
 
 async def person_facts(conn: Conn, county_code: str, rule: Rule, person_ids: list[UUID] | None) -> list[asyncpg.Record]:
     """What the classifier knows of people (all of a county's when `person_ids` is None), with the
-    latest survey made on or before the rule's day and 两后生 judged on that day. No names or numbers."""
+    latest survey made on or before the rule's day and 两后生 judged on that day. No names or numbers.
+    The lateral names the county itself (`v.county_code = $1`): Citus prunes a lateral sub-query only by
+    its own condition, and joined through `p` the statement went to every shard."""
     return await conn.fetch(
         """SELECT p.id, h.village_code, p.birth_date, p.sex, p.ethnicity, p.education, e.rank AS education_rank,
                   p.in_school, p.labour_capacity, p.disability, p.work_status, h.poverty_status, p.skills,
@@ -459,7 +464,7 @@ async def person_facts(conn: Conn, county_code: str, rule: Rule, person_ids: lis
            LEFT JOIN LATERAL (
                SELECT v.surveyed_on, v.desired_trades, v.training_kind, v.available_months, v.max_travel_km,
                       v.can_board, v.wants_certificate
-               FROM surveys v WHERE v.county_code = p.county_code AND v.person_id = p.id AND v.surveyed_on <= $3
+               FROM surveys v WHERE v.county_code = $1 AND v.person_id = p.id AND v.surveyed_on <= $3
                ORDER BY v.surveyed_on DESC, v.created_at DESC LIMIT 1) s ON true
            WHERE p.county_code = $1 AND ($2::uuid[] IS NULL OR p.id = ANY($2))""",
         county_code, person_ids, rule.as_of, rule.years, rule.male[0], rule.male[1], rule.female[0], rule.female[1],

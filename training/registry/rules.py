@@ -76,12 +76,16 @@ def _unprintable(record: Mapping[str, Any]) -> list[FieldError]:
     stored, since one such character in a name made every ledger export of the county fail."""
     errors = []
     for field, value in record.items():
-        texts = [(field, value)] if isinstance(value, str) else (
-            [(f"{field}[{i}]", v) for i, v in enumerate(value) if isinstance(v, str)]
-            if isinstance(value, list | tuple) else [])
-        errors += [FieldError(name, "含有看不见的控制字符或零宽字符，请删除后再提交") for name, text in texts
-                   if printable(text) != text]
+        if isinstance(value, str):
+            if printable(value) != value:
+                errors.append(FieldError(field, _UNPRINTABLE_MESSAGE))
+        elif isinstance(value, list | tuple):
+            errors += [FieldError(f"{field}[{i}]", _UNPRINTABLE_MESSAGE) for i, v in enumerate(value)
+                       if isinstance(v, str) and printable(v) != v]
     return errors
+
+
+_UNPRINTABLE_MESSAGE = "含有看不见的控制字符或零宽字符，请删除后再提交"
 
 
 def household_errors(record: Mapping[str, Any], reference: Reference) -> list[FieldError]:
