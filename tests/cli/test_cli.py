@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 from tests import helpers
 from tests.conftest import Api
 from tests.seed import SEED
+from training.auth.cache import STALE_SECONDS
 from training.cli import main
 from training.core.config import PROJECT_ROOT
 
@@ -506,6 +507,18 @@ async def test_demo_loads_the_demo_county_once(database: str, tmp_path: Path, co
 # ---------------------------------------------------------------- accounts
 
 
+async def refused_within(api: Api, token: dict[str, str], seconds: float) -> int:
+    """The status /api/auth/me answers once the change made by another process has reached the service:
+    its account cache hears of it by NOTIFY as soon as this test's loop (held by the CLI run) reads the
+    listener's socket, and at worst re-reads the account after `seconds`."""
+    deadline = asyncio.get_running_loop().time() + seconds + 1
+    while (status := (await api.http.get("/api/auth/me", headers=token)).status_code) == 200:
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    return status
+
+
 async def test_users_list_disable_enable_and_reset_password(database: str, tmp_path: Path, conn: asyncpg.Connection,
                                                             api: Api) -> None:
     """An administrator manages accounts without SQL: a disable ends the account's tokens at once, a
@@ -522,7 +535,7 @@ async def test_users_list_disable_enable_and_reset_password(database: str, tmp_p
 
     disabled = await training(database, tmp_path, "users", "disable", "surveyor_b")
     assert disabled.exit_code == 0, disabled.output
-    assert (await api.http.get("/api/auth/me", headers=token)).status_code == 401
+    assert await refused_within(api, token, STALE_SECONDS) == 401
     assert "停用" in next(r for r in (await training(database, tmp_path, "users", "list")).output.splitlines()
                         if r.startswith("surveyor_b "))
     assert_failed(await training(database, tmp_path, "users", "disable", "surveyor_b"), "已经是停用状态")
