@@ -93,18 +93,33 @@ def _equipment(row: asyncpg.Record) -> Equipment:
                      created_at=row["created_at"])
 
 
+# The fields a row gives as they are, named once: filtering the struct's fields per row was most of the
+# time a list page spent shaping its rows (a profile of the menu under load, README "Benchmarks").
+_COURSE_FROM_ROW = tuple(k for k in Course.__struct_fields__ if k != "kind_label")
+_SESSION_FROM_ROW = tuple(k for k in Session.__struct_fields__
+                          if k not in ("status_label", "teachers", "course_kind_label", *SeatFigures.__struct_fields__))
+_MENU_ITEM_FROM_ROW = tuple(k for k in MenuItem.__struct_fields__
+                            if k not in ("course_kind_label", "in_package", "package_names",
+                                         *SeatFigures.__struct_fields__))
+
+
 def _course(row: asyncpg.Record) -> Course:
-    values = {k: row[k] for k in Course.__struct_fields__ if k != "kind_label"}
-    return Course(kind_label=COURSE_KIND_LABELS[row["kind"]], **values)
+    return Course(kind_label=COURSE_KIND_LABELS[row["kind"]], **{k: row[k] for k in _COURSE_FROM_ROW})
 
 
 def _session(row: asyncpg.Record, seats: SeatFigures) -> Session:
-    values = {k: row[k] for k in Session.__struct_fields__
-              if k not in ("status_label", "teachers", "course_kind_label", *SeatFigures.__struct_fields__)}
     return Session(status_label=SESSION_STATUS_LABELS[row["status"]],
                    course_kind_label=COURSE_KIND_LABELS[row["course_kind"]],
-                   teachers=msgspec.convert(row["teachers"], list[TeacherRef]), **values,
-                   **msgspec.structs.asdict(seats))
+                   teachers=msgspec.convert(row["teachers"], list[TeacherRef]),
+                   seats_left=seats.seats_left, enrolled=seats.enrolled, waitlisted=seats.waitlisted,
+                   **{k: row[k] for k in _SESSION_FROM_ROW})
+
+
+def _menu_item(row: asyncpg.Record, seats: SeatFigures) -> MenuItem:
+    return MenuItem(course_kind_label=COURSE_KIND_LABELS[row["course_kind"]], in_package=bool(row["package_names"]),
+                    package_names=list(row["package_names"]),
+                    seats_left=seats.seats_left, enrolled=seats.enrolled, waitlisted=seats.waitlisted,
+                    **{k: row[k] for k in _MENU_ITEM_FROM_ROW})
 
 
 async def _figures(conn: Conn, seats: SeatCounts, rows: Sequence[asyncpg.Record],
@@ -502,13 +517,7 @@ async def menu(conn: Conn, principal: Principal, village_code: str, today: date,
         probe = await repo.menu(conn, village_code, village["county_code"], today, 1, 0) if offset else []
         total = int(probe[0]["total"]) if probe else 0
     figures = await _figures(conn, seats, rows, "session_id")
-    items = [MenuItem(course_kind_label=COURSE_KIND_LABELS[r["course_kind"]], in_package=bool(r["package_names"]),
-                      package_names=list(r["package_names"]),
-                      **msgspec.structs.asdict(figures[r["session_id"]]),
-                      **{k: r[k] for k in MenuItem.__struct_fields__
-                         if k not in ("course_kind_label", "in_package", "package_names",
-                                      *SeatFigures.__struct_fields__)})
-             for r in rows]
+    items = [_menu_item(r, figures[r["session_id"]]) for r in rows]
     return Menu(village_code=village_code, village_name=village["name"], key_poverty=village["key_poverty"],
                 items=items, total=total, limit=limit, offset=offset)
 

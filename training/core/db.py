@@ -103,6 +103,18 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+class PooledConnection(asyncpg.Connection):
+    """A pooled connection released without asyncpg's reset query (`pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL`, a round trip on every release: 5-10 % of a read's time under load). The service
+    leaves none of that state on a pooled connection: settings only with SET LOCAL, advisory locks only
+    `_xact_`, cursors only inside transactions, LISTEN and the migrations' session lock only on their own
+    connections; tests/architecture/test_session_state.py keeps it so. asyncpg still rolls back a
+    transaction left open and drops listeners on release."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class BoundedPool(asyncpg.Pool):
     """A pool whose every wait is bounded: acquiring a connection (also inside `pool.fetch…`), and releasing
     it, which asyncpg bounds by the acquire's timeout (a reset on a frozen server would otherwise wait
@@ -137,7 +149,7 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, comman
     pool = BoundedPool(
         dsn, acquire_timeout=command_timeout, min_size=min_size, max_size=max_size, max_queries=50_000,
         max_inactive_connection_lifetime=300.0, connect=None, setup=None, init=_init_connection, reset=None,
-        loop=None, connection_class=asyncpg.Connection, record_class=asyncpg.Record,
+        loop=None, connection_class=PooledConnection, record_class=asyncpg.Record,
         command_timeout=command_timeout, timeout=command_timeout,
         server_settings={"application_name": "training",
                          "statement_timeout": str(max(1, round(statement_timeout * 1000)))},
