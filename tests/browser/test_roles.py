@@ -67,7 +67,7 @@ async def test_each_role_lands_where_its_work_is(page: BrowserPage, username: st
 
 async def test_the_api_docs_load_nothing_from_the_internet(page: BrowserPage) -> None:
     await page.page.goto(page.base_url + "/schema")
-    await page.page.wait_for_selector("rapi-doc")
+    await page.page.wait_for_selector("rapi-doc", timeout=30_000)  # a 1 MB script; slow on a loaded CI machine
     await page.settle()
 
     assert await page.page.get_attribute("rapi-doc", "load-fonts") == "false"
