@@ -102,7 +102,8 @@ class Table:
         codes = np.asarray(codes, dtype=np.float64)
         if len(self.categories) == 0:
             return np.zeros(codes.shape)
-        at = np.clip(np.searchsorted(self.categories, codes), 0, len(self.categories) - 1)
+        # searchsorted answers 0..n: only the top needs bringing in (np.clip costs more than the search)
+        at = np.minimum(np.searchsorted(self.categories, codes), len(self.categories) - 1)
         return np.where(self.categories[at] == codes, self.weights[at], 0.0)
 
     def dense(self, domain: int) -> Array:
@@ -134,6 +135,9 @@ class Linear:
         for n, column in enumerate(NUMERIC):
             slope = float(coef[at + n] / scaler.scale_[n])
             self.numbers[column] = (slope, -slope * float(scaler.mean_[n]))
+        # Pair codes are small: their weights indexed by code, made once per loaded model, not per request.
+        self.dense = {k: self.tables[k].dense(c.domain) for k, c in enumerate(COLUMNS) if c.kind == "pair"}
+        self.cross_codes = {k: np.arange(c.k)[None, :] for k, c in enumerate(COLUMNS) if c.kind == "cross"}
 
     def contribution(self, k: int, values: Array) -> Array:
         """Column k's contribution to the log-odds for these raw values."""
@@ -179,10 +183,10 @@ class Linear:
 
     def _pair_term(self, k: int, column: Column, codes: tuple[Array, ...]) -> Array:
         if column.kind == "pair":
-            return self.tables[k].dense(column.domain)[codes[0]]
-        # cross: a (S, k) table of the session's weight for each person code, then one gather.
+            return self.dense[k][codes[0]]
+        # cross: a (S, k) table of the session's weight for each person code (one look-up), then one gather.
         session_codes, person_codes = codes
-        table = np.stack([self.tables[k].lookup(session_codes * column.k + c) for c in range(column.k)], axis=1)
+        table = self.tables[k].lookup(session_codes[:, None] * column.k + self.cross_codes[k])
         return table[np.arange(len(session_codes))[None, :], person_codes[:, None]]
 
     def pair_contributions(self, x: Pairs, i: int, j: int) -> tuple[Array, Array]:
