@@ -160,7 +160,13 @@ def test_the_fast_linear_scores_are_exactly_the_sum_of_each_columns_own_weight()
         n_people, n_sessions = len(pairs.people), len(pairs.sessions)
         every = example_matrix(pairs, np.repeat(np.arange(n_people), n_sessions),
                                np.tile(np.arange(n_sessions), n_people))
-        each = linear.contributions_of(every).reshape(n_people, n_sessions, len(COLUMNS))
+        one_by_one = np.stack([linear.contribution(k, every[:, k]) for k in range(len(COLUMNS))], axis=1)
+        assert np.array_equal(linear.contributions_of(every), one_by_one)  # what the reasons are made of
+        # codes no training pair had (negative, huge, not whole, just past a column's own) weigh nothing, as before
+        odd = every[:40] + np.array([-1.0, 2.0**40, 0.5, 1.0, 7.0])[np.arange(40) % 5][:, None]
+        assert np.array_equal(linear.contributions_of(odd),
+                              np.stack([linear.contribution(k, odd[:, k]) for k in range(len(COLUMNS))], axis=1))
+        each = one_by_one.reshape(n_people, n_sessions, len(COLUMNS))
         person = session = pairwise = None
         for k, column in enumerate(COLUMNS):
             if column.kind == "person":

@@ -161,12 +161,13 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
     active = [(e["starts_on"], e["ends_on"]) for e in mine if e["status"] in ACTIVE]
     excluded: Counter[tuple[str, str]] = Counter()
     open_: list[asyncpg.Record] = []
-    for s in sessions:
+    for s in sessions:  # hundreds of sessions per request: the common case (no places yet) skips the clash test
+        figures = seats[s["id"]]
         if s["id"] in signed:
             excluded["signed_up", RULE_MESSAGES["signed_up"]] += 1
-        elif any(start <= s["ends_on"] and s["starts_on"] <= end for start, end in active):
+        elif active and any(start <= s["ends_on"] and s["starts_on"] <= end for start, end in active):
             excluded["clash", RULE_MESSAGES["clash"]] += 1
-        elif seats[s["id"]].seats_left == 0 and seats[s["id"]].waitlisted >= WAITLIST_LIMIT:
+        elif figures.seats_left == 0 and figures.waitlisted >= WAITLIST_LIMIT:
             excluded["full", RULE_MESSAGES["full"]] += 1
         elif found := enrolment.eligibility_failures(s, me, rule):
             for f in found:
