@@ -210,6 +210,7 @@ def create_app(settings: Settings | None = None, *, dsn: str | None = None, migr
                 # Bounded: a background task stuck in a driver call must not hold the shutdown.
                 await asyncio.wait(tasks, timeout=10)
         finally:
+            gc.unfreeze()  # what this app froze may now be garbage (tests start many apps in one process)
             try:
                 await asyncio.wait_for(app.state.pool.close(), timeout=10)
             except TimeoutError:
