@@ -151,6 +151,36 @@ def test_the_fast_linear_scores_equal_the_pipelines_probabilities() -> None:
     assert np.allclose(sigmoid(linear.logits(pairs, slice(10, 20))), expected[10:20])
 
 
+def test_the_fast_linear_scores_are_exactly_the_sum_of_each_columns_own_weight() -> None:
+    """Bit for bit, not nearly: the (P, S) scoring path (dense pair tables, one look-up per cross column)
+    adds the same numbers in the same order as looking up every pair's every column on its own, so a
+    faster path can never reorder two sessions or move a rounded score."""
+    pairs, matrix, labels, weights = synthetic()
+    for linear in (Linear(*fit(matrix, labels, weights)), Linear(*fit(matrix, 1 - labels, weights, c=0.05))):
+        n_people, n_sessions = len(pairs.people), len(pairs.sessions)
+        every = example_matrix(pairs, np.repeat(np.arange(n_people), n_sessions),
+                               np.tile(np.arange(n_sessions), n_people))
+        one_by_one = np.stack([linear.contribution(k, every[:, k]) for k in range(len(COLUMNS))], axis=1)
+        assert np.array_equal(linear.contributions_of(every), one_by_one)  # what the reasons are made of
+        # codes no training pair had (negative, huge, not whole, just past a column's own) weigh nothing, as before
+        odd = every[:40] + np.array([-1.0, 2.0**40, 0.5, 1.0, 7.0])[np.arange(40) % 5][:, None]
+        assert np.array_equal(linear.contributions_of(odd),
+                              np.stack([linear.contribution(k, odd[:, k]) for k in range(len(COLUMNS))], axis=1))
+        each = one_by_one.reshape(n_people, n_sessions, len(COLUMNS))
+        person = session = pairwise = None
+        for k, column in enumerate(COLUMNS):
+            if column.kind == "person":
+                person = each[:, 0, k] if person is None else person + each[:, 0, k]
+            elif column.kind == "session":
+                session = each[0, :, k] if session is None else session + each[0, :, k]
+            else:
+                pairwise = each[:, :, k].copy() if pairwise is None else pairwise + each[:, :, k]
+        assert person is not None and session is not None and pairwise is not None
+        expected = pairwise + ((person + linear.intercept)[:, None] + session[None, :])
+        assert np.array_equal(linear.logits(pairs), expected)
+        assert np.array_equal(linear.logits(pairs, slice(7, 31)), expected[7:31])
+
+
 def test_reasons_name_the_features_that_drove_this_pairs_score() -> None:
     pairs, matrix, labels, weights = synthetic()
     linear = Linear(*fit(matrix, labels, weights))

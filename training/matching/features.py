@@ -18,6 +18,7 @@ category's CRC-32), so a model trained in one place scores in another without a 
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,11 +48,13 @@ ORDINALS = {1: "第一位", 2: "第二位", 3: "第三位"}
 NO_TRADE = -1
 
 
+@functools.lru_cache(maxsize=4096)  # a county has a few dozen trades, scored hundreds of sessions at a time
 def trade_key(code: str) -> int:
     """A trade code 6-31-01-03 as the integer 6310103: stable everywhere."""
     return int(code.replace("-", ""))
 
 
+@functools.lru_cache(maxsize=4096)
 def category_key(category: str) -> int:
     return zlib.crc32(category.encode("utf-8"))
 

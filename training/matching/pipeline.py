@@ -48,6 +48,9 @@ TRUSTED = [
 ARTIFACT_FORMAT = 2
 # A reason must lift the log-odds at least this much above the average pair's: smaller lifts are noise.
 REASON_MIN_LIFT = 0.1
+# Every categorical code of ours is a whole number in [0, SPAN) (trade keys < 10^8, CRC-32 x 5 + 4 < 2^35),
+# so column k's codes can be searched as k * SPAN + code in one table of all the columns (exact: < 2^53).
+SPAN = float(2**36)
 
 
 class UntrustedArtifact(ValueError):
@@ -102,7 +105,8 @@ class Table:
         codes = np.asarray(codes, dtype=np.float64)
         if len(self.categories) == 0:
             return np.zeros(codes.shape)
-        at = np.clip(np.searchsorted(self.categories, codes), 0, len(self.categories) - 1)
+        # searchsorted answers 0..n: only the top needs bringing in (np.clip costs more than the search)
+        at = np.minimum(np.searchsorted(self.categories, codes), len(self.categories) - 1)
         return np.where(self.categories[at] == codes, self.weights[at], 0.0)
 
     def dense(self, domain: int) -> Array:
@@ -134,6 +138,17 @@ class Linear:
         for n, column in enumerate(NUMERIC):
             slope = float(coef[at + n] / scaler.scale_[n])
             self.numbers[column] = (slope, -slope * float(scaler.mean_[n]))
+        # Made once per loaded model, not per request: pair codes are small, so their weights are indexed by
+        # code; and every column's table in one, to look up many columns' codes with one search.
+        self.dense = {k: self.tables[k].dense(c.domain) for k, c in enumerate(COLUMNS) if c.kind == "pair"}
+        self.cross_codes = {k: np.arange(c.k)[None, :] for k, c in enumerate(COLUMNS) if c.kind == "cross"}
+        self.offsets = np.arange(len(COLUMNS), dtype=np.float64) * SPAN
+        ours = all(np.all((t.categories >= 0) & (t.categories < SPAN) & (t.categories == np.floor(t.categories)))
+                   for t in self.tables.values())
+        self.combined = Table(np.concatenate([t.categories + self.offsets[k] for k, t in sorted(self.tables.items())]),
+                              np.concatenate([t.weights for _, t in sorted(self.tables.items())])) if ours else None
+        self.person_columns = [k for k, c in enumerate(COLUMNS) if c.kind == "person"]
+        self.session_columns = [k for k, c in enumerate(COLUMNS) if c.kind == "session"]
 
     def contribution(self, k: int, values: Array) -> Array:
         """Column k's contribution to the log-odds for these raw values."""
@@ -141,6 +156,26 @@ class Linear:
             slope, offset = self.numbers[k]
             return np.asarray(values, dtype=np.float64) * slope + offset
         return self.tables[k].lookup(values)
+
+    def contributions(self, columns: Sequence[int], values: Array) -> Array:
+        """(N, len(columns)) contributions for the (N, len(columns)) raw values of these columns: the
+        same numbers as `contribution` column by column, with one search for all the categorical ones."""
+        values = np.asarray(values, dtype=np.float64)
+        out = np.empty(values.shape, dtype=np.float64)
+        categorical = []
+        for n, k in enumerate(columns):
+            if k in self.numbers or self.combined is None:
+                out[:, n] = self.contribution(k, values[:, n])
+            else:
+                categorical.append(n)
+        if categorical:
+            assert self.combined is not None
+            codes = values[:, categorical]
+            # a code outside [0, SPAN) or not whole is no category of this column (nor may reach another's)
+            ours = (codes >= 0) & (codes < SPAN) & (codes == np.floor(codes))
+            found = self.combined.lookup(codes + self.offsets[[columns[n] for n in categorical]])
+            out[:, categorical] = np.where(ours, found, 0.0)
+        return out
 
     def example_logits(self, matrix: Array) -> Array:
         out = np.full(len(matrix), self.intercept)
@@ -154,23 +189,24 @@ class Linear:
 
     def logits_of(self, codes: list[tuple[Array, ...]]) -> Array:
         """Log-odds from a block's feature codes (`block_codes`), shared by both models of a Matcher."""
-        person_part: Array | None = None
-        session_part: Array | None = None
+        person = self.contributions(self.person_columns, np.stack([codes[k][0] for k in self.person_columns], axis=1))
+        session = self.contributions(self.session_columns,
+                                     np.stack([codes[k][0] for k in self.session_columns], axis=1))
+        # Summed column by column in the feature order, as one look-up per column would: the same floats.
+        person_part: Array = person[:, 0]
+        for n in range(1, person.shape[1]):
+            person_part = person_part + person[:, n]
+        session_part: Array = session[:, 0]
+        for n in range(1, session.shape[1]):
+            session_part = session_part + session[:, n]
         out: Array | None = None
         for k, column in enumerate(COLUMNS):
-            if column.kind == "person":
-                term = self.contribution(k, codes[k][0])
-                person_part = term if person_part is None else person_part + term
-            elif column.kind == "session":
-                term = self.contribution(k, codes[k][0])
-                session_part = term if session_part is None else session_part + term
-            else:
+            if column.kind in ("pair", "cross"):
                 term = self._pair_term(k, column, codes[k])
                 if out is None:
                     out = term.astype(np.float64, copy=True)
                 else:
                     out += term
-        assert person_part is not None and session_part is not None
         total = (person_part + self.intercept)[:, None] + session_part[None, :]
         if out is None:
             return total
@@ -179,10 +215,10 @@ class Linear:
 
     def _pair_term(self, k: int, column: Column, codes: tuple[Array, ...]) -> Array:
         if column.kind == "pair":
-            return self.tables[k].dense(column.domain)[codes[0]]
-        # cross: a (S, k) table of the session's weight for each person code, then one gather.
+            return self.dense[k][codes[0]]
+        # cross: a (S, k) table of the session's weight for each person code (one look-up), then one gather.
         session_codes, person_codes = codes
-        table = np.stack([self.tables[k].lookup(session_codes * column.k + c) for c in range(column.k)], axis=1)
+        table = self.tables[k].lookup(session_codes[:, None] * column.k + self.cross_codes[k])
         return table[np.arange(len(session_codes))[None, :], person_codes[:, None]]
 
     def pair_contributions(self, x: Pairs, i: int, j: int) -> tuple[Array, Array]:
@@ -204,10 +240,7 @@ class Linear:
     def contributions_of(self, values: Array) -> Array:
         """(N, columns) contributions for the (N, columns) values of N pairs (`example_matrix`): one
         lookup per column for all of them, the same figures `pair_contributions` gives one by one."""
-        out = np.empty(values.shape, dtype=np.float64)
-        for k in range(len(COLUMNS)):
-            out[:, k] = self.contribution(k, values[:, k])
-        return out
+        return self.contributions(range(len(COLUMNS)), values)
 
 
 def block_codes(x: Pairs, rows: slice | None = None) -> list[tuple[Array, ...]]:

@@ -16,6 +16,7 @@ negative (weight WEAK_WEIGHT): not taking an offer says less than dropping out.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import platform
@@ -102,6 +103,9 @@ class ModelCache:
         self.loaded[version] = model
         while len(self.loaded) > self.size:
             self.loaded.popitem(last=False)
+        # A loaded model lives long (like what start-up built, see app.py): out of the cyclic collector's
+        # full passes, which otherwise walk it again and again and pause requests.
+        gc.freeze()
         log.info("loaded model %s", version)
         return model
 
@@ -165,17 +169,26 @@ def probability_matrix(matcher: Matcher, pairs: Pairs) -> Array:
     return out
 
 
+def person_rule(rule: Rule | None, as_of: date) -> Rule:
+    """The rule people are judged by when scored as of a day (the defaults when None)."""
+    return msgspec.structs.replace(rule or DEFAULT_RULE, as_of=as_of)
+
+
 async def score(conn: Conn, county_code: str, person_ids: Sequence[UUID], session_ids: Sequence[UUID], *,
                 as_of: date, rule: Rule | None = None, models: ModelCache | None = None,
-                session_rows: Sequence[Any] | None = None) -> Scores:
+                session_rows: Sequence[Any] | None = None, person_rows: Sequence[Any] | None = None) -> Scores:
     """Load these people and sessions, build the pair features, score with the county's active model.
     `rule` carries the 两后生 and working-age settings (the defaults when None). `session_rows`: the
     sessions already read by the caller in the same request, with every column of catalogue's
-    session_facts, in the order of `session_ids` (saves reading hundreds of rows twice)."""
+    session_facts, in the order of `session_ids` (saves reading hundreds of rows twice); `person_rows`
+    likewise: registry's person_facts of `person_ids` judged as of `as_of`, in their order."""
     model = await (models or MODELS).active(conn, county_code)
-    judged = msgspec.structs.replace(rule or DEFAULT_RULE, as_of=as_of)
-    person_rows = _ordered(await registry.person_facts(conn, county_code, judged, list(person_ids)), person_ids,
-                           "person_ids")
+    if person_rows is None:
+        judged = person_rule(rule, as_of)
+        person_rows = _ordered(await registry.person_facts(conn, county_code, judged, list(person_ids)), person_ids,
+                               "person_ids")
+    elif [r["id"] for r in person_rows] != list(person_ids):
+        raise ValueError("person_rows must be the rows of person_ids, in order")
     if session_rows is None:
         session_rows = _ordered(await catalogue.session_facts(conn, county_code, list(session_ids)), session_ids,
                                 "session_ids")
@@ -204,11 +217,14 @@ async def record_shown(conn: Conn, county_code: str, shown: Sequence[Shown]) -> 
     if errors:
         raise InvalidInput(errors)
     ids = [uuid.uuid4() for _ in shown]
+    rows = [(rid, s.person_id, s.session_id, s.model_version, float(s.score), s.rank, list(s.reasons), s.context,
+             s.shown_by) for rid, s in zip(ids, shown, strict=True)]
     try:
-        async with conn.transaction():
-            await repo.insert_shown(conn, county_code, [
-                (rid, s.person_id, s.session_id, s.model_version, float(s.score), s.rank, list(s.reasons),
-                 s.context, s.shown_by) for rid, s in zip(ids, shown, strict=True)])
+        if conn.is_in_transaction():  # a savepoint, so that a refusal leaves the caller's transaction usable
+            async with conn.transaction():
+                await repo.insert_shown(conn, county_code, rows)
+        else:  # executemany is all-or-nothing by itself: no BEGIN and COMMIT round trips on every request
+            await repo.insert_shown(conn, county_code, rows)
     except asyncpg.ForeignKeyViolationError:
         raise InvalidInput([FieldError("shown", "人员、培训班或模型版本不存在于本县")]) from None
     return ids

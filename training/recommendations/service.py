@@ -112,9 +112,10 @@ def _counts(excluded: Counter[tuple[str, str]]) -> list[RuleCount]:
 
 
 async def _score(conn: Conn, county: str, person_ids: list[UUID], session_ids: list[UUID], today: date,
-                 rule: Rule, session_rows: Sequence[asyncpg.Record] | None = None) -> matching.Scores:
+                 rule: Rule, session_rows: Sequence[asyncpg.Record] | None = None,
+                 person_rows: Sequence[asyncpg.Record] | None = None) -> matching.Scores:
     return await matching.score(conn, county, person_ids, session_ids, as_of=today, rule=rule,
-                                session_rows=session_rows)
+                                session_rows=session_rows, person_rows=person_rows)
 
 
 async def _reasons(conn: Conn, county: str, scores: matching.Scores, pairs: Sequence[tuple[int, int]], today: date,
@@ -144,8 +145,12 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
                      today: date) -> Recommendations:
     person = await registry.get_person(conn, principal, rule, person_id)  # 404 outside the caller's scope
     county = person.county_code
-    rows = await repo.people(conn, county, rule, person_ids=[person_id])
-    me = rows[0]
+    # What the classifier knows of the person holds every column the eligibility rule reads, judged the
+    # same day: one read serves both (and scoring is handed the row instead of reading it again).
+    facts = await registry.person_facts(conn, county, matching.person_rule(rule, today), [person_id])
+    if not facts:  # removed since it was read just above
+        raise NotFound("人员不存在或不在您的权限范围内")
+    me = facts[0]
     sessions = await repo.open_sessions(conn, county, today)
     if not sessions:
         return Recommendations(person_id=person_id, model_version=None, items=[],
@@ -156,12 +161,13 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
     active = [(e["starts_on"], e["ends_on"]) for e in mine if e["status"] in ACTIVE]
     excluded: Counter[tuple[str, str]] = Counter()
     open_: list[asyncpg.Record] = []
-    for s in sessions:
+    for s in sessions:  # hundreds of sessions per request: the common case (no places yet) skips the clash test
+        figures = seats[s["id"]]
         if s["id"] in signed:
             excluded["signed_up", RULE_MESSAGES["signed_up"]] += 1
-        elif any(start <= s["ends_on"] and s["starts_on"] <= end for start, end in active):
+        elif active and any(start <= s["ends_on"] and s["starts_on"] <= end for start, end in active):
             excluded["clash", RULE_MESSAGES["clash"]] += 1
-        elif seats[s["id"]].seats_left == 0 and seats[s["id"]].waitlisted >= WAITLIST_LIMIT:
+        elif figures.seats_left == 0 and figures.waitlisted >= WAITLIST_LIMIT:
             excluded["full", RULE_MESSAGES["full"]] += 1
         elif found := enrolment.eligibility_failures(s, me, rule):
             for f in found:
@@ -172,7 +178,8 @@ async def for_person(conn: Conn, principal: Principal, rule: Rule, person_id: UU
         reasons = "；".join(f"{c.message}（{c.count} 个班）" for c in _counts(excluded))
         return Recommendations(person_id=person_id, model_version=None, items=[], excluded=_counts(excluded),
                                empty_reason=f"本县 {len(sessions)} 个可报名的培训班都不适合{person.name}：{reasons}")
-    scores = await _score(conn, county, [person_id], [s["id"] for s in open_], today, rule, session_rows=open_)
+    scores = await _score(conn, county, [person_id], [s["id"] for s in open_], today, rule, session_rows=open_,
+                          person_rows=facts)
     order = np.argsort(-scores.probability[0], kind="stable")[:limit]
     why = scores.reasons_of([(0, int(j)) for j in order])  # only the items shown are explained
     shown = [Shown(person_id=person_id, session_id=open_[j]["id"], model_version=scores.model_version,
