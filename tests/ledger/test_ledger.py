@@ -590,7 +590,7 @@ async def test_export_edit_three_cells_and_import_changes_exactly_those(
     await imported(api, ledger(clean_rows()))
     before = {r["name"]: dict(r) for r in await conn.fetch(
         """SELECT p.name, p.id, p.version, p.work_status, p.education, p.phone_masked, p.phone_hash, p.household_id,
-                  h.version AS household_version FROM people p JOIN households h ON h.id = p.household_id""")}
+                  h.version AS household_version FROM people p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id""")}
     audit_before = await conn.fetchval("SELECT max(id) FROM audit_log")
     exported = (await export(api, village_code=KEY_VILLAGE, reveal=reveal)).content
     workbook = load_workbook(io.BytesIO(exported))
@@ -610,7 +610,7 @@ async def test_export_edit_three_cells_and_import_changes_exactly_those(
                                      "surveys_unchanged": 3}
     after = {r["name"]: dict(r) for r in await conn.fetch(
         """SELECT p.name, p.id, p.version, p.work_status, p.education, p.phone_masked, p.phone_hash, p.household_id,
-                  h.version AS household_version FROM people p JOIN households h ON h.id = p.household_id""")}
+                  h.version AS household_version FROM people p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id""")}
     changed = {name: {k for k in after[name] if after[name][k] != before[name][k]} for name in after}
     assert changed == {"阿木拉且": {"work_status", "version"}, "阿木阿芝": {"education", "version"},
                        "阿木日哈": {"phone_masked", "phone_hash", "version"}, "吉克石且": set(), "吉克阿呷": set()}

@@ -19,7 +19,7 @@ from tests.seed import KEY_VILLAGE
 
 async def _snapshot(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch("""SELECT h.household_no, h.village_code, h.head_name, h.version AS hv, p.name, p.id_hash,
-                                      p.work_status, p.version FROM people p JOIN households h ON h.id = p.household_id
+                                      p.work_status, p.version FROM people p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id
                                ORDER BY p.id""")
 
 

@@ -13,7 +13,7 @@ from tests.conftest import Api
 from tests.enrolment.test_enrolment import enrol
 from tests.helpers import assert_problem, fields, today
 from tests.recommendations.builders import lianghousheng, person, session
-from tests.seed import ELECTRICIAN, HOUSEKEEPER, KEY_VILLAGE_2, OTHER_TOWNSHIP_VILLAGE, SEED
+from tests.seed import COUNTY_A, ELECTRICIAN, HOUSEKEEPER, KEY_VILLAGE_2, OTHER_TOWNSHIP_VILLAGE, SEED
 from training.core.config import Settings
 from training.core.rules import rule_for
 from training.matching import service as matching
@@ -102,8 +102,9 @@ async def test_each_hard_rule_keeps_a_session_out(api: Api, conn: asyncpg.Connec
         """INSERT INTO courses (county_code, school_id, title, trade_code, kind, hours, min_age)
            SELECT county_code, school_id, '老年电工', trade_code, kind, hours, 45 FROM courses WHERE id = $1""",
         SEED.courses["A"])
-    await conn.execute("UPDATE sessions SET course_id = (SELECT id FROM courses WHERE title = '老年电工') WHERE id = $1",
-                       uuid.UUID(old_only["id"]))
+    old_course = await conn.fetchval("SELECT id FROM courses WHERE county_code = $1 AND title = '老年电工'", COUNTY_A)
+    await conn.execute("UPDATE sessions SET course_id = $2 WHERE county_code = $1 AND id = $3",
+                       COUNTY_A, old_course, uuid.UUID(old_only["id"]))
 
     body = await recommend(api, me, limit=20)
     assert offered(body) == {good["id"], short_wait["id"]}

@@ -349,10 +349,10 @@ async def test_writes_made_during_a_rotation_are_not_lost(
     assert await conn.fetchval("SELECT count(*) FROM households") == 24
     assert await conn.fetchval("SELECT count(*) FROM people") == 72
     for n in range(12):
-        created = await conn.fetchrow("SELECT p.id_enc FROM people p JOIN households h ON h.id = p.household_id "
+        created = await conn.fetchrow("SELECT p.id_enc FROM people p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id "
                                       "WHERE h.household_no = $1 AND p.relation = '户主'", f"KEY-{100 + n:03d}")
         assert created is not None and admin_vault.decrypt(created["id_enc"]) == numbers(100 + n)[0]
-    versions = await conn.fetch("SELECT p.version FROM people p JOIN households h ON h.id = p.household_id "
+    versions = await conn.fetch("SELECT p.version FROM people p JOIN households h ON h.county_code = p.county_code AND h.id = p.household_id "
                                 "WHERE h.household_no < 'KEY-100'")
     assert {r["version"] for r in versions} == {2}  # one edit each; the key change added none
 

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from tests import cluster
 from tests.conftest import Api
 from tests.helpers import assert_problem, fields
 from tests.ledger.test_ledger import export, export_rows
@@ -119,6 +120,8 @@ async def test_an_export_writes_whatever_is_stored_without_failing(api: Api, con
     assert worklist.status_code == 200, worklist.text
 
 
+@pytest.mark.skipif(cluster.ENABLED, reason="0015 runs before 0020 distributes the tables; re-running it on "
+                    "distributed tables is not a path any database takes")
 async def test_migration_0015_cleans_what_is_already_stored(api: Api, conn: asyncpg.Connection) -> None:
     h = await create(api)
     await dirty_rows(conn, h)

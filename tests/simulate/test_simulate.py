@@ -79,8 +79,8 @@ async def test_every_row_went_through_the_services(reader: asyncpg.Connection, s
         assert missing == 0, f"{missing} {table} rows have no {action} audit record"
     assert await reader.fetchval(
         """SELECT count(*) FROM enrolments e WHERE e.county_code = $1 AND e.status = 'completed' AND NOT EXISTS (
-               SELECT 1 FROM audit_log a WHERE a.object_type = 'enrolment' AND a.action = 'complete'
-                 AND a.object_id = e.id::text)""", COUNTY_A) == 0
+               SELECT 1 FROM audit_log a WHERE a.county_code = e.county_code AND a.object_type = 'enrolment'
+                 AND a.action = 'complete' AND a.object_id = e.id::text)""", COUNTY_A) == 0
 
 
 async def test_id_numbers_are_valid_and_agree_with_birth_date_and_sex(reader: asyncpg.Connection,

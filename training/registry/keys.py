@@ -27,7 +27,7 @@ from training.registry import repository as repo
 
 Conn = repo.Conn
 Progress = Callable[[str], None]
-START = ("", UUID(int=0))
+START = UUID(int=0)  # before every id
 
 # The columns as an administrator reads them in `training keys status`.
 COLUMNS = {("people", "id_enc"): "人员身份证号", ("people", "id_hash"): "身份证号查重值",
@@ -148,35 +148,35 @@ async def _store_people(conn: Conn, values: list[tuple[str, UUID, bytes, bytes, 
     return moved
 
 
-async def _rotate_people(conn: Conn, vault: Vault, batch_size: int, report: RotationReport,
+async def _rotate_people(conn: Conn, vault: Vault, county: str, batch_size: int, report: RotationReport,
                          progress: Progress) -> int:
     moved, after = 0, START
     while True:
         async with conn.transaction():
-            rows = await repo.lock_people_off_key(conn, vault.current_prefix, after, batch_size)
+            rows = await repo.lock_people_off_key(conn, vault.current_prefix, county, after, batch_size)
             if not rows:
                 return moved
             values, unreadable = await anyio.to_thread.run_sync(_people_values, vault, rows)
             report.unreadable += unreadable
             done = await _store_people(conn, values, report)
-        after = (rows[-1]["county_code"], rows[-1]["id"])
+        after = rows[-1]["id"]
         moved += done
         report.people += done
         progress(f"人员：已轮换 {report.people}")
 
 
-async def _rotate_households(conn: Conn, vault: Vault, batch_size: int, report: RotationReport,
+async def _rotate_households(conn: Conn, vault: Vault, county: str, batch_size: int, report: RotationReport,
                              progress: Progress) -> int:
     moved, after = 0, START
     while True:
         async with conn.transaction():
-            rows = await repo.lock_households_off_key(conn, vault.current_prefix, after, batch_size)
+            rows = await repo.lock_households_off_key(conn, vault.current_prefix, county, after, batch_size)
             if not rows:
                 return moved
             values, unreadable = await anyio.to_thread.run_sync(_household_values, vault, rows)
             report.unreadable += unreadable
             done = await repo.rewrite_household_keys(conn, values)
-        after = (rows[-1]["county_code"], rows[-1]["id"])
+        after = rows[-1]["id"]
         moved += done
         report.households += done
         progress(f"农户：已轮换 {report.households}")
@@ -195,8 +195,11 @@ async def rotate(conn: Conn, vault: Vault, *, batch_size: int = 1000, max_passes
         report.passes += 1
         report.duplicates.clear()
         report.unreadable.clear()
-        moved = await _rotate_people(conn, vault, batch_size, report, progress)
-        moved += await _rotate_households(conn, vault, batch_size, report, progress)
+        moved = 0
+        # County by county, as every row lock on Citus must be (one shard per statement).
+        for county in await repo.counties_off_key(conn, vault.current_prefix):
+            moved += await _rotate_people(conn, vault, county, batch_size, report, progress)
+            moved += await _rotate_households(conn, vault, county, batch_size, report, progress)
         remaining = await repo.count_off_key(conn, vault.current_prefix)
         if moved == 0:
             break  # what is left is locked by long transactions, duplicated or unreadable: reported

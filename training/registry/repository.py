@@ -384,14 +384,24 @@ async def count_off_key(conn: Conn, prefix: bytes) -> dict[str, int]:
     return {"people": row["people"], "households": row["households"]}
 
 
-async def lock_people_off_key(conn: Conn, prefix: bytes, after: tuple[str, UUID], limit: int) -> list[asyncpg.Record]:
-    """The next `limit` people after `after` (county, id) with a value on an old key, locked; rows another
-    transaction holds are skipped (a later pass takes them), so rotating never waits on the service."""
+async def counties_off_key(conn: Conn, prefix: bytes) -> list[str]:
+    """The counties with a person or household still on an old key (a read across counties, no lock)."""
+    rows = await conn.fetch(
+        f"""SELECT county_code FROM people WHERE {_OFF_KEY}
+            UNION SELECT county_code FROM households WHERE substring(phone_enc FROM 1 FOR 5) <> $1""", prefix)
+    return sorted(r["county_code"] for r in rows)
+
+
+async def lock_people_off_key(conn: Conn, prefix: bytes, county: str, after: UUID,
+                              limit: int) -> list[asyncpg.Record]:
+    """The county's next `limit` people after id `after` with a value on an old key, locked; rows another
+    transaction holds are skipped (a later pass takes them), so rotating never waits on the service. One
+    county per statement: Citus locks rows only within one shard."""
     return await conn.fetch(
         f"""SELECT county_code, id, id_enc, id_hash, phone_enc, phone_hash FROM people
-            WHERE (county_code, id) > ($2, $3) AND {_OFF_KEY}
-            ORDER BY county_code, id LIMIT $4 FOR UPDATE SKIP LOCKED""",
-        prefix, after[0], after[1], limit)
+            WHERE county_code = $2 AND id > $3 AND {_OFF_KEY}
+            ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED""",
+        prefix, county, after, limit)
 
 
 async def lock_people_off_key_by_hash(conn: Conn, prefix: bytes, counties: list[str],
@@ -424,13 +434,13 @@ async def rewrite_people_keys(conn: Conn, rows: list[tuple[str, UUID, bytes, byt
     return int(status.split()[-1])
 
 
-async def lock_households_off_key(conn: Conn, prefix: bytes, after: tuple[str, UUID],
+async def lock_households_off_key(conn: Conn, prefix: bytes, county: str, after: UUID,
                                   limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT county_code, id, phone_enc FROM households
-           WHERE (county_code, id) > ($2, $3) AND substring(phone_enc FROM 1 FOR 5) <> $1
-           ORDER BY county_code, id LIMIT $4 FOR UPDATE SKIP LOCKED""",
-        prefix, after[0], after[1], limit)
+           WHERE county_code = $2 AND id > $3 AND substring(phone_enc FROM 1 FOR 5) <> $1
+           ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED""",
+        prefix, county, after, limit)
 
 
 async def rewrite_household_keys(conn: Conn, rows: list[tuple[str, UUID, bytes]]) -> int:
