@@ -231,7 +231,8 @@ async def rotate_all_but(conn: asyncpg.Connection, database: str, vault: Vault, 
     holder = await asyncpg.connect(database)
     try:
         async with holder.transaction():
-            await holder.execute("SELECT 1 FROM people WHERE id = $1 FOR UPDATE", person_id)
+            county = await holder.fetchval("SELECT county_code FROM people WHERE id = $1", person_id)
+            await holder.execute("SELECT 1 FROM people WHERE county_code = $1 AND id = $2 FOR UPDATE", county, person_id)
             return await rotate(conn, vault, batch_size=2, max_passes=2)
     finally:
         await holder.close()
