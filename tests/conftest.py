@@ -63,6 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
     CliRunner.invoke = watched_invoke  # type: ignore[method-assign]
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: without xdist the run is one process
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """Under pytest-xdist (the cluster run), each worker's leak findings come back to the controller."""
     WATCH.findings.extend(getattr(node, "workeroutput", {}).get("leak_findings", []))

@@ -99,14 +99,25 @@ class ModelCache:
         artifact = await repo.artifact(conn, version)
         if artifact is None:
             raise NotFound(f"没有版本为 {quoted(version)} 的模型")
-        model = LoadedModel(version, await asyncio.to_thread(matcher_from_artifact, artifact))
-        self.loaded[version] = model
+        model = self.keep(LoadedModel(version, await asyncio.to_thread(matcher_from_artifact, artifact)))
+        log.info("loaded model %s", version)
+        return model
+
+    def keep(self, model: LoadedModel) -> LoadedModel:
+        """Cache a loaded model, evicting the least recently used past `size`. A loaded model lives long
+        (like what start-up built, see app.py), so it is frozen out of the cyclic collector's full passes,
+        which otherwise walk it again and again and pause requests. Before freezing, the moment's garbage
+        is collected, and an eviction first gives every frozen object back to the collector, so that an
+        evicted model is reclaimed (a pause at a model switch, which is rare, not one per request)."""
+        self.loaded[model.version] = model
+        evicted = False
         while len(self.loaded) > self.size:
             self.loaded.popitem(last=False)
-        # A loaded model lives long (like what start-up built, see app.py): out of the cyclic collector's
-        # full passes, which otherwise walk it again and again and pause requests.
+            evicted = True
+        if evicted:
+            gc.unfreeze()
+        gc.collect()
         gc.freeze()
-        log.info("loaded model %s", version)
         return model
 
 
